@@ -1,0 +1,66 @@
+"""Maps tool accounts to people: the listed account first, then the e-mail, never a guess.
+
+people.yaml lists accounts by tool (a source *kind*: jira, github, pagerduty); records carry the
+source *name*, so callers pass the name → kind map from sources.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, insert
+
+from config.people import Person
+from ingest.store import accounts, people
+
+
+@dataclass(frozen=True)
+class AccountIndex:
+    by_account: Mapping[tuple[str, str], str]
+    by_email: Mapping[str, str]
+
+    @classmethod
+    def build(cls, persons: Sequence[Person]) -> AccountIndex:
+        return cls(
+            by_account={(tool, acct): p.id for p in persons for tool, acct in p.accounts.items()},
+            by_email={p.email.casefold(): p.id for p in persons},
+        )
+
+    def person_for(self, tool: str, account: str | None, email: str | None = None) -> str | None:
+        """The listed account wins; an e-mail matches case-insensitively; otherwise None."""
+        if account is not None and (tool, account) in self.by_account:
+            return self.by_account[(tool, account)]
+        if email:
+            return self.by_email.get(email.casefold())
+        return None
+
+
+def store_people(conn: Connection, persons: Sequence[Person]) -> None:
+    """Mirror people.yaml into the database (the file is the source of truth)."""
+    conn.execute(delete(accounts))
+    conn.execute(delete(people))
+    if not persons:
+        return
+    conn.execute(
+        insert(people),
+        [
+            {
+                "id": p.id,
+                "name": p.name,
+                "email": p.email,
+                "team": p.team,
+                "role": p.role,
+                "manager": p.manager,
+            }
+            for p in persons
+        ],
+    )
+    rows = [
+        {"tool": t, "account": a, "person_id": p.id} for p in persons for t, a in p.accounts.items()
+    ]
+    if rows:
+        conn.execute(insert(accounts), rows)
+
+
+__all__ = ["AccountIndex", "store_people"]

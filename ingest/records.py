@@ -1,0 +1,197 @@
+"""Typed, normalized evidence records: what every source produces and the store keeps.
+
+A record is frozen once parsed at a source's boundary, so nothing past the parser handles raw API
+JSON. Each kind names its table and natural key; `key` (``source:natural-key``) is the provenance
+handle the evaluation, snapshots and dashboards refer to.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Record:
+    """Base of every kind: where it came from and when the source last changed it."""
+
+    table: ClassVar[str]
+    natural_key: ClassVar[tuple[str, ...]]
+
+    source: str
+
+    def row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @property
+    def key(self) -> str:
+        """`source:part/part`; a datetime part is written as Unix seconds, so keys stay short."""
+        parts = (key_part(getattr(self, name)) for name in self.natural_key[1:])
+        return f"{self.source}:" + "/".join(parts)
+
+
+def key_part(value: object) -> str:
+    return str(int(value.timestamp())) if isinstance(value, datetime) else str(value)
+
+
+@dataclass(frozen=True)
+class Ticket(Record):
+    table: ClassVar[str] = "tickets"
+    natural_key: ClassVar[tuple[str, ...]] = ("source", "ticket_key")
+
+    ticket_key: str
+    url: str
+    project: str
+    issue_type: str
+    summary: str
+    status: str
+    status_category: str  # new | indeterminate | done (Jira's status category keys)
+    assignee_account: str | None
+    assignee_email: str | None
+    reporter_account: str | None
+    created: datetime
+    updated: datetime
+    resolved: datetime | None
+    due: date | None
+    priority: str | None
+
+
+@dataclass(frozen=True)
+class TicketChange(Record):
+    """One field change from a ticket's changelog: status (by category) or assignee."""
+
+    table: ClassVar[str] = "ticket_changes"
+    natural_key: ClassVar[tuple[str, ...]] = ("source", "ticket_key", "change_id")
+
+    ticket_key: str
+    change_id: str  # "<history id>.<item index>": stable across re-reads
+    at: datetime
+    field: str  # status | assignee
+    from_value: str | None  # status: category key; assignee: account id
+    to_value: str | None
+    from_name: str | None  # status name or assignee display name, for people reading evidence
+    to_name: str | None
+    author_account: str | None
+
+
+@dataclass(frozen=True)
+class PullRequest(Record):
+    table: ClassVar[str] = "pull_requests"
+    natural_key: ClassVar[tuple[str, ...]] = ("source", "repo", "number")
+
+    repo: str
+    number: int
+    url: str
+    title: str
+    author_account: str | None
+    author_email: str | None
+    created: datetime
+    updated: datetime
+    ready_for_review: datetime | None
+    merged: datetime | None
+    closed: datetime | None
+    additions: int
+    deletions: int
+    base_branch: str
+
+
+@dataclass(frozen=True)
+class ReviewRequest(Record):
+    table: ClassVar[str] = "review_requests"
+    natural_key: ClassVar[tuple[str, ...]] = ("source", "repo", "number", "reviewer_account", "at")
+
+    repo: str
+    number: int
+    reviewer_account: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Review(Record):
+    table: ClassVar[str] = "reviews"
+    natural_key: ClassVar[tuple[str, ...]] = ("source", "review_id")
+
+    review_id: str
+    repo: str
+    number: int
+    url: str
+    reviewer_account: str | None
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
+    submitted: datetime
+
+
+@dataclass(frozen=True)
+class Deployment(Record):
+    table: ClassVar[str] = "deployments"
+    natural_key: ClassVar[tuple[str, ...]] = ("source", "deployment_id")
+
+    deployment_id: str  # "deployment/<id>" or "run/<id>" for Actions workflow runs
+    repo: str
+    url: str
+    environment: str
+    sha: str
+    creator_account: str | None
+    created: datetime
+    finished: datetime | None
+    state: str  # success | failure | error | inactive | in_progress | ...
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class Incident(Record):
+    table: ClassVar[str] = "incidents"
+    natural_key: ClassVar[tuple[str, ...]] = ("source", "incident_id")
+
+    incident_id: str
+    url: str
+    title: str
+    service: str
+    urgency: str
+    assignee_account: str | None
+    created: datetime
+    acknowledged: datetime | None
+    resolved: datetime | None
+    updated: datetime
+    assignees: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Sample(Record):
+    """One Prometheus sample of a configured series, attributed through the owner map."""
+
+    table: ClassVar[str] = "samples"
+    natural_key: ClassVar[tuple[str, ...]] = ("source", "series", "at")
+
+    series: str  # metric name + sorted labels, e.g. 'availability{instance="api-1:9100"}'
+    metric: str  # the catalog metric these samples feed
+    owner: str  # person id, or "team:<name>"
+    at: datetime
+    value: float
+
+
+KINDS: dict[str, type[Record]] = {
+    "ticket": Ticket,
+    "ticket_change": TicketChange,
+    "pull_request": PullRequest,
+    "review_request": ReviewRequest,
+    "review": Review,
+    "deployment": Deployment,
+    "incident": Incident,
+    "sample": Sample,
+}
+
+__all__ = [
+    "KINDS",
+    "Deployment",
+    "Incident",
+    "PullRequest",
+    "Record",
+    "Review",
+    "ReviewRequest",
+    "Sample",
+    "Ticket",
+    "TicketChange",
+    "key_part",
+]

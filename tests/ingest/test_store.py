@@ -1,0 +1,60 @@
+"""The store on both databases: migrations match the tables, upserts are idempotent."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from ingest.records import Ticket
+from ingest.store import RECORD_TABLES, metadata, upsert_records
+
+
+def ticket(key: str, *, summary: str = "Printer on fire", updated: datetime | None = None) -> Ticket:
+    created = datetime(2026, 9, 1, 9, tzinfo=UTC)
+    return Ticket(
+        source="jira", ticket_key=key, url=f"https://jira.example/browse/{key}", project="OPS",
+        issue_type="Task", summary=summary, status="Done", status_category="done",
+        assignee_account="acc-1", assignee_email=None, reporter_account=None, created=created,
+        updated=updated or created, resolved=created + timedelta(hours=5), due=date(2026, 9, 3),
+        priority="High",
+    )
+
+
+def test_migrations_create_exactly_the_declared_tables(engine: sa.Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_upsert_is_idempotent_and_updates_in_place(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        upsert_records(conn, [ticket("OPS-1"), ticket("OPS-2")])
+        upsert_records(conn, [ticket("OPS-1", summary="Printer still on fire")])
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(RECORD_TABLES["tickets"]).order_by("ticket_key")).all()
+    assert [(r.ticket_key, r.summary) for r in rows] == [
+        ("OPS-1", "Printer still on fire"),
+        ("OPS-2", "Printer on fire"),
+    ]
+
+
+def test_times_come_back_aware_in_utc(engine: sa.Engine) -> None:
+    berlin_evening = datetime(2026, 10, 25, 23, 30, tzinfo=timezone(timedelta(hours=1)))
+    with engine.begin() as conn:
+        upsert_records(conn, [ticket("OPS-9", updated=berlin_evening)])
+    with engine.connect() as conn:
+        updated = conn.execute(sa.select(RECORD_TABLES["tickets"].c.updated)).scalar_one()
+    assert updated == berlin_evening and updated.tzinfo == UTC
+
+
+def test_naive_times_are_refused(engine: sa.Engine) -> None:
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"), engine.begin() as conn:
+        upsert_records(conn, [ticket("OPS-3", updated=datetime(2026, 9, 1))])
+
+
+def test_record_key_is_source_and_natural_key() -> None:
+    assert ticket("OPS-7").key == "jira:OPS-7"
