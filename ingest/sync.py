@@ -9,7 +9,7 @@ transaction, so a crash resumes from the last committed page and re-reads overla
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -59,6 +59,16 @@ class RunSummary:
 
 
 Fetch = Callable[[str | None], Iterable[Page]]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One stream of one configured source, ready to run: what `trackrecord sync` iterates."""
+
+    source: str
+    name: str
+    fetch: Fetch
+    requests_issued: Callable[[], int]
 
 
 def read_cursor(conn: Connection, *, source: str, stream: str) -> str | None:
@@ -136,31 +146,28 @@ def _log_run(conn: Connection, summary: RunSummary, *, finished: bool) -> None:
 
 def run_stream(
     engine: Engine,
+    stream: Stream,
     *,
-    source: str,
-    stream: str,
-    fetch: Fetch,
-    requests_issued: Callable[[], int] = lambda: 0,
     on_page: Callable[[RunSummary], None] = lambda _summary: None,
 ) -> RunSummary:
     """Fetch from the stored cursor and commit page by page; the run log records any error."""
+    source, fetch, requests_issued = stream.source, stream.fetch, stream.requests_issued
+    stream_name = stream.name
     with engine.connect() as conn:
-        cursor = read_cursor(conn, source=source, stream=stream)
-    summary = RunSummary(
-        source=source, stream=stream, run_id=_start_run(engine, source=source, stream=stream)
-    )
+        cursor = read_cursor(conn, source=source, stream=stream_name)
+    run_id = _start_run(engine, source=source, stream=stream_name)
+    summary = RunSummary(source=source, stream=stream_name, run_id=run_id)
     summary.cursor = cursor
     first_request_count = requests_issued()
-    pages: Iterator[Page] = iter(fetch(cursor))
     try:
-        for page in pages:
+        for page in fetch(cursor):
             summary.requests = requests_issued() - first_request_count
             with engine.begin() as conn:
                 _commit_page(conn, summary, page)
             on_page(summary)
     except Exception as exc:
         summary.error = f"{type(exc).__name__}: {exc}"
-        log.exception("sync %s/%s failed", source, stream)
+        log.exception("sync %s/%s failed", source, stream_name)
         raise
     finally:
         summary.requests = requests_issued() - first_request_count
@@ -169,4 +176,4 @@ def run_stream(
     return summary
 
 
-__all__ = ["Fetch", "Page", "Reject", "RunSummary", "read_cursor", "run_stream"]
+__all__ = ["Fetch", "Page", "Reject", "RunSummary", "Stream", "read_cursor", "run_stream"]
