@@ -1,2 +1,269 @@
-"""trackrecord command line."""
-def main() -> None: ...
+"""trackrecord: the command line. Each command gathers, calls the core, then persists or prints."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from config.errors import ConfigError
+from evaluate.compare import evaluate_plan
+from evaluate.workspace import Workspace, open_workspace
+from ingest.evidence import unmatched_accounts
+from ingest.sync import RunSummary, Stream, run_stream
+
+EXAMPLES = Path(__file__).resolve().parent / "config" / "examples"
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+evidence_app = typer.Typer(no_args_is_help=True, help="The stored source records.")
+people_app = typer.Typer(no_args_is_help=True, help="People and their tool accounts.")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(people_app, name="people")
+
+out = Console()
+err = Console(stderr=True)
+
+ConfigDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Configuration folder (default: $TRACKRECORD_CONFIG_DIR or ./config)."
+    ),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    """A user mistake: one clear line and a non-zero exit, never a traceback."""
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to write the example set.")] = Path(
+        "config"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite files that already exist.")] = False,
+) -> None:
+    """Write the commented example configuration (sources, people, plans) to DIRECTORY."""
+    targets = [(p, directory / p.relative_to(EXAMPLES)) for p in sorted(EXAMPLES.rglob("*.yaml"))]
+    existing = [str(t) for _, t in targets if t.exists()]
+    if existing and not force:
+        _fail(f"{', '.join(existing)} already exist(s); use --force to overwrite")
+    for source, target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    out.print(f"wrote {len(targets)} files to {directory}/ — edit them, then `trackrecord sync`")
+
+
+@app.command()
+def sync(
+    source: Annotated[str | None, typer.Option(help="Only this source (its name).")] = None,
+    config: ConfigDir = None,
+) -> None:
+    """Fetch new and changed records from every configured source (or one), incrementally."""
+    workspace = open_workspace(config)
+    summaries = [_sync_stream(workspace, stream) for stream in workspace.streams(source)]
+    for summary in summaries:
+        out.print(summary.line(), style="red" if summary.error else None)
+    if any(s.error for s in summaries):
+        raise typer.Exit(1)
+
+
+def _sync_stream(workspace: Workspace, stream: Stream) -> RunSummary:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(f"{stream.source}/{stream.name}")
+
+        def show(summary: RunSummary) -> None:
+            progress.update(
+                task,
+                description=f"{stream.source}/{stream.name}: "
+                f"{summary.records} records, {summary.requests} requests",
+            )
+
+        try:
+            return run_stream(workspace.engine, stream, on_page=show)
+        except Exception as exc:  # the run log holds the details; go on with other streams
+            return RunSummary(
+                source=stream.source,
+                stream=stream.name,
+                run_id=0,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+
+
+@app.command()
+def evaluate(
+    plan: Annotated[str, typer.Argument(help="Plan id (its file name under plans/).")],
+    as_of: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: today.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON of DESIGN §10.")] = False,
+    evidence: Annotated[
+        str | None, typer.Option(help="List the records behind one goal (its metric name).")
+    ] = None,
+    config: ConfigDir = None,
+) -> None:
+    """Evaluate a plan's goals against baseline, target, sustained rule and team context."""
+    workspace = open_workspace(config)
+    chosen = workspace.config.plans.get(plan)
+    if chosen is None:
+        _fail(f"no plan {plan!r}; plans: {', '.join(workspace.config.plans)}")
+    day = as_of.date() if as_of else datetime.now(workspace.settings.zone).date()
+    result = evaluate_plan(
+        chosen,
+        evidence=workspace.evidence(),
+        people=workspace.config.people.people,
+        as_of=day,
+        tz=workspace.settings.zone,
+    ).to_json()
+    if evidence is not None:
+        _print_goal_evidence(result, evidence, as_json)
+    elif as_json:
+        out.print_json(json.dumps(result))
+    else:
+        _print_evaluation(result)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def _print_evaluation(result: dict[str, Any]) -> None:
+    table = Table(title=f"{result['plan']} (version {result['version']}) as of {result['as_of']}")
+    for column in (
+        "goal",
+        "baseline",
+        "current",
+        "change [95% CI]",
+        "n",
+        "target",
+        "sustained",
+        "team",
+        "status",
+    ):
+        table.add_column(column)
+    for goal in result["goals"]:
+        change = goal.get("change") or {}
+        interval = change.get("interval")
+        ci = f" [{_fmt(interval[0])}, {_fmt(interval[1])}]" if interval else ""
+        sustained = goal.get("sustained") or {}
+        team = goal.get("team") or {}
+        table.add_row(
+            f"{goal['metric']} ({goal['statistic']}, {goal['better']} is better)",
+            _fmt(goal["baseline"]["value"]),
+            _fmt(goal["current"]["value"]),
+            _fmt(change.get("absolute")) + ci,
+            f"{goal['baseline']['n']} / {goal['current']['n']}",
+            ", ".join(f"{k} {_fmt(v)}" for k, v in goal["target"].items()),
+            f"{sustained.get('weeks_met', '—')}/{sustained.get('weeks', '—')}",
+            _fmt(team.get("change_relative"))
+            + (" (team-wide shift)" if team.get("team_wide_shift") else ""),
+            goal["status"],
+        )
+    out.print(table)
+    out.print(f"Recommended outcome: [bold]{result['outcome']}[/bold] (a person decides)")
+
+
+def _print_goal_evidence(result: dict[str, Any], metric: str, as_json: bool) -> None:
+    goals = [g for g in result["goals"] if g["metric"] == metric]
+    if not goals:
+        names = ", ".join(g["metric"] for g in result["goals"])
+        _fail(f"plan {result['plan']} has no goal {metric!r} (goals: {names})")
+    keys = [key for goal in goals for key in goal["evidence"]]
+    if as_json:
+        out.print_json(json.dumps(keys))
+    else:
+        out.print("\n".join(keys) or "no records")
+
+
+@evidence_app.command("list")
+def evidence_list(
+    kind: Annotated[str | None, typer.Option(help="ticket, pull_request, review, ...")] = None,
+    person: Annotated[
+        str | None, typer.Option(help="Only records attributed to this person.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    config: ConfigDir = None,
+) -> None:
+    """Print stored records with their key, person, times, url and the fields metrics use."""
+    workspace = open_workspace(config)
+    frames = workspace.evidence()
+    if kind is not None and kind not in frames:
+        _fail(f"unknown kind {kind!r}; kinds: {', '.join(frames)}")
+    rows = [
+        {"kind": name, **row}
+        for name, frame in frames.items()
+        if kind in (None, name)
+        for row in _rows(frame, person)
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, default=_json_default) + "\n")
+        return
+    for row in rows:
+        out.print(f"{row['key']}\t{row.get('person') or '—'}\t{row.get('url', '')}")
+
+
+def _rows(frame: Any, person: str | None) -> list[dict[str, Any]]:
+    if person is not None:
+        frame = frame[frame["person"] == person] if "person" in frame else frame.iloc[0:0]
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+@people_app.command("check")
+def people_check(config: ConfigDir = None) -> None:
+    """List tool accounts seen in records that match nobody in people.yaml."""
+    workspace = open_workspace(config)
+    unmatched = unmatched_accounts(workspace.evidence())
+    if not unmatched:
+        out.print("every account in the stored records belongs to a person in people.yaml")
+        return
+    table = Table(title="Accounts that match nobody (add them to people.yaml)")
+    for column in ("source", "account", "e-mail", "records"):
+        table.add_column(column)
+    for account in unmatched:
+        table.add_row(account.source, account.account, account.email or "—", str(account.records))
+    out.print(table)
+    raise typer.Exit(1)
+
+
+@app.command()
+def demo() -> None:
+    """Generate a demo organisation behind local fake APIs, sync it and evaluate its plans."""
+    from fakes.demo import run_demo
+
+    run_demo(out)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -171,6 +171,22 @@ class Sample(Record):
     value: float
 
 
+@dataclass(frozen=True)
+class Rating(Record):
+    """Behavioural evidence: a manager's or peer's 1–5 rating, entered in trackrecord itself."""
+
+    table: ClassVar[str] = "ratings"
+    natural_key: ClassVar[tuple[str, ...]] = ("source", "rating_id")
+
+    rating_id: str
+    person: str  # the person rated (a people.yaml id, not a tool account)
+    name: str  # the behaviour, e.g. "communication": feeds the metric rating:communication
+    value: int
+    author: str
+    at: datetime
+    note: str
+
+
 KINDS: dict[str, type[Record]] = {
     "ticket": Ticket,
     "ticket_change": TicketChange,
@@ -180,6 +196,7 @@ KINDS: dict[str, type[Record]] = {
     "deployment": Deployment,
     "incident": Incident,
     "sample": Sample,
+    "rating": Rating,
 }
 
 __all__ = [
@@ -187,6 +204,7 @@ __all__ = [
     "Deployment",
     "Incident",
     "PullRequest",
+    "Rating",
     "Record",
     "Review",
     "ReviewRequest",

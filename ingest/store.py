@@ -68,7 +68,7 @@ _COLUMN_TYPES: dict[Any, Any] = {
     date: Date,
     tuple[str, ...]: JSON,
 }
-_LONG_TEXT = {"summary", "title", "url", "series"}
+_LONG_TEXT = {"summary", "title", "url", "series", "note"}
 
 
 def _column(field: dataclasses.Field[Any], hints: Mapping[str, Any], key: Sequence[str]) -> Column:
@@ -143,6 +143,29 @@ quarantine = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 
+plan_versions = Table(
+    "plan_versions",
+    metadata,
+    Column("plan_id", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("content", JSON, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("recommended", String(64), nullable=False),
+    Column("outcome", String(64), nullable=False),
+    Column("decided_by", String(255), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -192,9 +215,11 @@ __all__ = [
     "RECORD_TABLES",
     "UTCDateTime",
     "accounts",
+    "decisions",
     "make_engine",
     "metadata",
     "people",
+    "plan_versions",
     "quarantine",
     "sync_runs",
     "sync_state",

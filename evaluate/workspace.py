@@ -1,0 +1,65 @@
+"""The imperative shell's gather step, shared by the command line, the scheduler and the web app.
+
+Opening a workspace reads the settings, creates or upgrades the schema, loads and cross-checks the
+YAML files and mirrors people.yaml into the database, so every entry point starts from the same,
+validated state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from config.files import Config, load_config
+from config.settings import Settings, get_settings
+from evaluate.metrics import metric_names
+from ingest.evidence import load_evidence
+from ingest.identities import store_people
+from ingest.schema import migrate
+from ingest.sources import streams_for
+from ingest.store import make_engine
+from ingest.sync import Stream
+
+
+@dataclass(frozen=True)
+class Workspace:
+    settings: Settings
+    engine: Engine
+    config: Config
+
+    @property
+    def source_kinds(self) -> dict[str, str]:
+        return {source.name: source.kind for source in self.config.sources.sources}
+
+    def evidence(self) -> dict[str, pd.DataFrame]:
+        return load_evidence(
+            self.engine,
+            persons=self.config.people.people,
+            source_kinds=self.source_kinds,
+        )
+
+    def streams(self, source_name: str | None = None) -> list[Stream]:
+        sources = [s for s in self.config.sources.sources if source_name in (None, s.name)]
+        if source_name is not None and not sources:
+            names = ", ".join(s.name for s in self.config.sources.sources)
+            raise LookupError(f"no source named {source_name!r} in sources.yaml (have: {names})")
+        lookback = timedelta(minutes=self.settings.lookback_minutes)
+        return [stream for s in sources for stream in streams_for(s, lookback=lookback)]
+
+
+def open_workspace(config_dir: Path | None = None) -> Workspace:
+    """Settings → schema → validated config → people mirrored; raises ConfigError on bad files."""
+    settings = get_settings(**({"config_dir": config_dir} if config_dir else {}))
+    config = load_config(settings.config_dir, known_metrics=metric_names())
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        store_people(conn, config.people.people)
+    return Workspace(settings=settings, engine=engine, config=config)
+
+
+__all__ = ["Workspace", "open_workspace"]

@@ -1,0 +1,171 @@
+"""Reads stored records into the DataFrames the evaluation core takes, one frame per kind.
+
+This is the boundary between the database and the pure evaluation: every frame gets its record
+`key` (`source:natural-key`) and the people behind its accounts, mapped here once with people.yaml
+(the listed account first, then the e-mail), so nothing downstream knows about tools or accounts.
+Timestamps come out tz-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from config.people import Person
+from ingest.identities import AccountIndex
+from ingest.records import KINDS
+from ingest.store import RECORD_TABLES
+
+
+@dataclass(frozen=True)
+class PersonColumn:
+    """Which account (and optional e-mail) column names the person a row is attributed to."""
+
+    target: str
+    account: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    """A column holding the key of another record, e.g. a review's pull request."""
+
+    target: str
+    parts: tuple[str, ...]
+
+
+PEOPLE_COLUMNS: dict[str, tuple[PersonColumn, ...]] = {
+    "ticket": (PersonColumn("person", "assignee_account", "assignee_email"),),
+    "ticket_change": (
+        PersonColumn("from_person", "from_value"),
+        PersonColumn("to_person", "to_value"),
+    ),
+    "pull_request": (PersonColumn("person", "author_account", "author_email"),),
+    "review": (PersonColumn("person", "reviewer_account"),),
+    "review_request": (PersonColumn("person", "reviewer_account"),),
+    "deployment": (PersonColumn("person", "creator_account"),),
+    "incident": (PersonColumn("person", "assignee_account"),),
+}
+
+LINKS: dict[str, RecordLink] = {
+    "ticket_change": RecordLink("ticket", ("ticket_key",)),
+    "review": RecordLink("pr", ("repo", "number")),
+    "review_request": RecordLink("pr", ("repo", "number")),
+}
+
+
+def _key_part(column: pd.Series) -> pd.Series:
+    """The same text `ingest.records.key_part` gives: datetimes as Unix seconds."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return (column.dt.tz_convert("UTC").astype("int64") // 10**9).astype(str)
+    return column.astype(str)
+
+
+def record_keys(frame: pd.DataFrame, parts: Sequence[str]) -> pd.Series:
+    joined = _key_part(frame[parts[0]])
+    for part in parts[1:]:
+        joined = joined + "/" + _key_part(frame[part])
+    return frame["source"].astype(str) + ":" + joined
+
+
+def _people_for(
+    frame: pd.DataFrame, column: PersonColumn, index: AccountIndex, tools: pd.Series
+) -> pd.Series:
+    by_account = {
+        f"{tool}\x00{account}": person for (tool, account), person in index.by_account.items()
+    }
+    person = (tools + "\x00" + frame[column.account].astype(str)).map(by_account)
+    if column.email is not None:
+        by_email = frame[column.email].str.casefold().map(index.by_email)
+        person = person.fillna(by_email)
+    return person.astype(object).where(person.notna(), None)
+
+
+def _read_kind(engine: Engine, kind: str) -> pd.DataFrame:
+    table = RECORD_TABLES[KINDS[kind].table]
+    with engine.connect() as conn:
+        frame = pd.read_sql(select(table), conn)
+    for name, column in table.columns.items():
+        if column.type.python_type is datetime:
+            frame[name] = pd.to_datetime(frame[name], utc=True)
+    return frame
+
+
+def _frame(
+    engine: Engine, kind: str, index: AccountIndex, tools: Mapping[str, str]
+) -> pd.DataFrame:
+    frame = _read_kind(engine, kind)
+    record = KINDS[kind]
+    frame.insert(0, "key", record_keys(frame, record.natural_key[1:]) if len(frame) else [])
+    if kind in LINKS:
+        link = LINKS[kind]
+        frame[link.target] = record_keys(frame, link.parts) if len(frame) else []
+    tool = frame["source"].map(tools).fillna(frame["source"])
+    for column in PEOPLE_COLUMNS.get(kind, ()):
+        frame[column.target] = _people_for(frame, column, index, tool) if len(frame) else []
+    if kind == "ticket_change":
+        is_status = frame["field"] != "assignee"
+        frame.loc[is_status, ["from_person", "to_person"]] = None
+    if kind == "sample":
+        is_team = frame["owner"].str.startswith("team:")
+        frame["person"] = frame["owner"].where(~is_team, None)
+        frame["team"] = frame["owner"].str.removeprefix("team:").where(is_team, None)
+    return frame
+
+
+def load_evidence(
+    engine: Engine,
+    *,
+    persons: Sequence[Person],
+    source_kinds: Mapping[str, str],
+    kinds: Collection[str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every stored record of the asked kinds (default all), with keys and people attached."""
+    index = AccountIndex.build(persons)
+    return {kind: _frame(engine, kind, index, source_kinds) for kind in kinds or KINDS}
+
+
+@dataclass(frozen=True)
+class UnmatchedAccount:
+    source: str
+    account: str
+    email: str | None
+    records: int
+
+
+def unmatched_accounts(frames: Mapping[str, pd.DataFrame]) -> list[UnmatchedAccount]:
+    """Accounts on stored records that people.yaml does not place: listed, never guessed."""
+    found: dict[tuple[str, str], UnmatchedAccount] = {}
+    for kind, columns in PEOPLE_COLUMNS.items():
+        frame = frames.get(kind)
+        if frame is None or frame.empty:
+            continue
+        for column in columns:
+            rows = frame[frame[column.account].notna() & frame[column.target].isna()]
+            if kind == "ticket_change":
+                rows = rows[rows["field"] == "assignee"]
+            for row in rows.itertuples(index=False):
+                account = getattr(row, column.account)
+                email = getattr(row, column.email) if column.email else None
+                seen = found.get((row.source, account))
+                found[(row.source, account)] = UnmatchedAccount(
+                    source=row.source,
+                    account=account,
+                    email=email or (seen.email if seen else None),
+                    records=(seen.records if seen else 0) + 1,
+                )
+    return sorted(found.values(), key=lambda a: (a.source, -a.records, a.account))
+
+
+__all__ = [
+    "LINKS",
+    "PEOPLE_COLUMNS",
+    "UnmatchedAccount",
+    "load_evidence",
+    "record_keys",
+    "unmatched_accounts",
+]
