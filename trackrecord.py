@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -14,19 +14,29 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from config import EXAMPLES_DIR
 from config.errors import ConfigError
+from config.plans import Plan
 from evaluate.compare import evaluate_plan
+from evaluate.plans import (
+    OUTCOMES,
+    add_rating,
+    changes,
+    history,
+    latest_decision,
+    record_decision,
+)
 from evaluate.workspace import Workspace, open_workspace
 from ingest.evidence import unmatched_accounts
 from ingest.sync import RunSummary, Stream, run_stream
-
-EXAMPLES = Path(__file__).resolve().parent / "config" / "examples"
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 evidence_app = typer.Typer(no_args_is_help=True, help="The stored source records.")
 people_app = typer.Typer(no_args_is_help=True, help="People and their tool accounts.")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(people_app, name="people")
+plans_app = typer.Typer(no_args_is_help=True, help="Plans: versions and goal suggestions.")
+app.add_typer(plans_app, name="plans")
 
 out = Console()
 err = Console(stderr=True)
@@ -53,7 +63,9 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite files that already exist.")] = False,
 ) -> None:
     """Write the commented example configuration (sources, people, plans) to DIRECTORY."""
-    targets = [(p, directory / p.relative_to(EXAMPLES)) for p in sorted(EXAMPLES.rglob("*.yaml"))]
+    targets = [
+        (p, directory / p.relative_to(EXAMPLES_DIR)) for p in sorted(EXAMPLES_DIR.rglob("*.yaml"))
+    ]
     existing = [str(t) for _, t in targets if t.exists()]
     if existing and not force:
         _fail(f"{', '.join(existing)} already exist(s); use --force to overwrite")
@@ -133,6 +145,20 @@ def evaluate(
         _print_evaluation(result)
 
 
+def _evaluate(workspace: Workspace, plan: Plan, as_of: date) -> dict[str, Any]:
+    result = evaluate_plan(
+        plan,
+        evidence=workspace.evidence(),
+        people=workspace.config.people.people,
+        as_of=as_of,
+        tz=workspace.settings.zone,
+        version=workspace.versions[plan.id],
+    ).to_json()
+    with workspace.engine.connect() as conn:
+        result["decision"] = latest_decision(conn, plan.id)
+    return result
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "—"
@@ -175,6 +201,9 @@ def _print_evaluation(result: dict[str, Any]) -> None:
         )
     out.print(table)
     out.print(f"Recommended outcome: [bold]{result['outcome']}[/bold] (a person decides)")
+    if result.get("decision"):
+        d = result["decision"]
+        out.print(f"Decision: {d['outcome']} by {d['by']} on {d['at'][:10]}: {d['reason']}")
 
 
 def _print_goal_evidence(result: dict[str, Any], metric: str, as_json: bool) -> None:
@@ -249,6 +278,83 @@ def people_check(config: ConfigDir = None) -> None:
     raise typer.Exit(1)
 
 
+def _plan(workspace: Workspace, plan_id: str) -> Plan:
+    plan = workspace.config.plans.get(plan_id)
+    if plan is None:
+        _fail(f"no plan {plan_id!r}; plans: {', '.join(workspace.config.plans) or 'none'}")
+    return plan
+
+
+@plans_app.command("history")
+def plans_history(
+    plan: Annotated[str, typer.Argument(help="Plan id.")], config: ConfigDir = None
+) -> None:
+    """Every stored version of a plan and what changed in each."""
+    workspace = open_workspace(config)
+    _plan(workspace, plan)
+    with workspace.engine.connect() as conn:
+        versions = history(conn, plan)
+    previous: dict[str, Any] = {}
+    for version in versions:
+        out.print(f"[bold]version {version.version}[/bold]  {version.created:%Y-%m-%d %H:%M} UTC")
+        for line in changes(previous, version.content) if previous else ["first version"]:
+            out.print(f"  {line}", highlight=False)
+        previous = version.content
+
+
+@app.command()
+def decide(
+    plan: Annotated[str, typer.Argument(help="Plan id.")],
+    outcome: Annotated[str, typer.Option(help=f"One of: {', '.join(OUTCOMES)}.")],
+    by: Annotated[str, typer.Option(help="Who decides (a person id).")],
+    reason: Annotated[str, typer.Option(help="Why: kept with the decision.")],
+    config: ConfigDir = None,
+) -> None:
+    """Record the human decision beside the recommended outcome."""
+    workspace = open_workspace(config)
+    chosen = _plan(workspace, plan)
+    today = datetime.now(workspace.settings.zone).date()
+    recommended = _evaluate(workspace, chosen, today)["outcome"]
+    try:
+        with workspace.engine.begin() as conn:
+            record_decision(
+                conn,
+                plan_id=plan,
+                version=workspace.versions[plan],
+                recommended=recommended,
+                outcome=outcome,
+                decided_by=by,
+                reason=reason,
+                now=datetime.now(UTC),
+            )
+    except ValueError as exc:
+        _fail(str(exc))
+    out.print(f"recorded: {plan} → {outcome} by {by} (recommended: {recommended})")
+
+
+@app.command()
+def rate(
+    person: Annotated[str, typer.Argument(help="Who is rated (a person id).")],
+    name: Annotated[str, typer.Argument(help="The behaviour, e.g. communication.")],
+    value: Annotated[int, typer.Argument(help="1 to 5.")],
+    by: Annotated[str, typer.Option(help="Who rates (a person id).")],
+    note: Annotated[str, typer.Option(help="What was observed.")] = "",
+    config: ConfigDir = None,
+) -> None:
+    """Enter a behavioural rating; plans evaluate it as the metric rating:NAME."""
+    workspace = open_workspace(config)
+    known = {p.id for p in workspace.config.people.people}
+    for who in (person, by):
+        if who not in known:
+            _fail(f"{who!r} is not in people.yaml")
+    try:
+        with workspace.engine.begin() as conn:
+            rating = add_rating(conn, person=person, name=name, value=value, author=by, note=note)
+    except ValueError as exc:
+        _fail(str(exc))
+    out.print(f"recorded {rating.key}: {person} {name} = {value} by {by}")
+
+
 @app.command()
 def demo() -> None:
     """Generate a demo organisation behind local fake APIs, sync it and evaluate its plans."""
@@ -262,7 +368,7 @@ def main() -> None:
         app()
     except ConfigError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -8,26 +8,41 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from config.errors import FieldValueError
+
 Better = Literal["lower", "higher"]
 
 
 class Target(BaseModel):
-    """Exactly one of the three; `improve_by` is relative to the baseline, given as "20%"."""
+    """Exactly one of the three; `improve_by` is relative to the baseline, given as "20%".
+
+    A "%" anywhere reads as a fraction ("90%" → 0.9), so a rate target can be written either way.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    at_most: float | None = None
-    at_least: float | None = None
-    improve_by: float | None = Field(default=None, description="A fraction: '20%' reads as 0.2.")
+    at_most: float | None = Field(default=None, description="The value must not exceed this.")
+    at_least: float | None = Field(default=None, description="The value must reach this.")
+    improve_by: float | None = Field(
+        default=None,
+        gt=0,
+        description="Better than the baseline by this fraction: '20%' reads as 0.2.",
+    )
+
+    @field_validator("at_most", "at_least", mode="before")
+    @classmethod
+    def _percent_or_number(cls, value: object) -> object:
+        return _percent(value) if isinstance(value, str) and "%" in value else value
 
     @field_validator("improve_by", mode="before")
     @classmethod
-    def _percent(cls, value: object) -> object:
+    def _improvement(cls, value: object) -> object:
         if isinstance(value, str):
-            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", value)
-            if not match:
-                raise ValueError("must be a percentage such as '20%'")
-            return float(match.group(1)) / 100
+            return _percent(value)
+        # A bare number above 1 is a percentage written without "%" (20 would mean 2000%).
+        # Fractions up to 1 stay accepted, so a dumped plan validates again.
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 1:
+            raise ValueError(f"write it as a percentage, e.g. '{value:g}%'")
         return value
 
     @model_validator(mode="after")
@@ -38,44 +53,67 @@ class Target(BaseModel):
         return self
 
 
+def _percent(text: str) -> float:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", text)
+    if not match:
+        raise ValueError("must be a percentage such as '20%'")
+    return float(match.group(1)) / 100
+
+
 class Sustain(BaseModel):
+    """A target counts as met only if it held in `required` of the last `weeks` weekly windows."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    weeks: int = Field(default=4, ge=1, description="How many of the last weekly windows to look at.")
+    weeks: int = Field(
+        default=4, ge=1, description="How many of the last weekly windows to look at."
+    )
     required: int = Field(default=3, ge=1, description="How many of them must meet the target.")
 
     @model_validator(mode="after")
     def _fits(self) -> Sustain:
         if self.required > self.weeks:
-            raise ValueError("required cannot exceed weeks")
+            raise FieldValueError("required cannot exceed weeks", ("required",))
         return self
 
 
 class Goal(BaseModel):
+    """One measurable expectation; DESIGN §5 says how it is judged."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    metric: str
-    statistic: str | None = None
-    target: Target
+    metric: str = Field(min_length=1, description="A catalog metric, e.g. ticket_resolution_hours.")
+    statistic: str | None = Field(
+        default=None, description="median, mean, rate, ...; the metric's default when left out."
+    )
+    target: Target = Field(description="One of at_most, at_least, improve_by.")
     better: Better | None = Field(default=None, description="Overrides the metric's direction.")
-    min_samples: int = Field(default=8, ge=1)
-    min_weeks: int = Field(default=4, ge=1)
-    sustain: Sustain = Field(default_factory=Sustain)
+    min_samples: int = Field(
+        default=8, ge=1, description="Fewer events in a window: insufficient data, not 'not met'."
+    )
+    min_weeks: int = Field(
+        default=4, ge=1, description="The same, in active weeks, for per-week counts."
+    )
+    sustain: Sustain = Field(
+        default_factory=Sustain, description="How long the target must hold (3 of 4 weeks)."
+    )
     params: dict[str, float | int | str] = Field(
         default_factory=dict, description="Metric parameters, e.g. {days: 14} for aged tickets."
     )
 
 
 class Window(BaseModel):
+    """A date range, both ends included."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: date
-    end: date
+    start: date = Field(description="First day.")
+    end: date = Field(description="Last day (included).")
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end < self.start:
-            raise ValueError("end is before start")
+            raise FieldValueError("end is before start", ("end",))
         return self
 
 
@@ -84,10 +122,20 @@ class Exclusion(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
-    record: str | None = None
-    reason: str = Field(min_length=1)
+    from_: date | None = Field(default=None, alias="from", description="First excluded day.")
+    to: date | None = Field(default=None, description="Last excluded day (included).")
+    record: str | None = Field(
+        default=None, description="A record key, source:natural-key, e.g. jira:OPS-123."
+    )
+    reason: str = Field(min_length=1, description="Why; shown wherever the exclusion applies.")
+
+    @field_validator("record")
+    @classmethod
+    def _record_key(cls, value: str | None) -> str | None:
+        # Without the source prefix a key would match no evidence, silently.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*:\S.*", value):
+            raise ValueError("a record key is source:key, e.g. jira:OPS-123")
+        return value
 
     @model_validator(mode="after")
     def _range_or_record(self) -> Exclusion:
@@ -95,36 +143,51 @@ class Exclusion(BaseModel):
         if is_range == (self.record is not None) or (self.from_ is None) != (self.to is None):
             raise ValueError("give either from and to, or record")
         if is_range and self.to < self.from_:  # type: ignore[operator]
-            raise ValueError("to is before from")
+            raise FieldValueError("to is before from", ("to",))
         return self
 
 
 class Plan(BaseModel):
+    """A performance-improvement plan (DESIGN §4); person fields hold ids from people.yaml."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    employee: str
-    manager: str
-    hr_partner: str | None = None
-    start: date
-    end: date
-    baseline: Window | None = None
-    checkpoints: list[date] = Field(default_factory=list)
-    goals: list[Goal] = Field(min_length=1)
-    exclusions: list[Exclusion] = Field(default_factory=list)
-    support: list[str] = Field(default_factory=list)
-    barriers: list[str] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
+    id: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Unique; also the file's name."
+    )
+    employee: str = Field(description="Whose plan it is.")
+    manager: str = Field(description="Who runs the plan.")
+    hr_partner: str | None = Field(default=None, description="HR partner, if any.")
+    start: date = Field(description="First day of the plan.")
+    end: date = Field(description="Last day of the plan (included).")
+    baseline: Window | None = Field(
+        default=None, description="Before the plan; default: the same length, right before start."
+    )
+    checkpoints: list[date] = Field(
+        default_factory=list, description="Mid-plan evaluation dates, inside the plan."
+    )
+    goals: list[Goal] = Field(min_length=1, description="What must improve.")
+    exclusions: list[Exclusion] = Field(
+        default_factory=list, description="Date ranges and records that do not count."
+    )
+    support: list[str] = Field(default_factory=list, description="What the company provides.")
+    barriers: list[str] = Field(default_factory=list, description="What stands in the way.")
+    notes: list[str] = Field(default_factory=list, description="Free-form notes.")
 
     @model_validator(mode="after")
     def _dates(self) -> Plan:
         if self.end < self.start:
-            raise ValueError("end is before start")
-        outside = [d for d in self.checkpoints if not self.start <= d <= self.end]
-        if outside:
-            raise ValueError(f"checkpoint {outside[0]} is outside the plan's start and end")
+            raise FieldValueError("end is before start", ("end",))
+        for index, day in enumerate(self.checkpoints):
+            if not self.start <= day <= self.end:
+                raise FieldValueError(
+                    f"checkpoint {day} is outside the plan ({self.start} to {self.end})",
+                    ("checkpoints", index),
+                )
         if self.baseline and self.baseline.end >= self.start:
-            raise ValueError("the baseline must end before the plan starts")
+            raise FieldValueError(
+                f"the baseline must end before the plan starts ({self.start})", ("baseline", "end")
+            )
         return self
 
     def baseline_window(self) -> Window:

@@ -8,7 +8,7 @@ validated state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from config.files import Config, load_config
 from config.settings import Settings, get_settings
 from evaluate.metrics import metric_names
+from evaluate.plans import record_version
 from ingest.evidence import load_evidence
 from ingest.identities import store_people
 from ingest.schema import migrate
@@ -30,6 +31,7 @@ class Workspace:
     settings: Settings
     engine: Engine
     config: Config
+    versions: dict[str, int]  # plan id → the stored version matching its file
 
     @property
     def source_kinds(self) -> dict[str, str]:
@@ -52,14 +54,20 @@ class Workspace:
 
 
 def open_workspace(config_dir: Path | None = None) -> Workspace:
-    """Settings → schema → validated config → people mirrored; raises ConfigError on bad files."""
+    """Settings → schema → validated config → people and plan versions stored.
+
+    Raises ConfigError on bad files. A plan file that changed since the last command becomes a
+    new stored version here, so every evaluation names the version it judged.
+    """
     settings = get_settings(**({"config_dir": config_dir} if config_dir else {}))
     config = load_config(settings.config_dir, known_metrics=metric_names())
     engine = make_engine(settings.database_url)
     migrate(engine)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         store_people(conn, config.people.people)
-    return Workspace(settings=settings, engine=engine, config=config)
+        versions = {pid: record_version(conn, plan, now=now) for pid, plan in config.plans.items()}
+    return Workspace(settings=settings, engine=engine, config=config, versions=versions)
 
 
 __all__ = ["Workspace", "open_workspace"]

@@ -78,7 +78,7 @@ def _people_for(
     by_account = {
         f"{tool}\x00{account}": person for (tool, account), person in index.by_account.items()
     }
-    person = (tools + "\x00" + frame[column.account].astype(str)).map(by_account)
+    person = (tools + "\x00" + frame[column.account].astype(str).str.casefold()).map(by_account)
     if column.email is not None:
         by_email = frame[column.email].str.casefold().map(index.by_email)
         person = person.fillna(by_email)

@@ -23,14 +23,17 @@ class AccountIndex:
     @classmethod
     def build(cls, persons: Sequence[Person]) -> AccountIndex:
         return cls(
-            by_account={(tool, acct): p.id for p in persons for tool, acct in p.accounts.items()},
+            by_account={
+                (tool, acct.casefold()): p.id for p in persons for tool, acct in p.accounts.items()
+            },
             by_email={p.email.casefold(): p.id for p in persons},
         )
 
     def person_for(self, tool: str, account: str | None, email: str | None = None) -> str | None:
-        """The listed account wins; an e-mail matches case-insensitively; otherwise None."""
-        if account is not None and (tool, account) in self.by_account:
-            return self.by_account[(tool, account)]
+        """The listed account wins, then the e-mail; both compare case-insensitively (GitHub logins
+        are case-insensitive, and ids from the other tools never differ only by case)."""
+        if account is not None and (tool, account.casefold()) in self.by_account:
+            return self.by_account[(tool, account.casefold())]
         if email:
             return self.by_email.get(email.casefold())
         return None

@@ -15,6 +15,10 @@ def streams_for(source: Any, *, lookback: timedelta) -> list[Stream]:
         from ingest.sources import jira
 
         return jira.streams(source, lookback=lookback)
+    if source.kind == "github":
+        from ingest.sources import github
+
+        return github.streams(source, lookback=lookback)
     raise ValueError(f"source {source.name!r}: no connector for kind {source.kind!r} yet")
 
 

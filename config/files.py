@@ -1,0 +1,324 @@
+"""The configuration folder: sources.yaml, people.yaml and plans/*.yaml, checked together.
+
+Each file is validated on its own first; then the checks that span entries or files (a plan's
+employee is a listed person, a manager exists, an account belongs to one person) run with the
+node trees at hand, so every problem still names its file, line and field. All problems found
+are raised together: fixing a configuration should not take one run per typo.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar, get_args
+
+from pydantic import BaseModel
+
+from config.errors import ConfigError
+from config.people import PeopleFile
+from config.plans import Plan
+from config.sources import PrometheusSource, SourceKind, SourcesFile
+from config.yamlfile import YamlDocument, read_yaml, validate
+
+__all__ = [
+    "EXAMPLES_DIR",
+    "PEOPLE_FILE",
+    "PLANS_DIR",
+    "SOURCES_FILE",
+    "Config",
+    "load_config",
+    "load_people",
+    "load_plans",
+    "load_sources",
+]
+
+SOURCES_FILE = "sources.yaml"
+PEOPLE_FILE = "people.yaml"
+PLANS_DIR = "plans"
+EXAMPLES_DIR = Path(__file__).parent / "examples"  # what `trackrecord init` copies
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole, cross-checked configuration folder."""
+
+    sources: SourcesFile
+    people: PeopleFile
+    plans: dict[str, Plan]
+
+
+def load_config(config_dir: Path, *, known_metrics: Collection[str] | None = None) -> Config:
+    """Load and cross-check every file; `known_metrics` is the catalog (config cannot import it)."""
+    errors: list[ConfigError] = []
+    people = _collect(errors, lambda: _read_people(config_dir))
+    sources = _collect(errors, lambda: _read_sources(config_dir, known_metrics))
+    # A file whose entries are valid but disagree with each other still feeds the cross-file
+    # checks, so one run reports as much as it can.
+    people_file = people.model if people else None
+    plans = _collect(errors, lambda: load_plans(config_dir, known_metrics, people=people_file))
+    for checked in (people, sources):
+        errors.extend(checked.errors if checked else [])
+    if people and sources:
+        errors.extend(_account_tools(people, sources.model))
+        errors.extend(_series_owners(sources, people.model))
+    if errors or people is None or sources is None or plans is None:
+        flat = [each for error in errors for each in error.errors]
+        raise ConfigError.from_errors(sorted(flat, key=_file_and_line))
+    return Config(sources=sources.model, people=people.model, plans=plans)
+
+
+def load_people(config_dir: Path) -> PeopleFile:
+    """people.yaml alone, with its own cross-person checks."""
+    return _read_people(config_dir).checked()
+
+
+def load_sources(config_dir: Path, *, known_metrics: Collection[str] | None = None) -> SourcesFile:
+    """sources.yaml alone."""
+    return _read_sources(config_dir, known_metrics).checked()
+
+
+def load_plans(
+    config_dir: Path,
+    known_metrics: Collection[str] | None = None,
+    *,
+    people: PeopleFile | None = None,
+) -> dict[str, Plan]:
+    """Every plans/*.yaml (and *.yml) by id; with `people`, their person references are checked."""
+    folder = config_dir / PLANS_DIR
+    if not folder.exists():
+        return {}
+    if not folder.is_dir():
+        raise ConfigError(folder, "should be a folder of plan files")
+    errors: list[ConfigError] = []
+    plans: dict[str, Plan] = {}
+    first_file: dict[str, Path] = {}
+    for path in _plan_files(folder):
+        loaded = _collect(errors, lambda path=path: _load_plan(path, known_metrics, people))
+        if loaded is None:
+            continue
+        plan, document = loaded
+        if plan.id in first_file:
+            errors.append(document.error(("id",), f"plan id is also used by {first_file[plan.id]}"))
+            continue
+        first_file[plan.id] = path
+        plans[plan.id] = plan
+    if errors:
+        raise ConfigError.from_errors(errors)
+    return plans
+
+
+def _collect(errors: list[ConfigError], load: Callable[[], T]) -> T | None:
+    try:
+        return load()
+    except ConfigError as error:
+        errors.append(error)
+        return None
+
+
+def _file_and_line(error: ConfigError) -> tuple[str, int]:
+    return str(error.file or ""), error.line or 0
+
+
+def _raise_if_any(errors: Collection[ConfigError]) -> None:
+    if errors:
+        raise ConfigError.from_errors(errors)
+
+
+@dataclass(frozen=True)
+class _Checked(Generic[M]):
+    """A file that validated, with the problems its entries have with each other."""
+
+    model: M
+    document: YamlDocument
+    errors: list[ConfigError]
+
+    def checked(self) -> M:
+        _raise_if_any(self.errors)
+        return self.model
+
+
+def _read_people(config_dir: Path) -> _Checked[PeopleFile]:
+    document = read_yaml(config_dir / PEOPLE_FILE)
+    people = validate(document, PeopleFile)
+    errors = [
+        *_managers(document, people),
+        *_manager_cycles(document, people),
+        *_unique_emails(document, people),
+        *_unique_accounts(document, people),
+    ]
+    return _Checked(people, document, sorted(errors, key=_file_and_line))
+
+
+def _read_sources(config_dir: Path, known_metrics: Collection[str] | None) -> _Checked[SourcesFile]:
+    document = read_yaml(config_dir / SOURCES_FILE)
+    sources = validate(document, SourcesFile)
+    return _Checked(sources, document, list(_series_metrics(document, sources, known_metrics)))
+
+
+def _load_plan(
+    path: Path, known_metrics: Collection[str] | None, people: PeopleFile | None
+) -> tuple[Plan, YamlDocument]:
+    document = read_yaml(path)
+    plan = validate(document, Plan)
+    errors = list(_goal_metrics(document, plan, known_metrics))
+    if plan.id != path.stem:
+        errors.append(document.error(("id",), f"should match the file name ({path.stem!r})"))
+    if people is not None:
+        errors.extend(_plan_people(document, plan, people))
+    _raise_if_any(sorted(errors, key=lambda error: error.line or 0))
+    return plan, document
+
+
+def _plan_files(folder: Path) -> list[Path]:
+    # Editors leave hidden files (.#plan.yaml); a .yml plan must not be silently ignored.
+    files = [*folder.glob("*.yaml"), *folder.glob("*.yml")]
+    return sorted(path for path in files if not path.name.startswith(".") and path.is_file())
+
+
+# people.yaml checks
+
+
+def _managers(document: YamlDocument, people: PeopleFile) -> Iterator[ConfigError]:
+    ids = {person.id for person in people.people}
+    for index, person in enumerate(people.people):
+        loc = ("people", index, "manager")
+        if person.manager == person.id:
+            yield document.error(loc, "a person cannot be their own manager")
+        elif person.manager is not None and person.manager not in ids:
+            yield document.error(loc, _unknown_person(person.manager, ids))
+
+
+def _manager_cycles(document: YamlDocument, people: PeopleFile) -> Iterator[ConfigError]:
+    """A loop in the reporting line would let access rules and report chains run forever."""
+    manager_of = {person.id: person.manager for person in people.people}
+    index_of = {person.id: index for index, person in enumerate(people.people)}
+    for person in people.people:
+        chain = [person.id]
+        while (boss := manager_of.get(chain[-1])) and boss not in chain and boss in manager_of:
+            chain.append(boss)
+        looped = boss == person.id and len(chain) > 1
+        if looped and person.id == min(chain, key=index_of.__getitem__):
+            loop = " → ".join([*chain, person.id])
+            loc = ("people", index_of[person.id], "manager")
+            yield document.error(loc, f"the reporting line loops: {loop}")
+
+
+def _unique_emails(document: YamlDocument, people: PeopleFile) -> Iterator[ConfigError]:
+    """Unlisted accounts are matched by e-mail, so one e-mail must mean one person."""
+    first: dict[str, str] = {}
+    for index, person in enumerate(people.people):
+        email = person.email.casefold()
+        if email in first:
+            loc = ("people", index, "email")
+            yield document.error(loc, f"the same e-mail is listed for {first[email]!r}")
+        first.setdefault(email, person.id)
+
+
+def _unique_accounts(document: YamlDocument, people: PeopleFile) -> Iterator[ConfigError]:
+    """An account listed for two people would credit one person's work to the other."""
+    first: dict[tuple[str, str], str] = {}
+    for index, person in enumerate(people.people):
+        for tool, account in person.accounts.items():
+            key = (tool, account.casefold())
+            if key in first and first[key] != person.id:
+                loc = ("people", index, "accounts", tool)
+                yield document.error(loc, f"this {tool} account is also listed for {first[key]!r}")
+            first.setdefault(key, person.id)
+
+
+# sources.yaml checks
+
+
+def _series_metrics(
+    document: YamlDocument, sources: SourcesFile, known_metrics: Collection[str] | None
+) -> Iterator[ConfigError]:
+    for index, source in enumerate(sources.sources):
+        if not isinstance(source, PrometheusSource):
+            continue
+        for number, series in enumerate(source.series):
+            problem = _metric_problem(series.metric, known_metrics)
+            if problem:
+                yield document.error(("sources", index, "series", number, "metric"), problem)
+
+
+# plans/*.yaml checks
+
+
+def _goal_metrics(
+    document: YamlDocument, plan: Plan, known_metrics: Collection[str] | None
+) -> Iterator[ConfigError]:
+    for index, goal in enumerate(plan.goals):
+        problem = _metric_problem(goal.metric, known_metrics)
+        if problem:
+            yield document.error(("goals", index, "metric"), problem)
+
+
+def _plan_people(document: YamlDocument, plan: Plan, people: PeopleFile) -> Iterator[ConfigError]:
+    ids = {person.id for person in people.people}
+    for role in ("employee", "manager", "hr_partner"):
+        person_id = getattr(plan, role)
+        if person_id is not None and person_id not in ids:
+            yield document.error((role,), _unknown_person(person_id, ids))
+    for role in ("manager", "hr_partner"):
+        if getattr(plan, role) == plan.employee:
+            yield document.error((role,), f"cannot be the employee ({plan.employee!r}) too")
+
+
+# checks across files
+
+
+def _account_tools(people: _Checked[PeopleFile], sources: SourcesFile) -> Iterator[ConfigError]:
+    """An account under a misspelled tool (`githb:`) would silently never match."""
+    tools = set(get_args(SourceKind)) | {source.name for source in sources.sources}
+    for index, person in enumerate(people.model.people):
+        for tool in person.accounts:
+            if tool not in tools:
+                yield people.document.error(
+                    ("people", index, "accounts", tool),
+                    f"unknown tool {tool!r}; use a source kind or a name from {SOURCES_FILE}"
+                    + _suggestion(tool, tools),
+                )
+
+
+def _series_owners(sources: _Checked[SourcesFile], people: PeopleFile) -> Iterator[ConfigError]:
+    ids = {person.id for person in people.people}
+    teams = {person.team for person in people.people}
+    for index, source in enumerate(sources.model.sources):
+        if not isinstance(source, PrometheusSource):
+            continue
+        for number, series in enumerate(source.series):
+            for label, owner in series.owners.items():
+                problem = _owner_problem(owner, ids, teams)
+                if problem:
+                    loc = ("sources", index, "series", number, "owners", label)
+                    yield sources.document.error(loc, problem)
+
+
+def _owner_problem(owner: str, ids: set[str], teams: set[str]) -> str | None:
+    if owner.startswith("team:"):
+        team = owner.removeprefix("team:")
+        return None if team in teams else f"no one in {PEOPLE_FILE} is on team {team!r}"
+    return None if owner in ids else _unknown_person(owner, ids) + " (or write team:NAME)"
+
+
+def _metric_problem(metric: str, known_metrics: Collection[str] | None) -> str | None:
+    # `rating:NAME` is open-ended: any rating a manager enters in the app.
+    if known_metrics is None or metric in known_metrics:
+        return None
+    if metric.startswith("rating:") and len(metric) > len("rating:"):
+        return None
+    return f"unknown metric {metric!r}" + _suggestion(metric, known_metrics)
+
+
+def _unknown_person(person_id: str, ids: Collection[str]) -> str:
+    return f"{person_id!r} is not a person in {PEOPLE_FILE}" + _suggestion(person_id, ids)
+
+
+def _suggestion(name: str, choices: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

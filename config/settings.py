@@ -1,0 +1,90 @@
+"""Settings from TRACKRECORD_* environment variables, in one typed tree (DESIGN §10).
+
+Built by `get_settings()` when a command starts, never at import time, so tests and commands
+can override any value and a bad variable is reported once, by name, as a ConfigError.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.errors import ConfigError, describe_error
+
+__all__ = ["ENV_PREFIX", "Settings", "env_variable", "get_settings"]
+
+ENV_PREFIX = "TRACKRECORD_"
+
+
+class Settings(BaseSettings):
+    """Everything a process needs before it reads the YAML files."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///var/trackrecord.db",
+        min_length=1,
+        repr=False,  # may hold a password: keep it out of logged reprs
+        description="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. "
+        "The default is a SQLite file under ./var/.",
+    )
+    config_dir: Path = Field(
+        default=Path("config"),
+        description="Folder holding sources.yaml, people.yaml and plans/ (`--config DIR`).",
+    )
+    timezone: str = Field(
+        default="UTC",
+        description="IANA time zone in which plan dates, windows and weeks are read.",
+    )
+    lookback_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="How far each incremental sync re-reads behind its cursor, so clock skew "
+        "and late updates are never lost.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as UTC or Europe/Berlin"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone as an object (ZoneInfo caches them, so this is cheap)."""
+        return ZoneInfo(self.timezone)
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with `overrides` (e.g. `--config DIR`) taking precedence."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        errors = [
+            ConfigError(
+                None,
+                describe_error(detail),
+                field=_setting_source(str(detail["loc"][0]) if detail["loc"] else "", overrides),
+            )
+            for detail in exc.errors()
+        ]
+        raise ConfigError.from_errors(errors) from None
+
+
+def env_variable(field_name: str) -> str:
+    """The environment variable that sets a field: `timezone` → TRACKRECORD_TIMEZONE."""
+    return f"{ENV_PREFIX}{field_name.upper()}"
+
+
+def _setting_source(field_name: str, overrides: dict[str, Any]) -> str:
+    # Name what the user actually set: the variable, unless the value came from an override.
+    return field_name if field_name in overrides else env_variable(field_name)

@@ -1,0 +1,172 @@
+"""Plan persistence: every change to a plan is a new version, ratings and the human decision.
+
+The YAML file is what managers edit; the database keeps every version they ever saved, so an
+evaluation or a snapshot can always name (and show) the exact plan it judged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from config.plans import Plan
+from ingest.records import Rating
+from ingest.store import decisions, plan_versions, upsert_records
+
+# What a person may decide: the recommendation's outcomes, or more time.
+OUTCOMES = ("successful_completion", "partial_improvement", "insufficient_improvement", "extended")
+
+
+def _canonical(plan: Plan) -> dict[str, Any]:
+    return json.loads(plan.model_dump_json(by_alias=True))
+
+
+def _digest(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    plan_id: str
+    version: int
+    content: dict[str, Any]
+    created: datetime
+
+
+def record_version(conn: Connection, plan: Plan, *, now: datetime) -> int:
+    """The plan's current version number, storing a new version when its content changed."""
+    content = _canonical(plan)
+    latest = conn.execute(
+        select(plan_versions.c.version, plan_versions.c.sha256)
+        .where(plan_versions.c.plan_id == plan.id)
+        .order_by(plan_versions.c.version.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.sha256 == _digest(content):
+        return int(latest.version)
+    version = 1 if latest is None else int(latest.version) + 1
+    conn.execute(
+        insert(plan_versions).values(
+            plan_id=plan.id, version=version, content=content, sha256=_digest(content), created=now
+        )
+    )
+    return version
+
+
+def history(conn: Connection, plan_id: str) -> list[PlanVersion]:
+    rows = conn.execute(
+        select(plan_versions).where(plan_versions.c.plan_id == plan_id).order_by("version")
+    )
+    return [PlanVersion(r.plan_id, r.version, r.content, r.created) for r in rows]
+
+
+def changes(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Readable field changes between two versions, e.g. `goals[0].target.at_most: 24 → 20`."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            line
+            for k in sorted(old.keys() | new.keys(), key=str)
+            for line in changes(old.get(k), new.get(k), f"{prefix}.{k}" if prefix else k)
+        ]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            line
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for line in changes(a, b, f"{prefix}[{i}]")
+        ]
+    return [] if old == new else [f"{prefix}: {json.dumps(old)} → {json.dumps(new)}"]
+
+
+def record_decision(
+    conn: Connection,
+    *,
+    plan_id: str,
+    version: int,
+    recommended: str,
+    outcome: str,
+    decided_by: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The human decision sits beside the recommendation; the tool never decides."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    if not reason.strip():
+        raise ValueError("a decision needs a reason")
+    conn.execute(
+        insert(decisions).values(
+            plan_id=plan_id,
+            version=version,
+            recommended=recommended,
+            outcome=outcome,
+            decided_by=decided_by,
+            decided_at=now,
+            reason=reason,
+        )
+    )
+
+
+def latest_decision(conn: Connection, plan_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(decisions)
+        .where(decisions.c.plan_id == plan_id)
+        .order_by(decisions.c.decided_at.desc(), decisions.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return {
+        "outcome": row.outcome,
+        "recommended": row.recommended,
+        "by": row.decided_by,
+        "at": row.decided_at.isoformat(),
+        "reason": row.reason,
+        "version": row.version,
+    }
+
+
+def add_rating(
+    conn: Connection,
+    *,
+    person: str,
+    name: str,
+    value: int,
+    author: str,
+    note: str,
+    at: datetime | None = None,
+    source: str = "trackrecord",
+) -> Rating:
+    if not 1 <= value <= 5:
+        raise ValueError("a rating is from 1 to 5")
+    if author == person:
+        raise ValueError("a person cannot rate themselves")
+    rating = Rating(
+        source=source,
+        rating_id=uuid.uuid4().hex,
+        person=person,
+        name=name,
+        value=value,
+        author=author,
+        at=at or datetime.now(UTC),
+        note=note,
+    )
+    upsert_records(conn, [rating])
+    return rating
+
+
+__all__ = [
+    "OUTCOMES",
+    "PlanVersion",
+    "add_rating",
+    "changes",
+    "history",
+    "latest_decision",
+    "record_decision",
+    "record_version",
+]

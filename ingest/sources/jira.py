@@ -1,0 +1,528 @@
+"""Jira Cloud and Data Center: tickets and their status and assignee changes, in one stream.
+
+Each run asks for `(<configured JQL>) AND updated >= "<cursor − lookback>" ORDER BY updated ASC`,
+a page at a time at the largest page size, and each page carries the largest `updated` in it as
+its cursor, so a crash resumes after the last committed page and re-reads overlap harmlessly.
+Three traps shape the code: JQL date literals are read in the API user's time zone (GET /myself);
+status names are localized and renamed, so statuses are stored by category (GET /status); and the
+changelog embedded in search results stops at the latest 100 entries, so longer ones are fetched
+whole (in bulk on Cloud).
+
+Requests go through the `jira` client with its transport replaced by a `JiraSession`: our retry
+policy and request count, and the client's own error type for what still fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import requests
+from jira import JIRA, JIRAError
+from jira.resilientsession import raise_on_error
+
+from config.secrets import read_secret
+from ingest.http import HttpSession
+from ingest.records import Record, Ticket, TicketChange
+from ingest.sync import Page, Reject, Stream
+
+log = logging.getLogger(__name__)
+
+# What the sync asks Jira for: endpoint details as data.
+STREAM = "tickets"
+FIELDS = (
+    "summary",
+    "status",
+    "issuetype",
+    "project",
+    "assignee",
+    "reporter",
+    "created",
+    "updated",
+    "resolutiondate",
+    "duedate",
+    "priority",
+)
+EXPAND = "changelog"
+METADATA_API = "2"  # serverInfo, myself, status: the same on both deployments
+# Cloud searches /rest/api/3/search/jql (the old /search is gone there); DC /rest/api/2/search.
+SEARCH_API = {"cloud": "3", "datacenter": "2"}
+BULK_CHANGELOG = "/rest/api/3/changelog/bulkfetch"  # Cloud: whole changelogs of many issues
+BULK_CHANGELOG_ISSUES = 1000  # issues per bulk request (the API's limit)
+BULK_CHANGELOG_RESULTS = 10000  # change histories per bulk page (the API's limit)
+CHANGE_FIELDS = frozenset({"status", "assignee"})
+STATUS_CATEGORIES = frozenset({"new", "indeterminate", "done", "undefined"})
+# Jira's system statuses keep these ids everywhere; a changelog may name them after the workflow
+# that used them is gone, when /status no longer lists them.
+BUILTIN_STATUS_CATEGORIES = {"1": "new", "3": "indeterminate", "4": "new", "5": "done", "6": "done"}
+JQL_TIME = "%Y-%m-%d %H:%M"
+FIRST_SYNC_BOUND = "1970-01-01 00:00"  # Cloud's search/jql refuses a query without a restriction
+WESTMOST_OFFSET = timedelta(hours=-12)  # no zone lags UTC more: the bound when /myself has no zone
+
+PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
+
+
+class JiraSourceConfig(Protocol):
+    """What the connector reads of a sources.yaml entry (`config.sources.JiraSource`)."""
+
+    name: str
+    url: str
+    email_env: str | None
+    token_env: str
+    jql: str
+    deployment: str | None
+    page_size: int
+
+
+class MalformedIssue(ValueError):
+    """An issue that cannot become a Ticket; the message names the field."""
+
+
+class JiraSession(HttpSession):
+    """Our `HttpSession` as the `jira` client's transport.
+
+    It replaces the client's `ResilientSession`, so retries happen once (ours, counted, with
+    Retry-After honoured) and an answer still failing after them raises `JIRAError`, as the
+    client's own session would.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.headers.update({"Accept": "application/json,*/*;q=0.9"})
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        response: requests.Response = super().request(method, url, *args, **kwargs)
+        raise_on_error(response)
+        return response
+
+
+@dataclass(frozen=True)
+class Site:
+    """One connected Jira, with what every page of a run needs."""
+
+    client: JIRA
+    session: JiraSession
+    url: str
+    cloud: bool
+    zone: tzinfo | None
+    statuses: Mapping[str, str]  # status id → category key
+
+
+def streams(
+    source: JiraSourceConfig, *, lookback: timedelta, session: JiraSession | None = None
+) -> list[Stream]:
+    """The one stream, "tickets"; nothing is read (not even the secrets) until it runs, so a
+    missing secret is an error in the run log."""
+    http = session if session is not None else JiraSession()
+
+    def fetch(cursor: str | None) -> Iterator[Page]:
+        return tickets(source, http, cursor=cursor, lookback=lookback)
+
+    return [
+        Stream(
+            source=source.name,
+            name=STREAM,
+            fetch=fetch,
+            requests_issued=lambda: http.requests_issued,
+        )
+    ]
+
+
+def tickets(
+    source: JiraSourceConfig, session: JiraSession, *, cursor: str | None, lookback: timedelta
+) -> Iterator[Page]:
+    """Pages of tickets and changes updated since `cursor − lookback`, oldest first."""
+    site = connect(source, session)
+    floor = datetime.fromisoformat(cursor) if cursor else None
+    jql = build_jql(source.jql, None if floor is None else floor - lookback, site.zone)
+    pages = _cloud_pages if site.cloud else _datacenter_pages
+    for issues in pages(site, jql, source.page_size):
+        yield _page(_with_full_changelogs(site, issues), site, source=source.name, floor=floor)
+
+
+def connect(source: JiraSourceConfig, session: JiraSession) -> Site:
+    client = _client(source, session)
+    deployment = source.deployment or _detect_deployment(client)
+    zone = _user_zone(client.myself())
+    statuses = status_categories([status.raw for status in client.statuses()])
+    # The client reads the API version per request; Cloud's enhanced search lives under v3.
+    client._options["rest_api_version"] = SEARCH_API[deployment]
+    client.deploymentType = "Cloud" if deployment == "cloud" else "Server"
+    return Site(client, session, source.url, deployment == "cloud", zone, statuses)
+
+
+def _client(source: JiraSourceConfig, session: JiraSession) -> JIRA:
+    """A `jira` client whose every request goes through `session` (its own retries off)."""
+    token = read_secret(source.token_env).get_secret_value()
+    auth: dict[str, Any] = {"token_auth": token}  # Data Center personal access token
+    if source.email_env:  # Cloud: e-mail and API token
+        auth = {"basic_auth": (read_secret(source.email_env).get_secret_value(), token)}
+    client = JIRA(
+        source.url,
+        options={"rest_api_version": METADATA_API, "check_update": False},
+        get_server_info=False,
+        max_retries=0,
+        timeout=session.timeout,
+        **auth,
+    )
+    session.auth = client._session.auth
+    session.headers.update(client._session.headers)
+    client._session.close()
+    client._session = session  # the client has no public way to take a transport
+    return client
+
+
+def _detect_deployment(client: JIRA) -> str:
+    info = client.server_info()
+    return "cloud" if info.get("deploymentType") == "Cloud" else "datacenter"
+
+
+def _user_zone(myself: Mapping[str, Any]) -> tzinfo | None:
+    name = myself.get("timeZone")
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("Jira user time zone %r unknown; JQL bounds allow for any zone", name)
+        return None
+
+
+def status_categories(raw_statuses: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Status id → category key, from GET /status: names are localized and renamed, ids and
+    categories are not."""
+    return {
+        str(status["id"]): status["statusCategory"]["key"]
+        for status in raw_statuses
+        if (status.get("statusCategory") or {}).get("key") in STATUS_CATEGORIES
+    }
+
+
+# JQL ------------------------------------------------------------------------------------------
+
+_QUOTED = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
+_ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
+
+
+def strip_order_by(jql: str) -> str:
+    """The configured query without its ORDER BY (ours orders by updated), ignoring quotes."""
+    masked = _QUOTED.sub(lambda match: "_" * len(match.group()), jql)
+    found = _ORDER_BY.search(masked)
+    return (jql[: found.start()] if found else jql).strip()
+
+
+def jql_time(instant: datetime, zone: tzinfo | None) -> str:
+    """A JQL date literal naming a minute at or before `instant` for a user in `zone`.
+
+    Jira reads the literal in the user's zone; with no zone known, the UTC time less 12 hours is
+    at or before `instant` whatever the zone. Seconds are dropped, which only widens the overlap.
+    """
+    local = instant.astimezone(zone) if zone else instant.astimezone(UTC) + WESTMOST_OFFSET
+    return local.strftime(JQL_TIME)
+
+
+def build_jql(configured: str, since: datetime | None, zone: tzinfo | None) -> str:
+    bound = FIRST_SYNC_BOUND if since is None else jql_time(since, zone)
+    restriction = strip_order_by(configured)
+    clause = f'updated >= "{bound}"'
+    where = f"({restriction}) AND {clause}" if restriction else clause
+    return f"{where} ORDER BY updated ASC"
+
+
+# Paging ---------------------------------------------------------------------------------------
+
+
+def _cloud_pages(site: Site, jql: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
+    """Enhanced search (`/rest/api/3/search/jql`): one request per page, by nextPageToken."""
+    token: str | None = None
+    while True:
+        result = site.client.enhanced_search_issues(
+            jql,
+            nextPageToken=token,
+            maxResults=page_size,
+            fields=list(FIELDS),
+            expand=EXPAND,
+            json_result=True,
+        )
+        if result.get("issues"):
+            yield result["issues"]
+        token = result.get("nextPageToken")
+        if not token:
+            return
+
+
+def _datacenter_pages(site: Site, jql: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
+    """`/rest/api/2/search` by startAt; the server may give fewer than asked, so step by what
+    came back."""
+    start = 0
+    while True:
+        result = site.client.search_issues(
+            jql,
+            startAt=start,
+            maxResults=page_size,
+            fields=list(FIELDS),
+            expand=EXPAND,
+            json_result=True,
+        )
+        issues = result.get("issues") or []
+        if issues:
+            yield issues
+        start += len(issues)
+        if not issues or start >= int(result.get("total") or 0):
+            return
+
+
+# Changelogs beyond the embedded 100 -----------------------------------------------------------
+
+
+def _is_cut(raw: Mapping[str, Any]) -> bool:
+    changelog = raw.get("changelog")
+    if not isinstance(changelog, Mapping):
+        return False
+    total = changelog.get("total")
+    return isinstance(total, int) and total > len(changelog.get("histories") or ())
+
+
+def _with_full_changelogs(site: Site, issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cut = [str(raw["id"]) for raw in issues if _is_cut(raw) and raw.get("id") is not None]
+    if not cut:
+        return issues
+    full = _bulk_changelogs(site, cut) if site.cloud else _datacenter_changelogs(site, cut)
+    return [
+        _replace_histories(raw, full[str(raw.get("id"))]) if str(raw.get("id")) in full else raw
+        for raw in issues
+    ]
+
+
+def _replace_histories(raw: dict[str, Any], histories: list[Any]) -> dict[str, Any]:
+    total = len(histories)
+    changelog = {"startAt": 0, "maxResults": total, "total": total, "histories": histories}
+    return {**raw, "changelog": changelog}
+
+
+def _bulk_changelogs(site: Site, issue_ids: list[str]) -> dict[str, list[Any]]:
+    """Cloud: every history of the given issues, a thousand issues per request (all fields, so
+    item indexes, hence change ids, match the embedded changelog)."""
+    histories: dict[str, list[Any]] = {}
+    for start in range(0, len(issue_ids), BULK_CHANGELOG_ISSUES):
+        body: dict[str, Any] = {
+            "issueIdsOrKeys": issue_ids[start : start + BULK_CHANGELOG_ISSUES],
+            "maxResults": BULK_CHANGELOG_RESULTS,
+        }
+        while True:
+            result = site.session.post(site.url + BULK_CHANGELOG, json=body).json()
+            for entry in result.get("issueChangeLogs") or []:
+                found = histories.setdefault(str(entry["issueId"]), [])
+                found.extend(entry.get("changeHistories") or [])
+            if not result.get("nextPageToken"):
+                break
+            body = {**body, "nextPageToken": result["nextPageToken"]}
+    return histories
+
+
+def _datacenter_changelogs(site: Site, issue_ids: list[str]) -> dict[str, list[Any]]:
+    """Data Center has no bulk changelog; its issue endpoint returns the whole one."""
+    histories: dict[str, list[Any]] = {}
+    for issue_id in issue_ids:
+        try:
+            issue = site.client.issue(issue_id, fields="updated", expand=EXPAND)
+        except JIRAError as exc:
+            if exc.status_code != 404:
+                raise
+            log.warning("Jira issue %s vanished during the sync; its changelog stays cut", issue_id)
+            continue
+        histories[issue_id] = list(issue.raw.get("changelog", {}).get("histories") or [])
+    return histories
+
+
+# Pages and parsing ----------------------------------------------------------------------------
+
+
+def _page(
+    issues: Sequence[dict[str, Any]], site: Site, *, source: str, floor: datetime | None
+) -> Page:
+    """Parsed records and rejects, with the newest `updated` seen as cursor (never moving back
+    behind the run's starting cursor: a re-read overlap is older)."""
+    records: list[Record] = []
+    rejects: list[Reject] = []
+    newest = floor
+    for raw in issues:
+        try:
+            ticket, changes = parse_issue(
+                raw, source=source, statuses=site.statuses, base_url=site.url
+            )
+        except PARSE_ERRORS as exc:
+            rejects.append(Reject(raw, f"{type(exc).__name__}: {exc}", _reject_key(raw, source)))
+            updated = _updated_or_none(raw)
+        else:
+            records.append(ticket)
+            records.extend(changes)
+            updated = ticket.updated
+        if updated is not None and (newest is None or updated > newest):
+            newest = updated
+    cursor = None if newest is None else newest.astimezone(UTC).isoformat()
+    return Page(records, rejects, cursor)
+
+
+def _reject_key(raw: Mapping[str, Any], source: str) -> str | None:
+    key = raw.get("key") if isinstance(raw, Mapping) else None
+    return f"{source}:{key}" if isinstance(key, str) else None
+
+
+def _updated_or_none(raw: Mapping[str, Any]) -> datetime | None:
+    try:
+        return parse_time(raw["fields"]["updated"])
+    except PARSE_ERRORS:
+        return None
+
+
+def parse_issue(
+    raw: Mapping[str, Any], *, source: str, statuses: Mapping[str, str], base_url: str
+) -> tuple[Ticket, list[TicketChange]]:
+    """An issue as the search API returns it (with `expand=changelog`) → a Ticket and its status
+    and assignee changes. Pure: raises on what it cannot read, never guesses."""
+    key = _text(raw, "key")
+    fields = _required(raw, "fields")
+    status = _required(fields, "status", "fields")
+    ticket = Ticket(
+        source=source,
+        ticket_key=key,
+        url=f"{base_url.rstrip('/')}/browse/{key}",
+        project=_text(_required(fields, "project", "fields"), "key", "fields.project"),
+        issue_type=_text(_required(fields, "issuetype", "fields"), "name", "fields.issuetype"),
+        summary=_text(fields, "summary", "fields"),
+        status=_text(status, "name", "fields.status"),
+        status_category=_issue_category(status, statuses),
+        assignee_account=account_of(fields.get("assignee")),
+        assignee_email=_email(fields.get("assignee")),
+        reporter_account=account_of(fields.get("reporter")),
+        created=parse_time(_required(fields, "created", "fields")),
+        updated=parse_time(_required(fields, "updated", "fields")),
+        resolved=parse_time(fields["resolutiondate"]) if fields.get("resolutiondate") else None,
+        due=date.fromisoformat(fields["duedate"]) if fields.get("duedate") else None,
+        priority=(fields.get("priority") or {}).get("name"),
+    )
+    return ticket, _changes(raw, key, source=source, statuses=statuses)
+
+
+def _changes(
+    raw: Mapping[str, Any], key: str, *, source: str, statuses: Mapping[str, str]
+) -> list[TicketChange]:
+    """Status and assignee items of every history; the item's index in its history makes the
+    change id, so the embedded and the fully fetched changelog give the same ids."""
+    histories = (raw.get("changelog") or {}).get("histories") or []
+    changes = []
+    for history in histories:
+        for index, item in enumerate(history.get("items") or ()):
+            field = item.get("fieldId") or item.get("field")
+            if item.get("fieldtype", "jira") == "jira" and field in CHANGE_FIELDS:
+                change_id = f"{_text(history, 'id', 'changelog.history')}.{index}"
+                changes.append(_change(history, item, field, change_id, key, source, statuses))
+    return changes
+
+
+def _change(
+    history: Mapping[str, Any],
+    item: Mapping[str, Any],
+    field: str,
+    change_id: str,
+    key: str,
+    source: str,
+    statuses: Mapping[str, str],
+) -> TicketChange:
+    from_value, to_value = item.get("from"), item.get("to")
+    if field == "status":  # by category: names are localized and renamed
+        from_value, to_value = category_of(from_value, statuses), category_of(to_value, statuses)
+    return TicketChange(
+        source=source,
+        ticket_key=key,
+        change_id=change_id,
+        at=parse_time(_required(history, "created", "changelog.history")),
+        field=field,
+        from_value=from_value,
+        to_value=to_value,
+        from_name=item.get("fromString"),
+        to_name=item.get("toString"),
+        author_account=account_of(history.get("author")),
+    )
+
+
+def _issue_category(status: Mapping[str, Any], statuses: Mapping[str, str]) -> str:
+    """The category embedded in the issue, else the one /status gives for its id."""
+    embedded = (status.get("statusCategory") or {}).get("key")
+    category = embedded if embedded in STATUS_CATEGORIES else None
+    category = category or category_of(status.get("id"), statuses)
+    if category is None:
+        raise MalformedIssue(f"status {status.get('name')!r} has no known category ({embedded!r})")
+    return category
+
+
+def category_of(status_id: object, statuses: Mapping[str, str]) -> str | None:
+    """A status id's category; None for a status Jira no longer lists (its name is kept)."""
+    if status_id is None:
+        return None
+    return statuses.get(str(status_id)) or BUILTIN_STATUS_CATEGORIES.get(str(status_id))
+
+
+def account_of(user: object) -> str | None:
+    """Cloud's accountId; Data Center's user key (what its changelog names), else its name."""
+    if not isinstance(user, Mapping):
+        return None
+    return user.get("accountId") or user.get("key") or user.get("name") or None
+
+
+def _email(user: object) -> str | None:
+    # Jira Cloud hides most addresses (absent or ""); store one only when it is there.
+    return (user.get("emailAddress") or None) if isinstance(user, Mapping) else None
+
+
+def parse_time(value: object) -> datetime:
+    """Jira's `2026-09-01T09:15:00.000+0200` (or epoch seconds/milliseconds, as the bulk
+    changelog may give) → an aware datetime; a time without a zone is refused."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+    if not isinstance(value, str):
+        raise MalformedIssue(f"not a Jira time: {value!r}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise MalformedIssue(f"Jira time without a zone: {value!r}")
+    return parsed
+
+
+def _required(container: Mapping[str, Any], name: str, where: str = "") -> Any:
+    value = container.get(name) if isinstance(container, Mapping) else None
+    if value is None:
+        raise MalformedIssue(f"{where + '.' if where else ''}{name} is missing")
+    return value
+
+
+def _text(container: Mapping[str, Any], name: str, where: str = "") -> str:
+    value = _required(container, name, where)
+    if not isinstance(value, str):
+        raise MalformedIssue(f"{where + '.' if where else ''}{name} is not text: {value!r}")
+    return value
+
+
+__all__ = [
+    "BUILTIN_STATUS_CATEGORIES",
+    "FIELDS",
+    "STREAM",
+    "JiraSession",
+    "JiraSourceConfig",
+    "MalformedIssue",
+    "Site",
+    "account_of",
+    "build_jql",
+    "category_of",
+    "connect",
+    "jql_time",
+    "parse_issue",
+    "parse_time",
+    "status_categories",
+    "streams",
+    "strip_order_by",
+    "tickets",
+]

@@ -1,0 +1,285 @@
+"""Prometheus: samples of configured PromQL series, attributed to people through a label map.
+
+Each configured series is one stream (`samples:<metric>`) read with `/api/v1/query_range`
+(POST form, so long PromQL never breaks a proxy's URL limit). Choices, and why:
+
+- Prometheus refuses a range query over 11,000 points per series, so ranges are cut into chunks
+  of at most `MAX_POINTS` instants ((end - start) / step + 1 ≤ 11,000).
+- Query instants are aligned to multiples of the step since the Unix epoch: a re-read evaluates
+  the same instants, so its samples upsert onto the same (series, at) keys instead of adding
+  copies shifted by a few seconds.
+- The cursor is the last instant queried (ISO 8601, UTC), committed with that chunk's samples. A
+  run re-reads `lookback` behind it (late scrapes, recording rules catching up); the first run
+  starts `backfill` (default 90 days) before now. A series with a gap does not make every run
+  re-scan the gap.
+- NaN and ±Inf carry no value (an error ratio with no traffic is 0/0): skipped and counted in the
+  log. A value that does not parse as a number is quarantined with its series and timestamp.
+- A series whose `owner_label` value is not in `owners` is skipped, not stored: `Sample.owner`
+  is required and a sample nobody owns is evidence about no one. Each run logs, per stream, the
+  unmapped label values and how many samples they had, so the owner map can be completed.
+- `Sample.series` is the catalog metric plus the sorted labels without `__name__`, e.g.
+  `availability{instance="api-1:9100",job="api"}`; a query whose results differ only by metric
+  name would collide there, so the later duplicates are quarantined instead of overwriting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from config.secrets import read_secret
+from config.sources import PrometheusSeries, PrometheusSource
+from ingest.http import HttpSession
+from ingest.records import Record, Sample
+from ingest.sync import Page, Reject, Stream
+
+log = logging.getLogger(__name__)
+
+QUERY_RANGE = "/api/v1/query_range"
+MAX_POINTS = 11_000
+DEFAULT_BACKFILL = timedelta(days=90)
+
+Clock = Callable[[], datetime]
+
+
+class PrometheusError(RuntimeError):
+    """Prometheus refused a query or answered something that is not a range-query result."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def align(moment: datetime, step: int) -> int:
+    """Unix seconds of the last step boundary at or before `moment`."""
+    seconds = math.floor(moment.timestamp())
+    return seconds - seconds % step
+
+
+def chunks(
+    start: int, end: int, step: int, *, max_points: int = MAX_POINTS
+) -> list[tuple[int, int]]:
+    """Consecutive [start, end] ranges (inclusive, on the step grid), each ≤ `max_points`."""
+    span = (max_points - 1) * step
+    ranges: list[tuple[int, int]] = []
+    first = start
+    while first <= end:
+        last = min(end, first + span)
+        ranges.append((first, last))
+        first = last + step
+    return ranges
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def series_name(metric: str, labels: Mapping[str, str]) -> str:
+    """`metric{a="1",b="2"}`: stable whatever order Prometheus lists the labels in."""
+    body = ",".join(
+        f'{name}="{_escape(value)}"' for name, value in sorted(labels.items()) if name != "__name__"
+    )
+    return f"{metric}{{{body}}}"
+
+
+@dataclass
+class ChunkResult:
+    """What one range query gave: samples to store, rejects, and what was left out."""
+
+    samples: list[Sample] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    no_value: int = 0  # NaN / ±Inf samples skipped
+    unowned: Counter[str] = field(default_factory=Counter)  # owner label value → samples
+
+
+def _parse_pair(pair: Any) -> tuple[datetime, float]:
+    instant, text = pair
+    return datetime.fromtimestamp(float(instant), UTC), float(text)
+
+
+def _parse_series(
+    item: Mapping[str, Any], *, source: str, series: PrometheusSeries, result: ChunkResult
+) -> str | None:
+    """Adds one result series' samples to `result`; returns its name, or None if unowned."""
+    labels: Mapping[str, str] = item.get("metric") or {}
+    label_value = labels.get(series.owner_label, "")
+    owner = series.owners.get(label_value)
+    if owner is None:
+        result.unowned[label_value or f"(no {series.owner_label} label)"] += len(item["values"])
+        return None
+    name = series_name(series.metric, labels)
+    for pair in item["values"]:
+        try:
+            at, value = _parse_pair(pair)
+        except (TypeError, ValueError) as exc:
+            payload = {"series": name, "metric": dict(labels), "value": pair}
+            result.rejects.append(Reject(payload, f"unparseable sample {pair!r}: {exc}"))
+            continue
+        if not math.isfinite(value):
+            result.no_value += 1
+            continue
+        result.samples.append(
+            Sample(
+                source=source, series=name, metric=series.metric, owner=owner, at=at, value=value
+            )
+        )
+    return name
+
+
+def parse_matrix(
+    matrix: Sequence[Mapping[str, Any]], *, source: str, series: PrometheusSeries
+) -> ChunkResult:
+    """Turns a query_range `result` array into samples: the boundary past which all is typed."""
+    result = ChunkResult()
+    seen: set[str] = set()
+    for item in matrix:
+        before = len(result.samples)
+        name = _parse_series(item, source=source, series=series, result=result)
+        if name is None:
+            continue
+        if name in seen:
+            duplicates, result.samples = result.samples[before:], result.samples[:before]
+            error = f"series {name} returned twice (the query yields several metric names)"
+            payload = {"series": name, "metric": dict(item.get("metric") or {})}
+            result.rejects.append(Reject({**payload, "samples": len(duplicates)}, error))
+        seen.add(name)
+    return result
+
+
+def _error_text(response: Any) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict) and body.get("status") == "error":
+        return f"{body.get('errorType')}: {body.get('error')}"
+    return str(body)[:200]
+
+
+def query_range(
+    session: HttpSession, url: str, query: str, start: int, end: int, step: int
+) -> list[dict[str, Any]]:
+    """One range query; any refusal is fatal and says what Prometheus said."""
+    form = {"query": query, "start": str(start), "end": str(end), "step": str(step)}
+    response = session.post(url + QUERY_RANGE, data=form)
+    if response.status_code != 200:
+        raise PrometheusError(
+            f"{url}{QUERY_RANGE} answered {response.status_code} for {query!r}: "
+            f"{_error_text(response)}"
+        )
+    body = response.json()
+    data = body.get("data") or {}
+    if body.get("status") != "success" or data.get("resultType") != "matrix":
+        raise PrometheusError(f"{url}{QUERY_RANGE}: not a range-query result: {str(body)[:200]}")
+    for warning in body.get("warnings") or ():
+        log.warning("prometheus warns about %r: %s", query, warning)
+    return list(data.get("result") or [])
+
+
+def make_session(source: PrometheusSource) -> HttpSession:
+    """A session carrying the source's bearer token or basic credentials, read at sync start."""
+    session = HttpSession()
+    if source.token_env:
+        token = read_secret(source.token_env).get_secret_value()
+        session.headers["Authorization"] = f"Bearer {token}"
+    elif source.user_env and source.password_env:
+        user = read_secret(source.user_env).get_secret_value()
+        session.auth = (user, read_secret(source.password_env).get_secret_value())
+    return session
+
+
+@dataclass(frozen=True)
+class SeriesReader:
+    """Everything one stream needs to read its series from a cursor up to now."""
+
+    source: PrometheusSource
+    series: PrometheusSeries
+    session: HttpSession
+    lookback: timedelta
+    backfill: timedelta
+    clock: Clock
+
+    def start(self, cursor: str | None) -> int:
+        step = self.source.step_seconds
+        if cursor is None:
+            return align(self.clock() - self.backfill, step)
+        return align(datetime.fromisoformat(cursor) - self.lookback, step)
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        step = self.source.step_seconds
+        no_value, unowned = 0, Counter[str]()
+        for first, last in chunks(self.start(cursor), align(self.clock(), step), step):
+            matrix = query_range(
+                self.session, self.source.url, self.series.query, first, last, step
+            )
+            result = parse_matrix(matrix, source=self.source.name, series=self.series)
+            no_value, unowned = no_value + result.no_value, unowned + result.unowned
+            stamp = datetime.fromtimestamp(last, UTC).isoformat()
+            records: list[Record] = list(result.samples)
+            yield Page(records, result.rejects, cursor=stamp)
+        self._report(no_value, unowned)
+
+    def _report(self, no_value: int, unowned: Counter[str]) -> None:
+        where = f"{self.source.name}/{self.series.metric}"
+        if no_value:
+            log.info("%s: skipped %d NaN/Inf samples (no value)", where, no_value)
+        if unowned:
+            listed = ", ".join(f"{value} ({n} samples)" for value, n in unowned.most_common())
+            log.warning(
+                "%s: skipped series whose %s is not in owners: %s",
+                where,
+                self.series.owner_label,
+                listed,
+            )
+
+
+def stream_names(series: Sequence[PrometheusSeries]) -> list[str]:
+    """`samples:<metric>`; a metric fed by several queries gets a short hash of each query."""
+    counts = Counter(s.metric for s in series)
+    return [
+        f"samples:{s.metric}"
+        if counts[s.metric] == 1
+        else f"samples:{s.metric}:{hashlib.sha256(s.query.encode()).hexdigest()[:8]}"
+        for s in series
+    ]
+
+
+def streams(
+    source: PrometheusSource,
+    *,
+    lookback: timedelta,
+    backfill: timedelta = DEFAULT_BACKFILL,
+    clock: Clock = _now,
+    session: HttpSession | None = None,
+) -> list[Stream]:
+    """One stream per configured series, sharing one session (and its request counter)."""
+    http = session if session is not None else make_session(source)
+    readers = [
+        SeriesReader(source, series, http, lookback, backfill, clock) for series in source.series
+    ]
+    return [
+        Stream(source.name, name, reader.pages, lambda: http.requests_issued)
+        for name, reader in zip(stream_names(source.series), readers, strict=True)
+    ]
+
+
+__all__ = [
+    "DEFAULT_BACKFILL",
+    "MAX_POINTS",
+    "ChunkResult",
+    "PrometheusError",
+    "align",
+    "chunks",
+    "make_session",
+    "parse_matrix",
+    "query_range",
+    "series_name",
+    "stream_names",
+    "streams",
+]

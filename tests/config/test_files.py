@@ -1,0 +1,212 @@
+"""load_config: each file alone, then the checks that span entries and files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.errors import ConfigError
+from config.files import Config, load_config, load_people, load_plans, load_sources
+from tests.config.samples import CATALOG, PEOPLE, PLAN, SOURCES, write
+
+
+def config_error(config_dir: Path, **kwargs: object) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_dir, **kwargs)  # type: ignore[arg-type]
+    return caught.value
+
+
+def located(error: ConfigError) -> list[tuple[str, int | None, str | None]]:
+    return [(each.file.name if each.file else "", each.line, each.field) for each in error.errors]
+
+
+def test_valid_folder(config_dir: Path) -> None:
+    config = load_config(config_dir, known_metrics=CATALOG)
+
+    assert isinstance(config, Config)
+    assert list(config.plans) == ["ana-2026q4"]
+    assert [person.id for person in config.people.people] == ["ana", "max", "hana"]
+    assert config.sources.sources[0].name == "jira"
+
+
+def test_one_file_at_a_time(config_dir: Path) -> None:
+    assert len(load_people(config_dir).people) == 3
+    assert load_sources(config_dir).sources[0].kind == "jira"
+    assert list(load_plans(config_dir)) == ["ana-2026q4"]
+
+
+def test_no_plans_folder_means_no_plans(config_dir: Path) -> None:
+    for path in (config_dir / "plans").iterdir():
+        path.unlink()
+    (config_dir / "plans").rmdir()
+
+    assert load_config(config_dir).plans == {}
+
+
+def test_missing_people_file(config_dir: Path) -> None:
+    (config_dir / "people.yaml").unlink()
+
+    error = config_error(config_dir)
+
+    assert str(error) == f"{config_dir / 'people.yaml'}: file not found"
+
+
+def test_duplicate_person(config_dir: Path) -> None:
+    write(
+        config_dir / "people.yaml",
+        PEOPLE + "  - {id: max, name: M, email: m@example.com, team: x, role: sre}\n",
+    )
+
+    error = config_error(config_dir)
+
+    assert located(error) == [("people.yaml", 19, "people[3].id")]
+    assert error.problem == "person id 'max' is listed twice (first as people[1])"
+
+
+def test_unknown_manager(config_dir: Path) -> None:
+    write(config_dir / "people.yaml", PEOPLE.replace("manager: max", "manager: maxx"))
+
+    error = config_error(config_dir)
+
+    assert located(error) == [("people.yaml", 7, "people[0].manager")]
+    assert error.problem == "'maxx' is not a person in people.yaml; did you mean 'max'?"
+
+
+def test_own_manager_and_loops(config_dir: Path) -> None:
+    people = PEOPLE.replace(
+        "    role: support\n  - id: hana", "    role: support\n    manager: ana\n  - id: hana"
+    )
+    write(config_dir / "people.yaml", people + "    manager: hana\n")
+
+    error = config_error(config_dir)
+
+    assert located(error) == [
+        ("people.yaml", 7, "people[0].manager"),
+        ("people.yaml", 20, "people[2].manager"),
+    ]
+    assert error.errors[0].problem == "the reporting line loops: ana → max → ana"
+    assert error.errors[1].problem == "a person cannot be their own manager"
+
+
+def test_one_email_one_person(config_dir: Path) -> None:
+    write(config_dir / "people.yaml", PEOPLE.replace("max@example.com", "Ana@Example.com"))
+
+    error = config_error(config_dir)
+
+    assert located(error) == [("people.yaml", 11, "people[1].email")]
+
+
+def test_one_account_one_person(config_dir: Path) -> None:
+    write(config_dir / "people.yaml", PEOPLE + "    accounts: {jira: ACC-ANA}\n")
+
+    error = config_error(config_dir)
+
+    assert located(error) == [("people.yaml", 19, "people[2].accounts.jira")]
+    assert error.problem == "this jira account is also listed for 'ana'"
+
+
+def test_account_tool_must_be_a_source_kind_or_name(config_dir: Path) -> None:
+    write(
+        config_dir / "people.yaml", PEOPLE.replace("{jira: acc-ana}", "{jira: acc-ana, githb: ana}")
+    )
+
+    error = config_error(config_dir)
+
+    assert located(error) == [("people.yaml", 8, "people[0].accounts.githb")]
+    assert error.problem.endswith("did you mean 'github'?")
+
+
+def test_plan_with_unknown_employee(config_dir: Path) -> None:
+    write(config_dir / "plans" / "ana-2026q4.yaml", PLAN.replace("employee: ana", "employee: anna"))
+
+    error = config_error(config_dir)
+
+    assert located(error) == [("ana-2026q4.yaml", 2, "employee")]
+    assert error.problem == "'anna' is not a person in people.yaml; did you mean 'ana'?"
+
+
+def test_plan_with_unknown_hr_partner_and_manager_who_is_the_employee(config_dir: Path) -> None:
+    text = PLAN.replace("manager: max", "manager: ana").replace("hr_partner: hana", "hr_partner: x")
+    write(config_dir / "plans" / "ana-2026q4.yaml", text)
+
+    error = config_error(config_dir)
+
+    assert located(error) == [
+        ("ana-2026q4.yaml", 3, "manager"),
+        ("ana-2026q4.yaml", 4, "hr_partner"),
+    ]
+
+
+def test_plan_file_name_is_its_id(config_dir: Path) -> None:
+    (config_dir / "plans" / "ana-2026q4.yaml").rename(config_dir / "plans" / "ana.yaml")
+
+    error = config_error(config_dir)
+
+    assert located(error) == [("ana.yaml", 1, "id")]
+    assert error.problem == "should match the file name ('ana')"
+
+
+def test_duplicate_plan_ids(config_dir: Path) -> None:
+    write(config_dir / "plans" / "ana-2026q4.yml", PLAN)
+
+    error = config_error(config_dir)
+
+    assert located(error) == [("ana-2026q4.yml", 1, "id")]
+    assert error.problem.startswith("plan id is also used by")
+
+
+def test_unknown_metric_when_the_catalog_is_given(config_dir: Path) -> None:
+    text = PLAN.replace("metric: tickets_resolved", "metric: ticket_resolved")
+    write(config_dir / "plans" / "ana-2026q4.yaml", text)
+
+    assert load_config(config_dir).plans  # no catalog: not checked
+    error = config_error(config_dir, known_metrics=CATALOG)
+
+    assert located(error) == [("ana-2026q4.yaml", 9, "goals[0].metric")]
+    assert error.problem == "unknown metric 'ticket_resolved'; did you mean 'tickets_resolved'?"
+
+
+def test_ratings_are_open_ended(config_dir: Path) -> None:
+    text = PLAN.replace("metric: tickets_resolved", "metric: rating:communication")
+    write(config_dir / "plans" / "ana-2026q4.yaml", text)
+
+    assert load_config(config_dir, known_metrics=CATALOG).plans
+
+
+def test_series_owners_must_be_people_or_teams(config_dir: Path) -> None:
+    prometheus = (
+        "  - name: prometheus\n"
+        "    kind: prometheus\n"
+        "    url: http://prometheus.internal:9090\n"
+        "    series:\n"
+        "      - metric: error_rate\n"
+        "        query: rate(errors[5m])\n"
+        "        owner_label: service\n"
+        '        owners: {checkout: ana, search: "team:desk", cart: bob, web: "team:web"}\n'
+    )
+    write(config_dir / "sources.yaml", SOURCES + prometheus)
+
+    error = config_error(config_dir, known_metrics=CATALOG)
+
+    assert located(error) == [
+        ("sources.yaml", 13, "sources[1].series[0].owners.cart"),
+        ("sources.yaml", 13, "sources[1].series[0].owners.web"),
+    ]
+    assert error.errors[1].problem == "no one in people.yaml is on team 'web'"
+
+
+def test_problems_in_several_files_come_together(config_dir: Path) -> None:
+    write(config_dir / "sources.yaml", "sources:\n  - name: jira\n    kind: jira\n")
+    write(config_dir / "people.yaml", PEOPLE.replace("manager: max", "manager: nobody"))
+    write(config_dir / "plans" / "ana-2026q4.yaml", PLAN.replace("employee: ana", "employee: x"))
+
+    error = config_error(config_dir)
+
+    assert located(error) == [
+        ("people.yaml", 7, "people[0].manager"),
+        ("ana-2026q4.yaml", 2, "employee"),
+        ("sources.yaml", 2, "sources[0].token_env"),
+        ("sources.yaml", 2, "sources[0].url"),
+    ]
+    assert len(str(error).splitlines()) == 4
