@@ -75,10 +75,12 @@ def record_keys(frame: pd.DataFrame, parts: Sequence[str]) -> pd.Series:
 def _people_for(
     frame: pd.DataFrame, column: PersonColumn, index: AccountIndex, tools: pd.Series
 ) -> pd.Series:
+    """people.yaml may list an account under the source's kind (github) or its name."""
     by_account = {
-        f"{tool}\x00{account}": person for (tool, account), person in index.by_account.items()
+        f"{tool}\t{account}": person for (tool, account), person in index.by_account.items()
     }
-    person = (tools + "\x00" + frame[column.account].astype(str).str.casefold()).map(by_account)
+    account = "\t" + frame[column.account].astype(str).str.casefold()
+    person = (tools + account).map(by_account).fillna((frame["source"] + account).map(by_account))
     if column.email is not None:
         by_email = frame[column.email].str.casefold().map(index.by_email)
         person = person.fillna(by_email)
