@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from config.files import Config, load_config
 from config.settings import Settings, get_settings
+from config.sources import GithubSource
 from evaluate.metrics import metric_names
 from evaluate.plans import record_version
 from ingest.evidence import load_evidence
@@ -42,7 +43,15 @@ class Workspace:
             self.engine,
             persons=self.config.people.people,
             source_kinds=self.source_kinds,
+            bots={s.name: s.is_bot for s in self._github_sources},
+            services={
+                repo: service for s in self._github_sources for repo, service in s.services.items()
+            },
         )
+
+    @property
+    def _github_sources(self) -> list[GithubSource]:
+        return [s for s in self.config.sources.sources if isinstance(s, GithubSource)]
 
     def streams(self, source_name: str | None = None) -> list[Stream]:
         sources = [s for s in self.config.sources.sources if source_name in (None, s.name)]

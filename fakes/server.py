@@ -75,7 +75,10 @@ class LocalServer:
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler_class(self))
         self._http.daemon_threads = True
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        # A short poll: `stop()` waits for the serving loop to notice (0.5 s by default, per test).
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -120,6 +123,7 @@ class LocalServer:
 def _make_handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else every small response waits ~40 ms for an ACK
 
         def _serve(self) -> None:
             parts = urlsplit(self.path)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ingest.records import PullRequest, Record, Review, ReviewRequest
@@ -25,6 +25,7 @@ from ingest.sync import Reject
 log = logging.getLogger(__name__)
 
 PAGE_SIZES = (100, 50, 25)
+RATE_LIMIT_WAIT = 60.0  # seconds, when GitHub says the budget is spent but not until when
 PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
 
 _REVIEW_PAGE = """
@@ -104,9 +105,12 @@ class GraphqlError(RuntimeError):
 
 
 class GraphqlPost(Protocol):
-    """Sends one query; returns the response body, raising GraphqlTimeout when GitHub gave up."""
+    """Sends one query; returns the response headers (lower-case names) and body, raising
+    GraphqlTimeout when GitHub gave up."""
 
-    def __call__(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]: ...
+    def __call__(
+        self, query: str, variables: Mapping[str, Any]
+    ) -> tuple[Mapping[str, str], dict[str, Any]]: ...
 
 
 @dataclass
@@ -120,7 +124,10 @@ class GraphqlClient:
 
     def query(self, text: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         self._wait_for_budget()
-        body = self.post(text, variables)
+        headers, body = self.post(text, variables)
+        if _error_types(body) & {"RATE_LIMITED"}:  # spent by someone else sharing the token
+            self._wait(_header_reset(headers))
+            headers, body = self.post(text, variables)
         errors = body.get("errors") or []
         if any("timeout" in str(error.get("message", "")).lower() for error in errors):
             raise GraphqlTimeout(str(errors))
@@ -132,12 +139,23 @@ class GraphqlClient:
     def _wait_for_budget(self) -> None:
         """A query GitHub cannot afford fails; waiting for the reset is cheaper than retrying."""
         budget = self.budget
-        if not budget or budget.get("remaining", 1) >= max(1, budget.get("cost", 1)):
-            return
-        wait = (parse_time(budget["resetAt"]) - self.clock()).total_seconds() + 1
+        if budget and budget.get("remaining", 1) < max(1, budget.get("cost", 1)):
+            self._wait(parse_time(budget["resetAt"]))
+
+    def _wait(self, reset: datetime | None) -> None:
+        wait = RATE_LIMIT_WAIT if reset is None else (reset - self.clock()).total_seconds() + 1
         if wait > 0:
             log.warning("GitHub GraphQL budget spent; waiting %.0fs for the reset", wait)
             self.sleep(wait)
+
+
+def _error_types(body: Mapping[str, Any]) -> set[str]:
+    return {str(error.get("type")) for error in body.get("errors") or []}
+
+
+def _header_reset(headers: Mapping[str, str]) -> datetime | None:
+    value = headers.get("x-ratelimit-reset", "")
+    return datetime.fromtimestamp(int(value), UTC) if value.isdigit() else None
 
 
 @dataclass
