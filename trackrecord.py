@@ -17,7 +17,7 @@ from rich.table import Table
 from config import EXAMPLES_DIR
 from config.errors import ConfigError
 from config.plans import Plan
-from evaluate.compare import evaluate_plan
+from evaluate.evaluation import evaluate_plan
 from evaluate.plans import (
     OUTCOMES,
     add_rating,
@@ -167,8 +167,26 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+TARGET_SIGNS = {"at_most": "≤ ", "at_least": "≥ ", "improve_by": "improve "}
+
+
+def _target(target: dict[str, Any]) -> str:
+    name, value = next(iter(target.items()))
+    shown = f"{value:.0%}" if name == "improve_by" else _fmt(value)
+    return TARGET_SIGNS.get(name, f"{name} ") + shown
+
+
+def _team(team: dict[str, Any]) -> str:
+    if team.get("change_relative") is None:
+        return "—"
+    shift = " shift" if team.get("team_wide_shift") else ""
+    return f"{team['change_relative']:+.0%}{shift}"
+
+
 def _print_evaluation(result: dict[str, Any]) -> None:
-    table = Table(title=f"{result['plan']} (version {result['version']}) as of {result['as_of']}")
+    """The goals table; `change` is signed so that positive means better, relative team change."""
+    title = f"{result['plan']} (version {result['version']}) as of {result['as_of']}"
+    table = Table(title=title, caption="change: + is better; team: the rest of the team's change")
     for column in (
         "goal",
         "baseline",
@@ -176,27 +194,25 @@ def _print_evaluation(result: dict[str, Any]) -> None:
         "change [95% CI]",
         "n",
         "target",
-        "sustained",
+        "weeks",
         "team",
         "status",
     ):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for goal in result["goals"]:
         change = goal.get("change") or {}
         interval = change.get("interval")
         ci = f" [{_fmt(interval[0])}, {_fmt(interval[1])}]" if interval else ""
         sustained = goal.get("sustained") or {}
-        team = goal.get("team") or {}
         table.add_row(
-            f"{goal['metric']} ({goal['statistic']}, {goal['better']} is better)",
+            f"{goal['metric']} ({goal['statistic']})",
             _fmt(goal["baseline"]["value"]),
             _fmt(goal["current"]["value"]),
             _fmt(change.get("absolute")) + ci,
-            f"{goal['baseline']['n']} / {goal['current']['n']}",
-            ", ".join(f"{k} {_fmt(v)}" for k, v in goal["target"].items()),
+            f"{goal['baseline']['n']}/{goal['current']['n']}",
+            _target(goal["target"]),
             f"{sustained.get('weeks_met', '—')}/{sustained.get('weeks', '—')}",
-            _fmt(team.get("change_relative"))
-            + (" (team-wide shift)" if team.get("team_wide_shift") else ""),
+            _team(goal.get("team") or {}),
             goal["status"],
         )
     out.print(table)
@@ -356,11 +372,26 @@ def rate(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    directory: Annotated[Path, typer.Option(help="Where the demo keeps its files.")] = Path(
+        "var/demo"
+    ),
+) -> None:
     """Generate a demo organisation behind local fake APIs, sync it and evaluate its plans."""
-    from fakes.demo import run_demo
+    from fakes.demo import demo_org
 
-    run_demo(out)
+    with demo_org(directory) as org:
+        workspace = open_workspace(org.config_dir, database_url=org.database_url)
+        for stream in workspace.streams():
+            summary = _sync_stream(workspace, stream)
+            out.print(summary.line(), style="red" if summary.error else None)
+    for plan in workspace.config.plans.values():
+        _print_evaluation(_evaluate(workspace, plan, org.now.date()))
+    out.print(f"\nconfiguration: {org.config_dir}   database: {org.database_url}")
+    out.print(
+        f"try: trackrecord evaluate PLAN --config {org.config_dir} --json "
+        f"(with TRACKRECORD_DATABASE_URL={org.database_url})"
+    )
 
 
 def main() -> None:

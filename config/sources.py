@@ -266,6 +266,7 @@ class PrometheusSource(_Source):
         default=None, description="Variable with the basic-auth password."
     )
     step: Duration = Field(default="5m", description="Resolution of range queries: 30s, 5m, 1h.")
+    backfill_days: int = Field(default=90, ge=1, description="How far back the first sync reads.")
     series: list[PrometheusSeries] = Field(min_length=1, description="What to read.")
 
     @model_validator(mode="after")
@@ -288,6 +289,7 @@ class PagerDutySource(_Source):
     kind: Literal["pagerduty"] = Field(description="Source kind.")
     url: HttpUrl = Field(default="https://api.pagerduty.com", description="REST API base URL.")
     token_env: EnvName = Field(description="Variable holding a read-only REST API key.")
+    backfill_days: int = Field(default=365, ge=1, description="How far back the first sync reads.")
     services: list[str] = Field(
         default_factory=list, description="Service ids to read (e.g. P1234AB); none: all."
     )

@@ -59,16 +59,21 @@ class Workspace:
             names = ", ".join(s.name for s in self.config.sources.sources)
             raise LookupError(f"no source named {source_name!r} in sources.yaml (have: {names})")
         lookback = timedelta(minutes=self.settings.lookback_minutes)
-        return [stream for s in sources for stream in streams_for(s, lookback=lookback)]
+        return [
+            stream
+            for s in sources
+            for stream in streams_for(s, lookback=lookback, config_dir=self.settings.config_dir)
+        ]
 
 
-def open_workspace(config_dir: Path | None = None) -> Workspace:
+def open_workspace(config_dir: Path | None = None, *, database_url: str | None = None) -> Workspace:
     """Settings → schema → validated config → people and plan versions stored.
 
     Raises ConfigError on bad files. A plan file that changed since the last command becomes a
     new stored version here, so every evaluation names the version it judged.
     """
-    settings = get_settings(**({"config_dir": config_dir} if config_dir else {}))
+    overrides = {"config_dir": config_dir, "database_url": database_url}
+    settings = get_settings(**{name: value for name, value in overrides.items() if value})
     config = load_config(settings.config_dir, known_metrics=metric_names())
     engine = make_engine(settings.database_url)
     migrate(engine)

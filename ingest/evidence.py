@@ -8,14 +8,17 @@ Timestamps come out tz-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from config.people import Person
+from config.sources import DEFAULT_BOTS
+from ingest.failures import DEFAULT_WINDOW as DEFAULT_FAILURE_WINDOW
+from ingest.failures import mark_change_failures
 from ingest.identities import AccountIndex
 from ingest.records import KINDS
 from ingest.store import RECORD_TABLES
@@ -58,6 +61,29 @@ LINKS: dict[str, RecordLink] = {
 }
 
 
+# The account whose bot-ness marks a row `is_bot` (the evaluation leaves bots out by default).
+BOT_ACCOUNTS: dict[str, str] = {
+    "pull_request": "author_account",
+    "review": "reviewer_account",
+    "deployment": "creator_account",
+}
+BotRule = Callable[[str], bool]
+
+
+def default_is_bot(account: str) -> bool:
+    """For a source without its own list: GitHub App logins end in "[bot]", plus the usual."""
+    folded = account.casefold()
+    return folded.endswith("[bot]") or folded in {bot.casefold() for bot in DEFAULT_BOTS}
+
+
+def _is_bot(frame: pd.DataFrame, account: str, bots: Mapping[str, BotRule]) -> pd.Series:
+    flags = [
+        isinstance(login, str) and bool(login) and bots.get(source, default_is_bot)(login)
+        for source, login in zip(frame["source"], frame[account], strict=True)
+    ]
+    return pd.Series(flags, index=frame.index, dtype=bool)
+
+
 def _key_part(column: pd.Series) -> pd.Series:
     """The same text `ingest.records.key_part` gives: datetimes as Unix seconds."""
     if isinstance(column.dtype, pd.DatetimeTZDtype):
@@ -98,7 +124,11 @@ def _read_kind(engine: Engine, kind: str) -> pd.DataFrame:
 
 
 def _frame(
-    engine: Engine, kind: str, index: AccountIndex, tools: Mapping[str, str]
+    engine: Engine,
+    kind: str,
+    index: AccountIndex,
+    tools: Mapping[str, str],
+    bots: Mapping[str, BotRule],
 ) -> pd.DataFrame:
     frame = _read_kind(engine, kind)
     record = KINDS[kind]
@@ -116,6 +146,8 @@ def _frame(
         is_team = frame["owner"].str.startswith("team:")
         frame["person"] = frame["owner"].where(~is_team, None)
         frame["team"] = frame["owner"].str.removeprefix("team:").where(is_team, None)
+    if kind in BOT_ACCOUNTS:
+        frame["is_bot"] = _is_bot(frame, BOT_ACCOUNTS[kind], bots)
     return frame
 
 
@@ -125,10 +157,25 @@ def load_evidence(
     persons: Sequence[Person],
     source_kinds: Mapping[str, str],
     kinds: Collection[str] | None = None,
+    bots: Mapping[str, BotRule] | None = None,
+    services: Mapping[str, str] | None = None,
+    failure_window: timedelta = DEFAULT_FAILURE_WINDOW,
 ) -> dict[str, pd.DataFrame]:
-    """Every stored record of the asked kinds (default all), with keys and people attached."""
+    """Every stored record of the asked kinds (default all), with keys and people attached.
+
+    `bots` maps a source name to its rule (a GitHub source's `is_bot`); sources without one use
+    `default_is_bot`. `services` maps a repository to its incident service (the GitHub sources'
+    `services`): deployments get `failure_reason` (`ingest.failures`), None when not failed.
+    """
     index = AccountIndex.build(persons)
-    return {kind: _frame(engine, kind, index, source_kinds) for kind in kinds or KINDS}
+    rules = dict(bots or {})
+    frames = {kind: _frame(engine, kind, index, source_kinds, rules) for kind in kinds or KINDS}
+    if "deployment" in frames:
+        incidents = frames["incident"] if "incident" in frames else _read_kind(engine, "incident")
+        frames["deployment"] = mark_change_failures(
+            frames["deployment"], incidents, services=services or {}, window=failure_window
+        )
+    return frames
 
 
 @dataclass(frozen=True)
@@ -164,9 +211,11 @@ def unmatched_accounts(frames: Mapping[str, pd.DataFrame]) -> list[UnmatchedAcco
 
 
 __all__ = [
+    "BOT_ACCOUNTS",
     "LINKS",
     "PEOPLE_COLUMNS",
     "UnmatchedAccount",
+    "default_is_bot",
     "load_evidence",
     "record_keys",
     "unmatched_accounts",

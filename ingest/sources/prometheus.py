@@ -10,7 +10,7 @@ Each configured series is one stream (`samples:<metric>`) read with `/api/v1/que
   copies shifted by a few seconds.
 - The cursor is the last instant queried (ISO 8601, UTC), committed with that chunk's samples. A
   run re-reads `lookback` behind it (late scrapes, recording rules catching up); the first run
-  starts `backfill` (default 90 days) before now. A series with a gap does not make every run
+  starts `backfill_days` (default 90) before now. A series with a gap does not make every run
   re-scan the gap.
 - NaN and ±Inf carry no value (an error ratio with no traffic is 0/0): skipped and counted in the
   log. A value that does not parse as a number is quarantined with its series and timestamp.
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 
 QUERY_RANGE = "/api/v1/query_range"
 MAX_POINTS = 11_000
-DEFAULT_BACKFILL = timedelta(days=90)
 
 Clock = Callable[[], datetime]
 
@@ -108,13 +107,14 @@ def _parse_series(
 ) -> str | None:
     """Adds one result series' samples to `result`; returns its name, or None if unowned."""
     labels: Mapping[str, str] = item.get("metric") or {}
+    values: Sequence[Any] = item.get("values") or ()  # native histograms: not supported
     label_value = labels.get(series.owner_label, "")
     owner = series.owners.get(label_value)
     if owner is None:
-        result.unowned[label_value or f"(no {series.owner_label} label)"] += len(item["values"])
+        result.unowned[label_value or f"(no {series.owner_label} label)"] += len(values)
         return None
     name = series_name(series.metric, labels)
-    for pair in item["values"]:
+    for pair in values:
         try:
             at, value = _parse_pair(pair)
         except (TypeError, ValueError) as exc:
@@ -182,16 +182,15 @@ def query_range(
     return list(data.get("result") or [])
 
 
-def make_session(source: PrometheusSource) -> HttpSession:
-    """A session carrying the source's bearer token or basic credentials, read at sync start."""
-    session = HttpSession()
+def authorize(source: PrometheusSource, session: HttpSession) -> None:
+    """Bearer token or basic credentials, read when a run starts: a missing secret is an error
+    in that run's log, not at start-up."""
     if source.token_env:
         token = read_secret(source.token_env).get_secret_value()
         session.headers["Authorization"] = f"Bearer {token}"
     elif source.user_env and source.password_env:
         user = read_secret(source.user_env).get_secret_value()
         session.auth = (user, read_secret(source.password_env).get_secret_value())
-    return session
 
 
 @dataclass(frozen=True)
@@ -212,6 +211,7 @@ class SeriesReader:
         return align(datetime.fromisoformat(cursor) - self.lookback, step)
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
+        authorize(self.source, self.session)
         step = self.source.step_seconds
         no_value, unowned = 0, Counter[str]()
         for first, last in chunks(self.start(cursor), align(self.clock(), step), step):
@@ -254,14 +254,17 @@ def streams(
     source: PrometheusSource,
     *,
     lookback: timedelta,
-    backfill: timedelta = DEFAULT_BACKFILL,
+    backfill: timedelta | None = None,
     clock: Clock = _now,
     session: HttpSession | None = None,
 ) -> list[Stream]:
     """One stream per configured series, sharing one session (and its request counter)."""
-    http = session if session is not None else make_session(source)
+    http = session if session is not None else HttpSession()
     readers = [
-        SeriesReader(source, series, http, lookback, backfill, clock) for series in source.series
+        SeriesReader(
+            source, series, http, lookback, backfill or timedelta(days=source.backfill_days), clock
+        )
+        for series in source.series
     ]
     return [
         Stream(source.name, name, reader.pages, lambda: http.requests_issued)
@@ -270,13 +273,12 @@ def streams(
 
 
 __all__ = [
-    "DEFAULT_BACKFILL",
     "MAX_POINTS",
     "ChunkResult",
     "PrometheusError",
     "align",
+    "authorize",
     "chunks",
-    "make_session",
     "parse_matrix",
     "query_range",
     "series_name",

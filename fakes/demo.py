@@ -1,0 +1,214 @@
+"""The demo organisation: the example people and plans, with generated history behind local fakes.
+
+`demo_org` starts a fake Jira, GitHub, PagerDuty and Prometheus on 127.0.0.1, writes a
+configuration folder whose sources point at them (the example people and plans, unchanged), and
+sets the demo's secrets in the environment, so the real connectors sync it exactly as they would
+a production system. The people on plans start slower than their teammates before the plan and
+improve during it, by different amounts, so the example plans reach different verdicts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config import EXAMPLES_DIR
+from config.files import load_people, load_plans
+from config.plans import Plan
+from fakes.github import FakeGithub, generate_deployments, generate_pull_requests
+from fakes.jira import FakeJira, generate_issues
+from fakes.pagerduty import PagerDutyFake, generate_incidents
+from fakes.prometheus import PrometheusFake, error_ratio, up
+from fakes.server import LocalServer
+
+SECRETS = {
+    "JIRA_EMAIL": "demo@example.com",
+    "JIRA_TOKEN": "demo-jira-token",
+    "GITHUB_TOKEN": "demo-github-token",
+    "PAGERDUTY_TOKEN": "demo-pagerduty-token",
+}
+HISTORY_DAYS = 270
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoOrg:
+    config_dir: Path
+    database_url: str
+    now: datetime
+
+
+def _plans_by_employee(config_dir: Path) -> dict[str, Plan]:
+    return {plan.employee: plan for plan in load_plans(config_dir).values()}
+
+
+def _slowdown(plans: dict[str, Plan], improvement: dict[str, float]) -> Any:
+    """Time-to-finish multiplier per account and moment: slow before the plan, better during."""
+
+    def factor(person: str | None, moment: datetime) -> float:
+        plan = plans.get(person or "")
+        if plan is None:
+            return 1.0
+        started = moment.date() >= plan.start
+        return improvement.get(person or "", 0.8) if started else 2.5
+
+    return factor
+
+
+def _jira(people: Any, plans: dict[str, Plan], start: datetime, end: datetime) -> FakeJira:
+    owner = {p.accounts["jira"]: p.id for p in people if "jira" in p.accounts}
+    factor = _slowdown(plans, {"tbrandt": 0.55})
+    issues = generate_issues(
+        2400,
+        accounts=sorted(owner),
+        start=start,
+        end=end,
+        seed=7,
+        resolution_factor=lambda account, created: factor(owner.get(account), created),
+    )
+    return FakeJira(issues=issues, deployment="cloud", base_url="https://acme.atlassian.net")
+
+
+def _github(people: Any, plans: dict[str, Plan], start: datetime, end: datetime) -> FakeGithub:
+    login_of = {p.accounts["github"]: p.id for p in people if "github" in p.accounts}
+    repos = ["acme/payments-api", "acme/storefront"]
+    fake = FakeGithub(clock=lambda: end)
+    factor = _slowdown(plans, {"nharlow": 0.35})
+    prs = generate_pull_requests(
+        900, logins=sorted(login_of), repos=repos, start=start, end=end, seed=11
+    )
+    fake.add_pull_requests(
+        _scaled_pr(pr, factor(login_of.get(pr.author or ""), pr.created)) for pr in prs
+    )
+    for repo, deployment, statuses in generate_deployments(
+        200, logins=sorted(login_of), repos=repos, start=start, end=end, seed=13
+    ):
+        fake.add_deployment(repo, deployment, statuses)
+    return fake
+
+
+def _scaled_pr(pr: Any, factor: float) -> Any:
+    """Stretch or shrink everything after creation, as a slower or faster author would."""
+
+    def scale(moment: datetime | None) -> datetime | None:
+        return None if moment is None else pr.created + (moment - pr.created) * factor
+
+    return dataclasses.replace(
+        pr,
+        merged=scale(pr.merged),
+        closed=scale(pr.closed),
+        updated=scale(pr.updated),
+        reviews=[dataclasses.replace(r, submitted=scale(r.submitted)) for r in pr.reviews],
+        review_requests=[(who, scale(at)) for who, at in pr.review_requests],
+        ready_for_review=[scale(at) for at in pr.ready_for_review],
+    )
+
+
+def _pagerduty(people: Any, start: datetime, end: datetime) -> PagerDutyFake:
+    users = sorted(p.accounts["pagerduty"] for p in people if "pagerduty" in p.accounts)
+    hours = (end - start).total_seconds() / 3600
+    incidents = generate_incidents(
+        int(hours // 30),
+        start=start,
+        every=timedelta(hours=30),
+        users=users,
+        seed=17,
+        services=(("PK3ZQ7A", "checkout"), ("PW81XRT", "storefront")),
+    )
+    return PagerDutyFake(incidents, token=SECRETS["PAGERDUTY_TOKEN"])
+
+
+def _prometheus(sources: dict[str, Any]) -> PrometheusFake:
+    prometheus = next(s for s in sources["sources"] if s["kind"] == "prometheus")
+    error_query, up_query = (series["query"] for series in prometheus["series"])
+    return PrometheusFake(
+        {
+            error_query: [
+                error_ratio("checkout", base=0.008),
+                error_ratio("storefront", base=0.02),
+            ],
+            up_query: [
+                up("payments-api-1:9100", job="payments-api", down_fraction=0.02),
+                up("payments-api-2:9100", job="payments-api", down_fraction=0.05),
+            ],
+        }
+    )
+
+
+def _write_config(root: Path, urls: dict[str, str]) -> tuple[Path, dict[str, Any]]:
+    config_dir = root / "config"
+    shutil.rmtree(config_dir, ignore_errors=True)
+    shutil.copytree(EXAMPLES_DIR, config_dir)
+    path = config_dir / "sources.yaml"
+    sources = yaml.safe_load(path.read_text())
+    sources["sources"] = [s for s in sources["sources"] if s["kind"] in urls]
+    for source in sources["sources"]:
+        source["url"] = urls[source["kind"]]
+        if source["kind"] in ("prometheus", "pagerduty"):
+            source["backfill_days"] = HISTORY_DAYS
+        source.pop("services", None) if source["kind"] == "pagerduty" else None
+    path.write_text(yaml.safe_dump(sources, sort_keys=False))
+    return config_dir, sources
+
+
+@contextmanager
+def demo_org(root: Path) -> Iterator[DemoOrg]:
+    """Fakes running, configuration written, secrets set; a fresh database file each time."""
+    root.mkdir(parents=True, exist_ok=True)
+    database = root / "trackrecord.db"
+    for stale in root.glob("trackrecord.db*"):
+        stale.unlink()
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(days=HISTORY_DAYS)
+    people = load_people(EXAMPLES_DIR).people
+    plans = _plans_by_employee(EXAMPLES_DIR)
+    random.seed(5)
+    with ExitStack() as stack:
+        handlers = {
+            "jira": _jira(people, plans, start, now),
+            "github": _github(people, plans, start, now),
+            "pagerduty": _pagerduty(people, start, now),
+        }
+        servers = {kind: stack.enter_context(_serving(h)) for kind, h in handlers.items()}
+        urls = {kind: server.url for kind, server in servers.items()}
+        prometheus_server = LocalServer(lambda _r: None).start()
+        stack.callback(prometheus_server.stop)
+        urls["prometheus"] = prometheus_server.url
+        config_dir, sources = _write_config(root, urls)
+        prometheus_server.handler = _prometheus(sources)
+        stack.enter_context(_environment(SECRETS))
+        yield DemoOrg(config_dir=config_dir, database_url=f"sqlite:///{database}", now=now)
+
+
+@contextmanager
+def _serving(handler: Any) -> Iterator[LocalServer]:
+    server = LocalServer(handler).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+__all__ = ["SECRETS", "DemoOrg", "demo_org"]
