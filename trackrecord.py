@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -17,7 +18,8 @@ from rich.table import Table
 from config import EXAMPLES_DIR
 from config.errors import ConfigError
 from config.plans import Plan
-from evaluate.evaluation import evaluate_plan
+from evaluate.catalog import EventCatalog
+from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plan
 from evaluate.plans import (
     OUTCOMES,
     add_rating,
@@ -39,7 +41,7 @@ plans_app = typer.Typer(no_args_is_help=True, help="Plans: versions and goal sug
 app.add_typer(plans_app, name="plans")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error line is never folded mid-path
 
 ConfigDir = Annotated[
     Path | None,
@@ -47,6 +49,15 @@ ConfigDir = Annotated[
         "--config", help="Configuration folder (default: $TRACKRECORD_CONFIG_DIR or ./config)."
     ),
 ]
+
+
+def _open(config_dir: Path | None, *, database_url: str | None = None) -> Workspace:
+    """The workspace, or the configuration's problems as clear lines and exit status 78."""
+    try:
+        return open_workspace(config_dir, database_url=database_url)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
 
 
 def _fail(message: str) -> NoReturn:
@@ -81,7 +92,7 @@ def sync(
     config: ConfigDir = None,
 ) -> None:
     """Fetch new and changed records from every configured source (or one), incrementally."""
-    workspace = open_workspace(config)
+    workspace = _open(config)
     summaries = [_sync_stream(workspace, stream) for stream in workspace.streams(source)]
     for summary in summaries:
         out.print(summary.line(), style="red" if summary.error else None)
@@ -118,45 +129,55 @@ def evaluate(
     as_of: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: today.")
     ] = None,
+    checkpoints: Annotated[
+        bool, typer.Option("--checkpoints", help="Also evaluate as of each checkpoint passed.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON of DESIGN §10.")] = False,
     evidence: Annotated[
         str | None, typer.Option(help="List the records behind one goal (its metric name).")
     ] = None,
     config: ConfigDir = None,
 ) -> None:
-    """Evaluate a plan's goals against baseline, target, sustained rule and team context."""
-    workspace = open_workspace(config)
-    chosen = workspace.config.plans.get(plan)
-    if chosen is None:
-        _fail(f"no plan {plan!r}; plans: {', '.join(workspace.config.plans)}")
+    """Evaluate a plan's goals against baseline, target, sustained rule and team context.
+
+    With --checkpoints the JSON is a list: one object per checkpoint, then the as-of date."""
+    workspace = _open(config)
+    chosen = _plan(workspace, plan)
     day = as_of.date() if as_of else datetime.now(workspace.settings.zone).date()
-    result = evaluate_plan(
-        chosen,
-        evidence=workspace.evidence(),
-        people=workspace.config.people.people,
-        as_of=day,
-        tz=workspace.settings.zone,
-    ).to_json()
+    frames = workspace.evidence()
+    results = _evaluate(workspace, chosen, day, checkpoints=checkpoints, evidence=frames)
     if evidence is not None:
-        _print_goal_evidence(result, evidence, as_json)
+        _print_goal_evidence(results[-1], evidence, frames, as_json)
     elif as_json:
-        out.print_json(json.dumps(result))
+        out.print_json(json.dumps(results if checkpoints else results[-1]))
     else:
-        _print_evaluation(result)
+        for result in results:
+            _print_evaluation(result)
 
 
-def _evaluate(workspace: Workspace, plan: Plan, as_of: date) -> dict[str, Any]:
-    result = evaluate_plan(
-        plan,
-        evidence=workspace.evidence(),
-        people=workspace.config.people.people,
-        as_of=as_of,
-        tz=workspace.settings.zone,
-        version=workspace.versions[plan.id],
-    ).to_json()
+def _evaluate(
+    workspace: Workspace,
+    plan: Plan,
+    as_of: date,
+    *,
+    checkpoints: bool = False,
+    evidence: dict[str, pd.DataFrame] | None = None,
+) -> list[dict[str, Any]]:
+    """The plan as of `as_of` (last), after its passed checkpoints when asked; the stored
+    human decision rides on the last one."""
+    inputs = {
+        "evidence": workspace.evidence() if evidence is None else evidence,
+        "people": workspace.config.people.people,
+        "tz": workspace.settings.zone,
+        "version": workspace.versions[plan.id],
+    }
+    catalog = EventCatalog(inputs["evidence"], people=inputs["people"], tz=inputs["tz"])
+    earlier = evaluate_at_checkpoints(plan, as_of=as_of, catalog=catalog, **inputs)
+    results = [r.to_json() for r in earlier if checkpoints and r.as_of != as_of]
+    results.append(evaluate_plan(plan, as_of=as_of, catalog=catalog, **inputs).to_json())
     with workspace.engine.connect() as conn:
-        result["decision"] = latest_decision(conn, plan.id)
-    return result
+        results[-1]["decision"] = latest_decision(conn, plan.id)
+    return results
 
 
 def _fmt(value: Any) -> str:
@@ -186,34 +207,24 @@ def _team(team: dict[str, Any]) -> str:
 def _print_evaluation(result: dict[str, Any]) -> None:
     """The goals table; `change` is signed so that positive means better, relative team change."""
     title = f"{result['plan']} (version {result['version']}) as of {result['as_of']}"
-    table = Table(title=title, caption="change: + is better; team: the rest of the team's change")
-    for column in (
-        "goal",
-        "baseline",
-        "current",
-        "change [95% CI]",
-        "n",
-        "target",
-        "weeks",
-        "team",
-        "status",
-    ):
-        table.add_column(column, overflow="fold")
+    caption = "change: + is better, with its 95% interval; team: the rest of the team's change"
+    table = Table(title=title, caption=caption)
+    for column in ("goal", "baseline", "current", "change", "target", "weeks", "team", "status"):
+        table.add_column(column, no_wrap=column in ("goal", "status"))
     for goal in result["goals"]:
         change = goal.get("change") or {}
         interval = change.get("interval")
-        ci = f" [{_fmt(interval[0])}, {_fmt(interval[1])}]" if interval else ""
         sustained = goal.get("sustained") or {}
         table.add_row(
-            f"{goal['metric']} ({goal['statistic']})",
-            _fmt(goal["baseline"]["value"]),
-            _fmt(goal["current"]["value"]),
-            _fmt(change.get("absolute")) + ci,
-            f"{goal['baseline']['n']}/{goal['current']['n']}",
+            f"{goal['metric']}\n({goal['statistic']})",
+            f"{_fmt(goal['baseline']['value'])}\nn={goal['baseline']['n']}",
+            f"{_fmt(goal['current']['value'])}\nn={goal['current']['n']}",
+            _fmt(change.get("absolute"))
+            + (f"\n[{_fmt(interval[0])}, {_fmt(interval[1])}]" if interval else ""),
             _target(goal["target"]),
             f"{sustained.get('weeks_met', '—')}/{sustained.get('weeks', '—')}",
             _team(goal.get("team") or {}),
-            goal["status"],
+            "\n".join([goal["status"], *goal.get("flags", [])]),
         )
     out.print(table)
     out.print(f"Recommended outcome: [bold]{result['outcome']}[/bold] (a person decides)")
@@ -222,16 +233,37 @@ def _print_evaluation(result: dict[str, Any]) -> None:
         out.print(f"Decision: {d['outcome']} by {d['by']} on {d['at'][:10]}: {d['reason']}")
 
 
-def _print_goal_evidence(result: dict[str, Any], metric: str, as_json: bool) -> None:
+def _print_goal_evidence(
+    result: dict[str, Any], metric: str, frames: dict[str, pd.DataFrame], as_json: bool
+) -> None:
+    """Each record behind a goal's numbers: its window, key and link back to the source."""
     goals = [g for g in result["goals"] if g["metric"] == metric]
     if not goals:
         names = ", ".join(g["metric"] for g in result["goals"])
         _fail(f"plan {result['plan']} has no goal {metric!r} (goals: {names})")
-    keys = [key for goal in goals for key in goal["evidence"]]
+    used = [
+        (window, key)
+        for goal in goals
+        for window in ("baseline", "current")
+        for key in goal[window]["evidence"]
+    ]
+    urls = _urls(frames, {key for _, key in used})
+    rows = [{"window": window, "key": key, "url": urls.get(key)} for window, key in used]
     if as_json:
-        out.print_json(json.dumps(keys))
+        out.print_json(json.dumps(rows))
     else:
-        out.print("\n".join(keys) or "no records")
+        for row in rows:
+            out.print(f"{row['window']}\t{row['key']}\t{row['url'] or ''}", soft_wrap=True)
+        out.print(f"{len(rows)} records" if rows else "no records")
+
+
+def _urls(frames: dict[str, pd.DataFrame], keys: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for frame in frames.values():
+        if "url" in frame:
+            rows = frame[frame["key"].isin(keys) & frame["url"].notna()]
+            found.update(zip(rows["key"], rows["url"], strict=True))
+    return found
 
 
 @evidence_app.command("list")
@@ -244,7 +276,7 @@ def evidence_list(
     config: ConfigDir = None,
 ) -> None:
     """Print stored records with their key, person, times, url and the fields metrics use."""
-    workspace = open_workspace(config)
+    workspace = _open(config)
     frames = workspace.evidence()
     if kind is not None and kind not in frames:
         _fail(f"unknown kind {kind!r}; kinds: {', '.join(frames)}")
@@ -280,7 +312,7 @@ def _json_default(value: Any) -> Any:
 @people_app.command("check")
 def people_check(config: ConfigDir = None) -> None:
     """List tool accounts seen in records that match nobody in people.yaml."""
-    workspace = open_workspace(config)
+    workspace = _open(config)
     unmatched = unmatched_accounts(workspace.evidence())
     if not unmatched:
         out.print("every account in the stored records belongs to a person in people.yaml")
@@ -306,7 +338,7 @@ def plans_history(
     plan: Annotated[str, typer.Argument(help="Plan id.")], config: ConfigDir = None
 ) -> None:
     """Every stored version of a plan and what changed in each."""
-    workspace = open_workspace(config)
+    workspace = _open(config)
     _plan(workspace, plan)
     with workspace.engine.connect() as conn:
         versions = history(conn, plan)
@@ -327,10 +359,10 @@ def decide(
     config: ConfigDir = None,
 ) -> None:
     """Record the human decision beside the recommended outcome."""
-    workspace = open_workspace(config)
+    workspace = _open(config)
     chosen = _plan(workspace, plan)
     today = datetime.now(workspace.settings.zone).date()
-    recommended = _evaluate(workspace, chosen, today)["outcome"]
+    recommended = _evaluate(workspace, chosen, today)[-1]["outcome"]
     try:
         with workspace.engine.begin() as conn:
             record_decision(
@@ -358,7 +390,7 @@ def rate(
     config: ConfigDir = None,
 ) -> None:
     """Enter a behavioural rating; plans evaluate it as the metric rating:NAME."""
-    workspace = open_workspace(config)
+    workspace = _open(config)
     known = {p.id for p in workspace.config.people.people}
     for who in (person, by):
         if who not in known:
@@ -381,12 +413,12 @@ def demo(
     from fakes.demo import demo_org
 
     with demo_org(directory) as org:
-        workspace = open_workspace(org.config_dir, database_url=org.database_url)
+        workspace = _open(org.config_dir, database_url=org.database_url)
         for stream in workspace.streams():
             summary = _sync_stream(workspace, stream)
             out.print(summary.line(), style="red" if summary.error else None)
     for plan in workspace.config.plans.values():
-        _print_evaluation(_evaluate(workspace, plan, org.now.date()))
+        _print_evaluation(_evaluate(workspace, plan, org.now.date())[-1])
     out.print(f"\nconfiguration: {org.config_dir}   database: {org.database_url}")
     out.print(
         f"try: trackrecord evaluate PLAN --config {org.config_dir} --json "
@@ -395,11 +427,7 @@ def demo(
 
 
 def main() -> None:
-    try:
-        app()
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(exc.exit_code)
+    app()
 
 
 if __name__ == "__main__":

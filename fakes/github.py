@@ -251,8 +251,9 @@ class FakeGithub:
             "X-RateLimit-Resource": resource,
         }
 
-    def _rest(self, request: Request, body: Any, links: Mapping[str, str] | None = None
-              ) -> Response:
+    def _rest(
+        self, request: Request, body: Any, links: Mapping[str, str] | None = None
+    ) -> Response:
         """200 with an ETag, or 304 (no quota spent) when the client already has this body."""
         digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:40]
         etag = f'W/"{digest}"'
@@ -266,10 +267,16 @@ class FakeGithub:
         return Response(200, body, headers)
 
     def _not_found(self) -> Response:
-        return Response(404, {"message": "Not Found", "documentation_url": "https://docs.github.com"})
+        return Response(
+            404, {"message": "Not Found", "documentation_url": "https://docs.github.com"}
+        )
 
     def _listing(
-        self, request: Request, items: Sequence[Json], *, key: str | None = None,
+        self,
+        request: Request,
+        items: Sequence[Json],
+        *,
+        key: str | None = None,
         cap: int | None = None,
     ) -> Response:
         per_page = min(int(request.arg("per_page") or 30), PAGE_MAX)
@@ -337,8 +344,10 @@ class FakeGithub:
     def _org_repos(self, request: Request, org: str) -> Response:
         if org not in self.orgs:
             return self._not_found()
-        repos = [{"full_name": r, "name": r.split("/")[1], "fork": False, "archived": False}
-                 for r in sorted(self.orgs[org])]
+        repos = [
+            {"full_name": r, "name": r.split("/")[1], "fork": False, "archived": False}
+            for r in sorted(self.orgs[org])
+        ]
         return self._listing(request, repos)
 
     # GraphQL ---------------------------------------------------------------------------------
@@ -364,10 +373,12 @@ class FakeGithub:
         if repo not in self.repos:
             message = f"Could not resolve to a Repository with the name '{repo}'."
             error = {"type": "NOT_FOUND", "path": ["repository"], "message": message}
-            return Response(200, {"data": {"rateLimit": rate, "repository": None},
-                                  "errors": [error]}, headers)
-        return Response(200, {"data": {"rateLimit": rate, "repository": resolver(repo, variables)}},
-                        headers)
+            return Response(
+                200, {"data": {"rateLimit": rate, "repository": None}, "errors": [error]}, headers
+            )
+        return Response(
+            200, {"data": {"rateLimit": rate, "repository": resolver(repo, variables)}}, headers
+        )
 
     def _spend(self, cost: int) -> bool:
         """The hourly GraphQL budget, on the fake's clock."""
@@ -429,8 +440,12 @@ _REVIEW_WEIGHTS = (0.4, 0.45, 0.15)
 
 def user_json(login: str) -> Json:
     kind = "Bot" if login.endswith("[bot]") else "User"
-    return {"login": login, "id": int(hashlib.sha1(login.encode()).hexdigest()[:8], 16),
-            "type": kind, "html_url": f"{WEB}/{login}"}
+    return {
+        "login": login,
+        "id": int(hashlib.sha1(login.encode()).hexdigest()[:8], 16),
+        "type": kind,
+        "html_url": f"{WEB}/{login}",
+    }
 
 
 def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
@@ -442,7 +457,12 @@ def _hours(rng: random.Random, mean: float) -> timedelta:
 
 
 def generate_pull_requests(
-    n: int, *, logins: Sequence[str], repos: Sequence[str], start: datetime, end: datetime,
+    n: int,
+    *,
+    logins: Sequence[str],
+    repos: Sequence[str],
+    start: datetime,
+    end: datetime,
     seed: int = 0,
 ) -> list[FakePullRequest]:
     """`n` pull requests spread over `repos`, each with 0–12 reviews after review requests (a few
@@ -459,7 +479,11 @@ def generate_pull_requests(
 
 
 def _pull_request(
-    rng: random.Random, repo: str, number: int, logins: Sequence[str], start: datetime,
+    rng: random.Random,
+    repo: str,
+    number: int,
+    logins: Sequence[str],
+    start: datetime,
     end: datetime,
 ) -> FakePullRequest:
     author = rng.choice(logins)
@@ -486,19 +510,34 @@ def _pull_request(
     closed = finished if outcome < 0.85 else None
     human = not author.endswith("[bot]")
     return FakePullRequest(
-        repo=repo, number=number, title=f"Change {number} in {repo.split('/')[1]}",
-        author=author, created=created, updated=max(filter(None, [last, closed])),
-        merged=merged, closed=closed, additions=rng.randint(1, 800),
-        deletions=rng.randint(0, 400), base="main",
+        repo=repo,
+        number=number,
+        title=f"Change {number} in {repo.split('/')[1]}",
+        author=author,
+        created=created,
+        updated=max(filter(None, [last, closed])),
+        merged=merged,
+        closed=closed,
+        additions=rng.randint(1, 800),
+        deletions=rng.randint(0, 400),
+        base="main",
         commit_email=f"{author}@example.com" if human else None,
         commit_login=author if human else None,
-        reviews=reviews, review_requests=requests, ready_for_review=ready,
+        reviews=reviews,
+        review_requests=requests,
+        ready_for_review=ready,
     )
 
 
 def generate_deployments(
-    n: int, *, logins: Sequence[str], repos: Sequence[str], start: datetime, end: datetime,
-    environment: str = "production", seed: int = 0,
+    n: int,
+    *,
+    logins: Sequence[str],
+    repos: Sequence[str],
+    start: datetime,
+    end: datetime,
+    environment: str = "production",
+    seed: int = 0,
 ) -> list[tuple[str, Json, list[Json]]]:
     """(repo, deployment, statuses newest first): 85% succeed, the rest fail or error."""
     rng = random.Random(seed)
@@ -509,15 +548,27 @@ def generate_deployments(
         deployment_id = 900_000 + index
         url = f"{API}/repos/{repo}/deployments/{deployment_id}"
         deployment = {
-            "id": deployment_id, "url": url, "sha": hashlib.sha1(url.encode()).hexdigest(),
-            "ref": "main", "task": "deploy", "environment": environment, "creator": creator,
-            "created_at": iso(created), "updated_at": iso(created),
-            "statuses_url": f"{url}/statuses", "repository_url": f"{API}/repos/{repo}",
+            "id": deployment_id,
+            "url": url,
+            "sha": hashlib.sha1(url.encode()).hexdigest(),
+            "ref": "main",
+            "task": "deploy",
+            "environment": environment,
+            "creator": creator,
+            "created_at": iso(created),
+            "updated_at": iso(created),
+            "statuses_url": f"{url}/statuses",
+            "repository_url": f"{API}/repos/{repo}",
         }
         final = rng.choices(("success", "failure", "error"), (0.85, 0.1, 0.05))[0]
         statuses = [
-            _status(deployment_id * 10 + step, state, created + timedelta(minutes=5 * step),
-                    creator, environment)
+            _status(
+                deployment_id * 10 + step,
+                state,
+                created + timedelta(minutes=5 * step),
+                creator,
+                environment,
+            )
             for step, state in enumerate(("in_progress", final), start=1)
         ]
         made.append((repo, deployment, statuses[::-1]))
@@ -525,14 +576,28 @@ def generate_deployments(
 
 
 def _status(status_id: int, state: str, at: datetime, creator: Json, environment: str) -> Json:
-    return {"id": status_id, "state": state, "creator": creator, "environment": environment,
-            "created_at": iso(at), "updated_at": iso(at),
-            "log_url": f"https://ci.example.com/deploy/{status_id}", "target_url": ""}
+    return {
+        "id": status_id,
+        "state": state,
+        "creator": creator,
+        "environment": environment,
+        "created_at": iso(at),
+        "updated_at": iso(at),
+        "log_url": f"https://ci.example.com/deploy/{status_id}",
+        "target_url": "",
+    }
 
 
 def generate_workflow_runs(
-    n: int, *, logins: Sequence[str], repos: Sequence[str], start: datetime, end: datetime,
-    workflow: str = "Deploy", path: str = ".github/workflows/deploy.yml", seed: int = 0,
+    n: int,
+    *,
+    logins: Sequence[str],
+    repos: Sequence[str],
+    start: datetime,
+    end: datetime,
+    workflow: str = "Deploy",
+    path: str = ".github/workflows/deploy.yml",
+    seed: int = 0,
 ) -> list[tuple[str, Json]]:
     """(repo, run) of one workflow per repository, all completed: 90% succeed."""
     rng = random.Random(seed)
@@ -541,26 +606,56 @@ def generate_workflow_runs(
         repo, created = repos[index % len(repos)], _between(rng, start, end)
         run_id = 5_000_000 + index
         conclusion = rng.choices(("success", "failure", "cancelled"), (0.9, 0.07, 0.03))[0]
-        made.append((repo, run_json(
-            run_id, repo=repo, workflow_id=70_000 + repos.index(repo), name=workflow, path=path,
-            actor=rng.choice(logins), created=created, updated=created + _hours(rng, 0.2),
-            status="completed", conclusion=conclusion,
-        )))
+        made.append(
+            (
+                repo,
+                run_json(
+                    run_id,
+                    repo=repo,
+                    workflow_id=70_000 + repos.index(repo),
+                    name=workflow,
+                    path=path,
+                    actor=rng.choice(logins),
+                    created=created,
+                    updated=created + _hours(rng, 0.2),
+                    status="completed",
+                    conclusion=conclusion,
+                ),
+            )
+        )
     return made
 
 
 def run_json(
-    run_id: int, *, repo: str, workflow_id: int, name: str, path: str, actor: str,
-    created: datetime, updated: datetime, status: str, conclusion: str | None,
+    run_id: int,
+    *,
+    repo: str,
+    workflow_id: int,
+    name: str,
+    path: str,
+    actor: str,
+    created: datetime,
+    updated: datetime,
+    status: str,
+    conclusion: str | None,
 ) -> Json:
     return {
-        "id": run_id, "name": name, "path": path, "workflow_id": workflow_id,
-        "head_branch": "main", "head_sha": hashlib.sha1(str(run_id).encode()).hexdigest(),
-        "event": "push", "status": status, "conclusion": conclusion,
+        "id": run_id,
+        "name": name,
+        "path": path,
+        "workflow_id": workflow_id,
+        "head_branch": "main",
+        "head_sha": hashlib.sha1(str(run_id).encode()).hexdigest(),
+        "event": "push",
+        "status": status,
+        "conclusion": conclusion,
         "html_url": f"{WEB}/{repo}/actions/runs/{run_id}",
         "url": f"{API}/repos/{repo}/actions/runs/{run_id}",
-        "created_at": iso(created), "updated_at": iso(updated), "run_started_at": iso(created),
-        "actor": user_json(actor), "triggering_actor": user_json(actor),
+        "created_at": iso(created),
+        "updated_at": iso(updated),
+        "run_started_at": iso(created),
+        "actor": user_json(actor),
+        "triggering_actor": user_json(actor),
     }
 
 

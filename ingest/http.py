@@ -83,7 +83,11 @@ class HttpSession(requests.Session):
             else:
                 if response.status_code not in RETRY_STATUSES or last:
                     return response
-                wait = min(MAX_RETRY_AFTER, retry_after_seconds(response) or self._backoff(attempt))
+                retry_after = retry_after_seconds(response)  # 0 means now, not "use backoff"
+                wait = min(
+                    MAX_RETRY_AFTER,
+                    self._backoff(attempt) if retry_after is None else retry_after,
+                )
                 log.warning(
                     "%s %s answered %d; retrying in %.1fs",
                     request.method,

@@ -79,7 +79,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield db
         db.dispose()
         return
-    need(request.getfixturevalue("postgres_available"), f"PostgreSQL not reachable at {POSTGRES_URL}")
+    reachable = request.getfixturevalue("postgres_available")
+    need(reachable, f"PostgreSQL not reachable at {POSTGRES_URL}")
     for db in _postgres_engine():
         migrate(db)
         yield db

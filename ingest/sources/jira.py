@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
@@ -27,6 +27,7 @@ from jira import JIRA, JIRAError
 from jira.resilientsession import raise_on_error
 
 from config.secrets import read_secret
+from config.sources import JiraSource
 from ingest.http import HttpSession
 from ingest.records import Record, Ticket, TicketChange
 from ingest.sync import Page, Reject, Stream
@@ -36,18 +37,9 @@ log = logging.getLogger(__name__)
 # What the sync asks Jira for: endpoint details as data.
 STREAM = "tickets"
 FIELDS = (
-    "summary",
-    "status",
-    "issuetype",
-    "project",
-    "assignee",
-    "reporter",
-    "created",
-    "updated",
-    "resolutiondate",
-    "duedate",
-    "priority",
-)
+    "summary", "status", "issuetype", "project", "assignee", "reporter",
+    "created", "updated", "resolutiondate", "duedate", "priority",
+)  # fmt: skip
 EXPAND = "changelog"
 METADATA_API = "2"  # serverInfo, myself, status: the same on both deployments
 # Cloud searches /rest/api/3/search/jql (the old /search is gone there); DC /rest/api/2/search.
@@ -65,18 +57,6 @@ FIRST_SYNC_BOUND = "1970-01-01 00:00"  # Cloud's search/jql refuses a query with
 WESTMOST_OFFSET = timedelta(hours=-12)  # no zone lags UTC more: the bound when /myself has no zone
 
 PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
-
-
-class JiraSourceConfig(Protocol):
-    """What the connector reads of a sources.yaml entry (`config.sources.JiraSource`)."""
-
-    name: str
-    url: str
-    email_env: str | None
-    token_env: str
-    jql: str
-    deployment: str | None
-    page_size: int
 
 
 class MalformedIssue(ValueError):
@@ -114,7 +94,7 @@ class Site:
 
 
 def streams(
-    source: JiraSourceConfig, *, lookback: timedelta, session: JiraSession | None = None
+    source: JiraSource, *, lookback: timedelta, session: JiraSession | None = None
 ) -> list[Stream]:
     """The one stream, "tickets"; nothing is read (not even the secrets) until it runs, so a
     missing secret is an error in the run log."""
@@ -123,18 +103,11 @@ def streams(
     def fetch(cursor: str | None) -> Iterator[Page]:
         return tickets(source, http, cursor=cursor, lookback=lookback)
 
-    return [
-        Stream(
-            source=source.name,
-            name=STREAM,
-            fetch=fetch,
-            requests_issued=lambda: http.requests_issued,
-        )
-    ]
+    return [Stream(source.name, STREAM, fetch, requests_issued=lambda: http.requests_issued)]
 
 
 def tickets(
-    source: JiraSourceConfig, session: JiraSession, *, cursor: str | None, lookback: timedelta
+    source: JiraSource, session: JiraSession, *, cursor: str | None, lookback: timedelta
 ) -> Iterator[Page]:
     """Pages of tickets and changes updated since `cursor − lookback`, oldest first."""
     site = connect(source, session)
@@ -145,10 +118,10 @@ def tickets(
         yield _page(_with_full_changelogs(site, issues), site, source=source.name, floor=floor)
 
 
-def connect(source: JiraSourceConfig, session: JiraSession) -> Site:
+def connect(source: JiraSource, session: JiraSession) -> Site:
     client = _client(source, session)
     deployment = source.deployment or _detect_deployment(client)
-    zone = _user_zone(client.myself())
+    zone = user_zone(client.myself())
     statuses = status_categories([status.raw for status in client.statuses()])
     # The client reads the API version per request; Cloud's enhanced search lives under v3.
     client._options["rest_api_version"] = SEARCH_API[deployment]
@@ -156,7 +129,7 @@ def connect(source: JiraSourceConfig, session: JiraSession) -> Site:
     return Site(client, session, source.url, deployment == "cloud", zone, statuses)
 
 
-def _client(source: JiraSourceConfig, session: JiraSession) -> JIRA:
+def _client(source: JiraSource, session: JiraSession) -> JIRA:
     """A `jira` client whose every request goes through `session` (its own retries off)."""
     token = read_secret(source.token_env).get_secret_value()
     auth: dict[str, Any] = {"token_auth": token}  # Data Center personal access token
@@ -182,7 +155,8 @@ def _detect_deployment(client: JIRA) -> str:
     return "cloud" if info.get("deploymentType") == "Cloud" else "datacenter"
 
 
-def _user_zone(myself: Mapping[str, Any]) -> tzinfo | None:
+def user_zone(myself: Mapping[str, Any]) -> tzinfo | None:
+    """The zone Jira reads JQL date literals in (GET /myself), if it names a known one."""
     name = myself.get("timeZone")
     try:
         return ZoneInfo(name) if name else None
@@ -235,17 +209,17 @@ def build_jql(configured: str, since: datetime | None, zone: tzinfo | None) -> s
 # Paging ---------------------------------------------------------------------------------------
 
 
+def _search_args(page_size: int) -> dict[str, Any]:
+    # A fresh list each time: the client rewrites `fields` in place.
+    return {"maxResults": page_size, "fields": list(FIELDS), "expand": EXPAND, "json_result": True}
+
+
 def _cloud_pages(site: Site, jql: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
-    """Enhanced search (`/rest/api/3/search/jql`): one request per page, by nextPageToken."""
+    """Enhanced search (/rest/api/3/search/jql): a request per page, by nextPageToken."""
     token: str | None = None
     while True:
         result = site.client.enhanced_search_issues(
-            jql,
-            nextPageToken=token,
-            maxResults=page_size,
-            fields=list(FIELDS),
-            expand=EXPAND,
-            json_result=True,
+            jql, nextPageToken=token, **_search_args(page_size)
         )
         if result.get("issues"):
             yield result["issues"]
@@ -255,18 +229,10 @@ def _cloud_pages(site: Site, jql: str, page_size: int) -> Iterator[list[dict[str
 
 
 def _datacenter_pages(site: Site, jql: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
-    """`/rest/api/2/search` by startAt; the server may give fewer than asked, so step by what
-    came back."""
+    """/rest/api/2/search by startAt, stepping by what came back (the server may cap the page)."""
     start = 0
     while True:
-        result = site.client.search_issues(
-            jql,
-            startAt=start,
-            maxResults=page_size,
-            fields=list(FIELDS),
-            expand=EXPAND,
-            json_result=True,
-        )
+        result = site.client.search_issues(jql, startAt=start, **_search_args(page_size))
         issues = result.get("issues") or []
         if issues:
             yield issues
@@ -382,25 +348,24 @@ def _updated_or_none(raw: Mapping[str, Any]) -> datetime | None:
 def parse_issue(
     raw: Mapping[str, Any], *, source: str, statuses: Mapping[str, str], base_url: str
 ) -> tuple[Ticket, list[TicketChange]]:
-    """An issue as the search API returns it (with `expand=changelog`) → a Ticket and its status
-    and assignee changes. Pure: raises on what it cannot read, never guesses."""
+    """An issue as search returns it (with `expand=changelog`) → a Ticket and its status and
+    assignee changes. Pure: raises `MalformedIssue` naming what it cannot read, never guesses."""
     key = _text(raw, "key")
-    fields = _required(raw, "fields")
-    status = _required(fields, "status", "fields")
+    fields = _at(raw, "fields")
     ticket = Ticket(
         source=source,
         ticket_key=key,
         url=f"{base_url.rstrip('/')}/browse/{key}",
-        project=_text(_required(fields, "project", "fields"), "key", "fields.project"),
-        issue_type=_text(_required(fields, "issuetype", "fields"), "name", "fields.issuetype"),
-        summary=_text(fields, "summary", "fields"),
-        status=_text(status, "name", "fields.status"),
-        status_category=_issue_category(status, statuses),
+        project=_text(raw, "fields.project.key"),
+        issue_type=_text(raw, "fields.issuetype.name"),
+        summary=_text(raw, "fields.summary"),
+        status=_text(raw, "fields.status.name"),
+        status_category=_issue_category(_at(raw, "fields.status"), statuses),
         assignee_account=account_of(fields.get("assignee")),
         assignee_email=_email(fields.get("assignee")),
         reporter_account=account_of(fields.get("reporter")),
-        created=parse_time(_required(fields, "created", "fields")),
-        updated=parse_time(_required(fields, "updated", "fields")),
+        created=parse_time(_at(raw, "fields.created")),
+        updated=parse_time(_at(raw, "fields.updated")),
         resolved=parse_time(fields["resolutiondate"]) if fields.get("resolutiondate") else None,
         due=date.fromisoformat(fields["duedate"]) if fields.get("duedate") else None,
         priority=(fields.get("priority") or {}).get("name"),
@@ -411,43 +376,38 @@ def parse_issue(
 def _changes(
     raw: Mapping[str, Any], key: str, *, source: str, statuses: Mapping[str, str]
 ) -> list[TicketChange]:
-    """Status and assignee items of every history; the item's index in its history makes the
-    change id, so the embedded and the fully fetched changelog give the same ids."""
-    histories = (raw.get("changelog") or {}).get("histories") or []
+    """Status and assignee items of every history. The item's index in its history makes the
+    change id, so the embedded and the fully fetched changelogs give the same ids."""
     changes = []
-    for history in histories:
+    for history in (raw.get("changelog") or {}).get("histories") or ():
         for index, item in enumerate(history.get("items") or ()):
             field = item.get("fieldId") or item.get("field")
             if item.get("fieldtype", "jira") == "jira" and field in CHANGE_FIELDS:
-                change_id = f"{_text(history, 'id', 'changelog.history')}.{index}"
-                changes.append(_change(history, item, field, change_id, key, source, statuses))
+                change = _change(history, index, item, field, statuses)
+                changes.append(TicketChange(source=source, ticket_key=key, **change))
     return changes
 
 
 def _change(
     history: Mapping[str, Any],
+    index: int,
     item: Mapping[str, Any],
     field: str,
-    change_id: str,
-    key: str,
-    source: str,
     statuses: Mapping[str, str],
-) -> TicketChange:
+) -> dict[str, Any]:
     from_value, to_value = item.get("from"), item.get("to")
     if field == "status":  # by category: names are localized and renamed
         from_value, to_value = category_of(from_value, statuses), category_of(to_value, statuses)
-    return TicketChange(
-        source=source,
-        ticket_key=key,
-        change_id=change_id,
-        at=parse_time(_required(history, "created", "changelog.history")),
-        field=field,
-        from_value=from_value,
-        to_value=to_value,
-        from_name=item.get("fromString"),
-        to_name=item.get("toString"),
-        author_account=account_of(history.get("author")),
-    )
+    return {
+        "change_id": f"{_text(history, 'id')}.{index}",
+        "at": parse_time(_at(history, "created")),
+        "field": field,
+        "from_value": from_value,
+        "to_value": to_value,
+        "from_name": _printable(item.get("fromString")),
+        "to_name": _printable(item.get("toString")),
+        "author_account": account_of(history.get("author")),
+    }
 
 
 def _issue_category(status: Mapping[str, Any], statuses: Mapping[str, str]) -> str:
@@ -492,32 +452,34 @@ def parse_time(value: object) -> datetime:
     return parsed
 
 
-def _required(container: Mapping[str, Any], name: str, where: str = "") -> Any:
-    value = container.get(name) if isinstance(container, Mapping) else None
-    if value is None:
-        raise MalformedIssue(f"{where + '.' if where else ''}{name} is missing")
+def _at(container: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path; `MalformedIssue` naming the path when it is absent."""
+    value: Any = container
+    for name in path.split("."):
+        value = value.get(name) if isinstance(value, Mapping) else None
+        if value is None:
+            raise MalformedIssue(f"{path} is missing")
     return value
 
 
-def _text(container: Mapping[str, Any], name: str, where: str = "") -> str:
-    value = _required(container, name, where)
+def _text(container: Mapping[str, Any], path: str) -> str:
+    value = _at(container, path)
     if not isinstance(value, str):
-        raise MalformedIssue(f"{where + '.' if where else ''}{name} is not text: {value!r}")
-    return value
+        raise MalformedIssue(f"{path} is not text: {value!r}")
+    return _printable(value)
+
+
+def _printable(value: Any) -> Any:
+    # Real summaries carry NUL characters, which PostgreSQL text cannot hold.
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 __all__ = [
-    "BUILTIN_STATUS_CATEGORIES",
     "FIELDS",
     "STREAM",
     "JiraSession",
-    "JiraSourceConfig",
     "MalformedIssue",
-    "Site",
-    "account_of",
     "build_jql",
-    "category_of",
-    "connect",
     "jql_time",
     "parse_issue",
     "parse_time",
@@ -525,4 +487,5 @@ __all__ = [
     "streams",
     "strip_order_by",
     "tickets",
+    "user_zone",
 ]

@@ -13,7 +13,9 @@ from ingest.records import Ticket
 from ingest.store import RECORD_TABLES, metadata, upsert_records
 
 
-def ticket(key: str, *, summary: str = "Printer on fire", updated: datetime | None = None) -> Ticket:
+def ticket(
+    key: str, *, summary: str = "Printer on fire", updated: datetime | None = None
+) -> Ticket:
     created = datetime(2026, 9, 1, 9, tzinfo=UTC)
     return Ticket(
         source="jira", ticket_key=key, url=f"https://jira.example/browse/{key}", project="OPS",

@@ -1,0 +1,200 @@
+"""Baseline against current for one goal (DESIGN §5.2–5.6): change, sufficiency, target,
+sustained, team context. Everything is oriented so that a positive change means better.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from config.plans import Better, Goal, Sustain, Target
+from evaluate.measure import Measurement
+from evaluate.stats import rate_difference_p_value
+from evaluate.windows import Span
+
+__all__ = [
+    "Change",
+    "RateTest",
+    "Sustained",
+    "TeamContext",
+    "WeekResult",
+    "WeekStatus",
+    "change",
+    "is_sufficient",
+    "oriented",
+    "sustained",
+    "target_met",
+    "team_context",
+]
+
+WeekStatus = Literal["met", "not_met", "insufficient"]
+Interval = tuple[float, float]
+_EXPOSURE_STATISTICS = ("per_week", "count")
+
+
+def _sign(better: Better) -> int:
+    return 1 if better == "higher" else -1
+
+
+def oriented(raw: Interval | None, better: Better) -> Interval | None:
+    """An interval for current − baseline, turned so that positive means better."""
+    if raw is None:
+        return None
+    lower, upper = raw
+    return (lower, upper) if better == "higher" else (-upper, -lower)
+
+
+def _improvement(baseline: float, current: float, better: Better) -> tuple[float, float | None]:
+    """Absolute and relative improvement; relative is undefined from a zero baseline."""
+    absolute = (current - baseline) * _sign(better)
+    return absolute, (absolute / abs(baseline) if baseline != 0 else None)
+
+
+@dataclass(frozen=True)
+class RateTest:
+    """A per-week count comparison, kept so its E-test p-value is computed only when read:
+    scipy's `poisson_means_test` takes milliseconds, and only the interval decides a status."""
+
+    count: int
+    exposure: float
+    baseline_count: int
+    baseline_exposure: float
+
+    @cached_property
+    def p_value(self) -> float:
+        return rate_difference_p_value(self.count, self.exposure, self.baseline_count,
+                                       self.baseline_exposure)
+
+
+@dataclass(frozen=True)
+class Change:
+    absolute: float | None
+    relative: float | None
+    interval: Interval | None
+    rate_test: RateTest | None = None
+
+    @property
+    def p_value(self) -> float | None:
+        """Two-sided p-value of equal rates, for per-week counts only."""
+        return self.rate_test.p_value if self.rate_test is not None else None
+
+    @property
+    def significant_improvement(self) -> bool:
+        """Improved, with the interval excluding zero (DESIGN §5.7)."""
+        return self.interval is not None and self.interval[0] > 0
+
+
+def change(baseline: Measurement, current: Measurement, better: Better,
+           raw_interval: Interval | None, rate_test: RateTest | None = None) -> Change:
+    if baseline.value is None or current.value is None:
+        return Change(None, None, None)
+    absolute, relative = _improvement(baseline.value, current.value, better)
+    return Change(absolute, relative, oriented(raw_interval, better), rate_test)
+
+
+def is_sufficient(measurement: Measurement, statistic: str, goal: Goal) -> bool:
+    """Medians, means and rates need `min_samples` events; a per-week count needs `min_weeks`
+    active weeks, since a week without events is a measurement, not missing data; a
+    point-in-time count needs the window to have some time left after exclusions."""
+    if statistic == "per_week":
+        return measurement.active_weeks >= goal.min_weeks
+    if statistic == "count":
+        return measurement.active_weeks > 0 and measurement.value is not None
+    return measurement.n >= goal.min_samples
+
+
+def target_met(target: Target, value: float | None, baseline: float | None, better: Better
+               ) -> bool | None:
+    """Whether `value` meets the target; None when it cannot be told (no value, or an
+    `improve_by` target without a baseline). From a zero baseline any improvement is enough."""
+    if value is None:
+        return None
+    if target.at_most is not None:
+        return value <= target.at_most
+    if target.at_least is not None:
+        return value >= target.at_least
+    if baseline is None or target.improve_by is None:
+        return None
+    absolute, relative = _improvement(baseline, value, better)
+    return absolute > 0 if relative is None else relative >= target.improve_by
+
+
+@dataclass(frozen=True)
+class WeekResult:
+    span: Span
+    value: float | None
+    n: int
+    status: WeekStatus
+
+
+@dataclass(frozen=True)
+class Sustained:
+    weeks_met: int
+    weeks: int
+    required: int
+    held: bool
+    windows: tuple[WeekResult, ...]
+
+
+def _week_status(week: Measurement, statistic: str, met: bool | None) -> WeekStatus:
+    """A week without events (or without active time, for counts) cannot show the target held:
+    it is `insufficient` and does not count as met."""
+    measurable = week.active_weeks > 0 if statistic in _EXPOSURE_STATISTICS else week.n > 0
+    if not measurable or met is None:
+        return "insufficient"
+    return "met" if met else "not_met"
+
+
+def sustained(weeks: Sequence[tuple[Span, Measurement]], rule: Sustain, statistic: str,
+              target: Target, baseline: float | None, better: Better) -> Sustained:
+    """The target holds in at least `required` of the last `weeks` weekly windows, the last
+    one (the as-of week) included."""
+    results = tuple(
+        WeekResult(window, m.value, m.n,
+                   _week_status(m, statistic, target_met(target, m.value, baseline, better)))
+        for window, m in weeks
+    )
+    met = sum(result.status == "met" for result in results)
+    held = bool(results) and results[-1].status == "met" and met >= rule.required
+    return Sustained(met, rule.weeks, rule.required, held, results)
+
+
+@dataclass(frozen=True)
+class TeamContext:
+    team: str | None
+    members: int
+    baseline: Measurement | None
+    current: Measurement | None
+    change: Change
+    relative_to_team: float | None
+    team_wide_shift: bool
+    sufficient: bool
+
+
+def _same_direction(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and a * b > 0
+
+
+def team_context(team: str | None, baseline: Measurement | None, current: Measurement | None,
+                 team_change: Change, person: Change, sufficient: bool) -> TeamContext:
+    """The rest of the team over the same windows. `team_wide_shift`: the team moved the same
+    way and the person's change lies inside the team's interval, so the person's change may
+    be the team's, not theirs."""
+    members = current.members if current is not None else 0
+    if not sufficient:
+        team_change = Change(team_change.absolute, team_change.relative, None)
+    interval = team_change.interval
+    shift = (
+        _same_direction(person.absolute, team_change.absolute)
+        and interval is not None
+        and interval[0] <= person.absolute <= interval[1]  # type: ignore[operator]
+    )
+    relative_to_team = (
+        person.relative - team_change.relative
+        if person.relative is not None and team_change.relative is not None
+        else None
+    )
+    return TeamContext(team, members, baseline, current, team_change, relative_to_team,
+                       bool(shift), sufficient)

@@ -1,0 +1,340 @@
+"""Evaluate plans as of a date (DESIGN §5): the pure entry points of the evaluation core.
+
+Three steps, each over every goal of every plan at once: lay out each goal's windows as
+measurement requests, measure all requests of a metric in one pass (`EventIndex`), compute all
+intervals of a statistic in one vectorized call, then judge each goal. Nothing here reads a
+clock, a database or the network: evidence, people, the as-of date and the zone come in.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from config.people import Person
+from config.plans import Better, Goal, Plan
+from evaluate import stats
+from evaluate.catalog import EventCatalog
+from evaluate.compare import (
+    Change,
+    RateTest,
+    TeamContext,
+    change,
+    is_sufficient,
+    sustained,
+    target_met,
+    team_context,
+)
+from evaluate.evidence import Evidence
+from evaluate.measure import Measurement, Request
+from evaluate.metrics import MetricSpec, Statistic, metric_spec
+from evaluate.outcome import goal_status, plan_outcome
+from evaluate.results import GoalEvaluation, PlanEvaluation
+from evaluate.windows import (
+    Exclusions,
+    Span,
+    baseline_span,
+    checkpoints_until,
+    current_span,
+    plan_exclusions,
+    weekly_spans,
+)
+
+__all__ = ["evaluate_at_checkpoints", "evaluate_plan", "evaluate_plans"]
+
+Interval = tuple[float, float]
+
+
+def evaluate_plan(plan: Plan, *, evidence: Evidence, people: Sequence[Person], as_of: date,
+                  tz: ZoneInfo, version: int = 1, catalog: EventCatalog | None = None
+                  ) -> PlanEvaluation:
+    """One plan as of a date (the current window stops at min(as_of, end))."""
+    return evaluate_plans([plan], evidence=evidence, people=people, as_of=as_of, tz=tz,
+                          versions=[version], catalog=catalog)[0]
+
+
+def evaluate_plans(plans: Sequence[Plan], *, evidence: Evidence, people: Sequence[Person],
+                   as_of: date, tz: ZoneInfo, versions: Sequence[int] | None = None,
+                   catalog: EventCatalog | None = None) -> list[PlanEvaluation]:
+    """Many plans as of one date, sharing one pass over the evidence per metric. A `catalog`
+    built from the same evidence, people and zone is reused (and filled) instead of a new one."""
+    versions = versions if versions is not None else [1] * len(plans)
+    jobs = [_Job(plan, as_of, version) for plan, version in zip(plans, versions, strict=True)]
+    return _Evaluator(_catalog(catalog, evidence, people, tz)).run(jobs)
+
+
+def evaluate_at_checkpoints(plan: Plan, *, evidence: Evidence, people: Sequence[Person],
+                            as_of: date, tz: ZoneInfo, version: int = 1,
+                            catalog: EventCatalog | None = None) -> list[PlanEvaluation]:
+    """The plan as of each of its checkpoints that is not after `as_of`, in date order."""
+    jobs = [_Job(plan, day, version) for day in checkpoints_until(plan, as_of)]
+    return _Evaluator(_catalog(catalog, evidence, people, tz)).run(jobs) if jobs else []
+
+
+def _catalog(catalog: EventCatalog | None, evidence: Evidence, people: Sequence[Person],
+             tz: ZoneInfo) -> EventCatalog:
+    if catalog is None:
+        return EventCatalog(evidence, people=people, tz=tz)
+    if not catalog.matches(evidence, people, tz):
+        raise ValueError("the catalog was built from other evidence, people or time zone")
+    return catalog
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A batch allocates hundreds of thousands of small objects and no reference cycles, yet
+    CPython's cycle collector would walk the whole heap (the evidence included) several times
+    while they pile up: on a thousand plans that cost more than the evaluation. The previous
+    state is restored, so nested or concurrent calls are harmless."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class _Job:
+    plan: Plan
+    as_of: date
+    version: int
+
+
+@dataclass(frozen=True)
+class _Handle:
+    """Where a request's measurement will be: its group and position in it."""
+
+    group: Hashable
+    position: int
+
+
+@dataclass(frozen=True)
+class _GoalSetup:
+    """A goal's resolved definition and the requests for each of its windows."""
+
+    goal: Goal
+    spec: MetricSpec
+    statistic: Statistic
+    better: Better
+    baseline_span: Span
+    current_span: Span
+    baseline: _Handle
+    current: _Handle
+    weeks: tuple[tuple[Span, _Handle], ...]
+    team: str | None
+    team_baseline: _Handle | None
+    team_current: _Handle | None
+
+
+def _resolve(goal: Goal) -> tuple[MetricSpec, Statistic, Better]:
+    """The metric's spec and the goal's statistic and direction; config validation should
+    already have refused what raises here."""
+    spec = metric_spec(goal.metric)
+    statistic = goal.statistic or spec.statistic
+    if statistic not in spec.statistics:
+        raise ValueError(f"{goal.metric}: statistic {statistic!r} is not one of {spec.statistics}")
+    better = goal.better or spec.better
+    if better is None:
+        raise ValueError(f"{goal.metric} has no better direction: the goal must set `better`")
+    return spec, statistic, better  # type: ignore[return-value]
+
+
+class _Evaluator:
+    def __init__(self, catalog: EventCatalog) -> None:
+        self.catalog, self.tz = catalog, catalog.tz
+        self.team_of = {person.id: person.team for person in catalog.people}
+        self.requests: dict[Hashable, list[Request]] = defaultdict(list)
+
+    def run(self, jobs: Sequence[_Job]) -> list[PlanEvaluation]:
+        with _collector_paused():
+            return self._run(jobs)
+
+    def _run(self, jobs: Sequence[_Job]) -> list[PlanEvaluation]:
+        setups = [self._plan_setups(job) for job in jobs]
+        measured = self._measure_all()
+        flat = [setup for plan_setups in setups for setup in plan_setups]
+        intervals = _intervals(flat, measured)
+        goals = iter(_judge(s, measured, intervals.get(i, {})) for i, s in enumerate(flat))
+        return [
+            PlanEvaluation(job.plan.id, job.version, job.as_of,
+                           plan_outcome(g.status for g in judged), judged)
+            for job in jobs
+            for judged in [tuple(next(goals) for _ in job.plan.goals)]
+        ]
+
+    def _plan_setups(self, job: _Job) -> list[_GoalSetup]:
+        exclusions = plan_exclusions(job.plan, self.tz)
+        return [self._goal_setup(job, goal, exclusions) for goal in job.plan.goals]
+
+    def _request(self, group: Hashable, request: Request) -> _Handle:
+        self.requests[group].append(request)
+        return _Handle(group, len(self.requests[group]) - 1)
+
+    def _goal_setup(self, job: _Job, goal: Goal, exclusions: Exclusions) -> _GoalSetup:
+        spec, statistic, better = _resolve(goal)
+        person, team = job.plan.employee, self.team_of.get(job.plan.employee)
+        base, now = baseline_span(job.plan, self.tz), current_span(job.plan, job.as_of, self.tz)
+        weeks = weekly_spans(job.plan, job.as_of, goal.sustain.weeks, self.tz)
+        group = (goal.metric, tuple(sorted(goal.params.items())), statistic)
+
+        def ask(span: Span, *, team: str | None = None, audit: bool = False) -> _Handle:
+            return self._request(group, Request(person, span, exclusions, team, audit))
+
+        return _GoalSetup(
+            goal, spec, statistic, better, base, now,
+            baseline=ask(base, audit=True), current=ask(now, audit=True),
+            weeks=tuple((week, ask(week)) for week in weeks),
+            team=team,
+            team_baseline=ask(base, team=team) if team else None,
+            team_current=ask(now, team=team) if team else None,
+        )
+
+    def _measure_all(self) -> dict[Hashable, list[Measurement]]:
+        return {
+            group: self.catalog.index(group[0], group[1]).measure(requests, group[2])
+            for group, requests in self.requests.items()
+        }
+
+
+def _measurement(measured: Mapping[Hashable, list[Measurement]], handle: _Handle) -> Measurement:
+    return measured[handle.group][handle.position]
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """Baseline and current of one goal, for the person or the rest of the team."""
+
+    goal: int
+    role: str
+    statistic: Statistic
+    baseline: Measurement
+    current: Measurement
+
+
+def _pairs(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Measurement]]
+           ) -> list[_Pair]:
+    """Pairs that get an interval: both windows sufficient, and not a point-in-time count."""
+    pairs = []
+    for i, setup in enumerate(setups):
+        roles = [("person", setup.baseline, setup.current)]
+        if setup.team_baseline and setup.team_current:
+            roles.append(("team", setup.team_baseline, setup.team_current))
+        for role, base, now in roles:
+            pair = _Pair(i, role, setup.statistic, _measurement(measured, base),
+                         _measurement(measured, now))
+            if setup.statistic != "count" and all(
+                is_sufficient(m, setup.statistic, setup.goal) for m in (pair.baseline, pair.current)
+            ):
+                pairs.append(pair)
+    return pairs
+
+
+def _exposure(measurement: Measurement) -> float:
+    return measurement.active_weeks * max(measurement.members, 1)
+
+
+def _event_count(measurement: Measurement) -> int:
+    return measurement.n
+
+
+def _successes(measurement: Measurement) -> int:
+    return round((measurement.value or 0.0) * measurement.n)
+
+
+def _raw_intervals(statistic: Statistic, pairs: Sequence[_Pair]) -> np.ndarray:
+    """Intervals (k, 2) for current − baseline, one vectorized call per statistic."""
+    base, now = [p.baseline for p in pairs], [p.current for p in pairs]
+    if statistic in ("median", "mean"):
+        return stats.bootstrap_difference_intervals(
+            statistic, [m.sample for m in base], [m.sample for m in now]
+        )
+    if statistic == "rate":
+        return stats.proportion_difference_intervals(
+            _column(_successes, now), _column(_event_count, now),
+            _column(_successes, base), _column(_event_count, base),
+        )
+    return stats.rate_difference_intervals(
+        _column(_event_count, now), _column(_exposure, now),
+        _column(_event_count, base), _column(_exposure, base),
+    )
+
+
+def _column(read: Callable[[Measurement], float], measurements: Sequence[Measurement]
+            ) -> np.ndarray:
+    return np.array([read(m) for m in measurements], dtype=float)
+
+
+def _rate_test(pair: _Pair) -> RateTest | None:
+    """Per-week counts of the person also get the E-test p-value (the team's do not: it is
+    slow for large counts, and only the interval decides)."""
+    if pair.statistic != "per_week" or pair.role != "person":
+        return None
+    return RateTest(pair.current.n, _exposure(pair.current), pair.baseline.n,
+                    _exposure(pair.baseline))
+
+
+def _intervals(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Measurement]]
+               ) -> dict[int, dict[str, tuple[Interval, RateTest | None]]]:
+    by_statistic: dict[Statistic, list[_Pair]] = defaultdict(list)
+    for pair in _pairs(setups, measured):
+        by_statistic[pair.statistic].append(pair)
+    out: dict[int, dict[str, tuple[Interval, RateTest | None]]] = defaultdict(dict)
+    for statistic, pairs in by_statistic.items():
+        for pair, (lower, upper) in zip(pairs, _raw_intervals(statistic, pairs), strict=True):
+            out[pair.goal][pair.role] = ((float(lower), float(upper)), _rate_test(pair))
+    return out
+
+
+def _team(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
+          interval: tuple[Interval, RateTest | None] | None, person: Change
+          ) -> TeamContext | None:
+    if setup.team_baseline is None or setup.team_current is None:
+        return None
+    base = _measurement(measured, setup.team_baseline)
+    now = _measurement(measured, setup.team_current)
+    enough = all(is_sufficient(m, setup.statistic, setup.goal) for m in (base, now))
+    team_change = change(base, now, setup.better, interval[0] if interval else None)
+    return team_context(setup.team, base, now, team_change, person, enough)
+
+
+def _flags(baseline_ok: bool, current_ok: bool, team: TeamContext | None) -> tuple[str, ...]:
+    flags = []
+    if not baseline_ok:
+        flags.append("baseline_insufficient")
+    if not current_ok:
+        flags.append("current_insufficient")
+    if team is None or not team.sufficient:
+        flags.append("no_team_context")
+    elif team.team_wide_shift:
+        flags.append("team_wide_shift")
+    return tuple(flags)
+
+
+def _judge(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
+           intervals: Mapping[str, tuple[Interval, RateTest | None]]) -> GoalEvaluation:
+    """One goal's verdict from its measurements (DESIGN §5.2–5.7)."""
+    base, now = _measurement(measured, setup.baseline), _measurement(measured, setup.current)
+    interval, rate_test = intervals.get("person", (None, None))
+    person = change(base, now, setup.better, interval, rate_test)
+    met = target_met(setup.goal.target, now.value, base.value, setup.better)
+    weeks = [(span, _measurement(measured, handle)) for span, handle in setup.weeks]
+    held = sustained(weeks, setup.goal.sustain, setup.statistic, setup.goal.target, base.value,
+                     setup.better)
+    team = _team(setup, measured, intervals.get("team"), person)
+    base_ok, now_ok = (is_sufficient(m, setup.statistic, setup.goal) for m in (base, now))
+    status = goal_status(sufficient=base_ok and now_ok, target_met=met, held=held.held,
+                         significant_improvement=person.significant_improvement)
+    return GoalEvaluation(
+        setup.goal, setup.goal.metric, setup.statistic, setup.better, setup.spec.unit,
+        setup.baseline_span, base, setup.current_span, now, person, met, held, team, status,
+        _flags(base_ok, now_ok, team),
+    )

@@ -1,0 +1,447 @@
+"""The metric catalog (DESIGN §3): each metric as data, and a pure function from evidence to events.
+
+An event frame has one row per measured event: `key` (the event's record key, the provenance a
+reviewer can open), `record` (the record an exclusion names: the pull request of a review, else
+the key itself), `person` (the owner), `team` (only for samples a series map gives to a team),
+`at` (the event time, UTC) and `value`. Point-in-time metrics (aged open tickets) give spells
+instead: the row holds from `at` until `until` (NaT: still holds).
+
+Bot accounts are left out everywhere: their work is not a person's evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from config.plans import Better
+from evaluate.evidence import (
+    Evidence,
+    EvidenceReader,
+    hours_between,
+    is_set,
+    lookup,
+    names,
+    utc,
+)
+from evaluate.ticket_history import TicketHistory
+
+__all__ = [
+    "METRICS",
+    "MetricSpec",
+    "Statistic",
+    "is_known_metric",
+    "metric_events",
+    "metric_names",
+    "metric_spec",
+]
+
+Statistic = Literal["median", "mean", "rate", "per_week", "count"]
+Params = Mapping[str, Any]
+EventFunction = Callable[[EvidenceReader, Params], pd.DataFrame]
+
+DEFAULT_AGED_DAYS = 14
+FINISHED_DEPLOYMENT_STATES = frozenset({"success", "failure", "error", "inactive"})
+# GitHub gives `inactive` only to deployments that had succeeded and were superseded.
+SUCCESSFUL_DEPLOYMENT_STATES = frozenset({"success", "inactive"})
+FAILED_DEPLOYMENT_STATES = frozenset({"failure", "error"})
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What a metric measures and how it is summarized by default."""
+
+    name: str
+    kinds: tuple[str, ...]
+    statistic: Statistic
+    better: Better | None
+    unit: str
+    roles: tuple[str, ...]
+    events: EventFunction = field(repr=False, compare=False)
+    binary: bool = False
+    point_in_time: bool = False
+
+    @property
+    def statistics(self) -> tuple[Statistic, ...]:
+        """Statistics a goal may choose: `rate` needs 0/1 values, `count` needs spells."""
+        if self.point_in_time:
+            return ("count",)
+        return ("rate", "mean", "per_week") if self.binary else ("median", "mean", "per_week")
+
+
+def _events(rows: pd.DataFrame, value: pd.Series | float, *, record: pd.Series | None = None
+            ) -> pd.DataFrame:
+    """The standard event frame (see the module docstring); text columns stay `object`, so a
+    missing owner is None, not NaN."""
+    keys = rows["key"].astype(str).to_numpy(dtype=object)
+    values = value.to_numpy(dtype=float) if isinstance(value, pd.Series) else value
+    team = rows["team"].to_numpy(dtype=object) if "team" in rows else np.full(len(rows), None)
+    text = {
+        "key": keys,
+        "record": keys if record is None else record.astype(str).to_numpy(dtype=object),
+        "person": names(rows["person"]),
+        "team": team,
+    }
+    return pd.DataFrame({
+        **{name: pd.Series(column, dtype=object) for name, column in text.items()},
+        "at": utc(rows["at"]).reset_index(drop=True),
+        "value": np.broadcast_to(np.asarray(values, dtype=float), len(rows)).copy(),
+    })
+
+
+def _elapsed(rows: pd.DataFrame, since: pd.Series, *, per_hour: float = 1.0,
+             record: pd.Series | None = None) -> pd.DataFrame:
+    """Events valued by the time from `since` to the event, in hours (or `per_hour` units).
+    A missing or negative duration is a data error, not a measurement: left out."""
+    hours = hours_between(since.set_axis(rows.index), rows["at"]) * per_hour
+    kept = hours.notna() & (hours >= 0)
+    return _events(rows[kept], hours[kept], record=None if record is None else record[kept])
+
+
+# Tickets ----------------------------------------------------------------------------------------
+
+
+def _history(reader: EvidenceReader) -> TicketHistory:
+    return reader.derived("ticket_history", lambda: TicketHistory.read(reader))
+
+
+def _resolved_tickets(reader: EvidenceReader, *, reopened_open: bool = False) -> pd.DataFrame:
+    """Resolved tickets with `at` = resolution and `person` = assignee at resolution, and
+    `code`, the ticket's row in the history."""
+
+    def compute() -> pd.DataFrame:
+        history = _history(reader)
+        resolved = history.resolution_times(reopened_open=reopened_open)
+        done = history.tickets.assign(at=resolved, code=history.codes)[resolved.notna()]
+        return done.assign(person=history.assignee_at(done["code"].to_numpy(), done["at"]))
+
+    return reader.derived(("resolved_tickets", reopened_open), compute)
+
+
+def ticket_resolution_hours(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    done = _resolved_tickets(reader)
+    return _elapsed(done, done["created"])
+
+
+def ticket_cycle_hours(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """Tickets that never entered an In Progress-category status have no cycle time."""
+    done = _resolved_tickets(reader)
+    return _elapsed(done, _history(reader).first_progress_entry().iloc[done["code"].to_numpy()])
+
+
+def tickets_resolved(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    return _events(_resolved_tickets(reader), 1.0)
+
+
+def ticket_reopen_rate(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """A ticket reopened and still open counts at its last entry into done."""
+    done = _resolved_tickets(reader, reopened_open=True)
+    return _events(done, _history(reader).reopened()[done["code"].to_numpy()].astype(float))
+
+
+def _end_of_day(days: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """The instant a calendar day ends in `tz` (next midnight), in UTC."""
+    stamps = pd.to_datetime(days, errors="coerce")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    midnight = (stamps.dt.normalize() + pd.Timedelta(days=1)).dt.as_unit("ns")
+    local = midnight.dt.tz_localize(
+        tz, ambiguous=np.ones(len(midnight), dtype=bool), nonexistent="shift_forward"
+    )
+    return local.dt.tz_convert("UTC")
+
+
+def due_date_adherence(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """Resolved before the due date's end of day in the configured zone."""
+    done = _resolved_tickets(reader)
+    deadline = _end_of_day(done["due"], reader.tz)
+    dated = deadline.notna()
+    return _events(done[dated], (done["at"][dated] < deadline[dated]).astype(float))
+
+
+def aged_open_tickets(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """Spells in which a ticket was open longer than `days` and held by `person`."""
+    days = float(params.get("days", DEFAULT_AGED_DAYS))
+    spells = _history(reader).open_assigned_spells(pd.Timedelta(days=days))
+    return _events(spells, 1.0).assign(until=spells["until"].to_numpy())
+
+
+# Pull requests and reviews ----------------------------------------------------------------------
+
+PR_COLUMNS = ("key", "url", "person", "created", "ready_for_review", "merged", "is_bot")
+REVIEW_COLUMNS = ("key", "url", "pr", "person", "state", "submitted", "is_bot")
+
+
+def _merged_prs(reader: EvidenceReader) -> pd.DataFrame:
+    prs = reader.frame("pull_request", PR_COLUMNS)
+    merged = prs[prs["merged"].notna() & ~prs["is_bot"]]
+    return merged.assign(key=merged["key"].astype(str), at=merged["merged"])
+
+
+def _peer_reviews(reader: EvidenceReader) -> pd.DataFrame:
+    """Reviews by people other than the pull request's author, with the PR's times attached."""
+
+    def compute() -> pd.DataFrame:
+        reviews = reader.frame("review", REVIEW_COLUMNS)
+        reviews = reviews[reviews["submitted"].notna() & ~reviews["is_bot"]]
+        prs = reader.frame("pull_request", PR_COLUMNS)
+        prs = prs.assign(pr=prs["key"].astype(str)).drop_duplicates("pr", keep="last")
+        joined = reviews.assign(pr=reviews["pr"].astype(str)).merge(
+            prs[["pr", "person", "created", "ready_for_review", "merged"]],
+            on="pr", how="left", suffixes=("", "_author"),
+        )
+        own = joined["person"].notna() & joined["person"].eq(joined["person_author"])
+        return joined[~own].reset_index(drop=True)
+
+    return reader.derived("peer_reviews", compute)
+
+
+def _review_states(reader: EvidenceReader, state: str) -> pd.Series:
+    """Per pull request key, how many peer reviews before the merge had `state`."""
+    reviews = _peer_reviews(reader)
+    before_merge = reviews["merged"].notna() & (reviews["submitted"] <= reviews["merged"])
+    return reviews[before_merge & reviews["state"].eq(state)].groupby("pr").size()
+
+
+def pr_lead_time_hours(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    prs = _merged_prs(reader)
+    return _elapsed(prs, prs["created"])
+
+
+def pr_first_pass_approval_rate(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """Approved with no changes requested; a dismissed review is not a change request."""
+    prs = _merged_prs(reader)
+    approved = lookup(prs["key"], _review_states(reader, "APPROVED")).fillna(0) > 0
+    changes = lookup(prs["key"], _review_states(reader, "CHANGES_REQUESTED")).fillna(0) > 0
+    return _events(prs, (approved & ~changes).astype(float))
+
+
+def pr_review_rounds(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    prs = _merged_prs(reader)
+    rounds = lookup(prs["key"], _review_states(reader, "CHANGES_REQUESTED")).fillna(0)
+    return _events(prs, rounds)
+
+
+def _first_reviews(reader: EvidenceReader) -> pd.DataFrame:
+    """Each reviewer's first review of each pull request (attributed reviewers only)."""
+    reviews = _peer_reviews(reader)
+    reviews = reviews[reviews["person"].notna()]
+    reviews = reviews.assign(person=reviews["person"].astype(str), at=reviews["submitted"])
+    first = reviews.sort_values("at", kind="stable").drop_duplicates(["pr", "person"])
+    return first.reset_index(drop=True)
+
+
+def _latest_requests(first: pd.DataFrame, reader: EvidenceReader) -> pd.Series:
+    """The latest review request for the same reviewer at or before their first review."""
+    requests = reader.frame("review_request", ("pr", "person", "at"))
+    requests = requests[requests["person"].notna() & requests["at"].notna()]
+    requests = requests.assign(pr=requests["pr"].astype(str), person=requests["person"].astype(str))
+    left = first[["pr", "person", "at"]].assign(_row=np.arange(len(first))).sort_values("at")
+    right = requests.rename(columns={"at": "requested"}).sort_values("requested")
+    matched = pd.merge_asof(
+        left, right, left_on="at", right_on="requested", by=["pr", "person"], direction="backward"
+    )
+    return matched.sort_values("_row")["requested"].set_axis(first.index)
+
+
+def review_turnaround_hours(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """From the latest request to that reviewer, else the PR being ready, else its creation."""
+    first = _first_reviews(reader)
+    ready = first["ready_for_review"].where(first["ready_for_review"] <= first["at"])
+    since = _latest_requests(first, reader).fillna(ready).fillna(first["created"])
+    return _elapsed(first, since, record=first["pr"])
+
+
+def reviews_given(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    reviews = _peer_reviews(reader)
+    reviews = reviews[reviews["person"].notna()]
+    reviews = reviews.drop_duplicates(["pr", "person", "submitted"]).assign(at=reviews["submitted"])
+    return _events(reviews, 1.0, record=reviews["pr"])
+
+
+# Deployments and incidents ----------------------------------------------------------------------
+
+DEPLOYMENT_COLUMNS = ("key", "url", "person", "finished", "state", "failure_reason", "is_bot")
+INCIDENT_COLUMNS = ("key", "url", "person", "created", "acknowledged", "resolved")
+
+
+def _finished_deployments(reader: EvidenceReader) -> pd.DataFrame:
+    deployments = reader.frame("deployment", DEPLOYMENT_COLUMNS)
+    state = deployments["state"].astype(str).str.lower()
+    finished = (
+        deployments["finished"].notna()
+        & state.isin(FINISHED_DEPLOYMENT_STATES)
+        & ~deployments["is_bot"]
+    )
+    return deployments[finished].assign(at=deployments["finished"], state=state)
+
+
+def deployments(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    return _events(_finished_deployments(reader), 1.0)
+
+
+def deployment_success_rate(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    finished = _finished_deployments(reader)
+    return _events(finished, finished["state"].isin(SUCCESSFUL_DEPLOYMENT_STATES).astype(float))
+
+
+def change_failure_rate(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """Failed, or followed by an incident (the loader sets `failure_reason` for those)."""
+    finished = _finished_deployments(reader)
+    failed = finished["state"].isin(FAILED_DEPLOYMENT_STATES) | is_set(finished["failure_reason"])
+    return _events(finished, failed.astype(float))
+
+
+def _incidents(reader: EvidenceReader, at: str) -> pd.DataFrame:
+    incidents = reader.frame("incident", INCIDENT_COLUMNS)
+    kept = incidents[at].notna() & incidents["created"].notna()
+    return incidents[kept].assign(at=incidents[at])
+
+
+def incident_mttr_hours(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    resolved = _incidents(reader, "resolved")
+    return _elapsed(resolved, resolved["created"])
+
+
+def incident_mtta_minutes(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """Never-acknowledged incidents have no time to acknowledge."""
+    acknowledged = _incidents(reader, "acknowledged")
+    return _elapsed(acknowledged, acknowledged["created"], per_hour=60)
+
+
+def incidents_owned(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    return _events(_incidents(reader, "created"), 1.0)
+
+
+# Samples and ratings ----------------------------------------------------------------------------
+
+
+def _team_name(owner: pd.Series) -> pd.Series:
+    """Team owners may arrive as "platform" or "team:platform"."""
+    codes, uniques = pd.factorize(pd.Series(names(owner), dtype=object))
+    teams = np.array([name.removeprefix("team:") for name in uniques] + [None], dtype=object)
+    return pd.Series(teams[codes], index=owner.index, dtype=object)
+
+
+def _samples(reader: EvidenceReader, metric: str) -> pd.DataFrame:
+    samples = reader.frame("sample", ("key", "person", "team", "metric", "at", "value"))
+    samples = samples[samples["metric"].eq(metric) & samples["at"].notna()]
+    values = pd.to_numeric(samples["value"], errors="coerce")
+    samples = samples.assign(value=values, team=_team_name(samples["team"]))
+    owned = is_set(samples["person"]) | samples["team"].notna()
+    return samples[values.notna() & owned]
+
+
+def error_rate(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    samples = _samples(reader, "error_rate")
+    return _events(samples, samples["value"])
+
+
+def availability(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    samples = _samples(reader, "availability")
+    return _events(samples, samples["value"].eq(1).astype(float))
+
+
+def rating_events(name: str, reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    ratings = reader.frame("rating", ("key", "person", "name", "value", "at"))
+    values = pd.to_numeric(ratings["value"], errors="coerce")
+    kept = ratings["name"].eq(name) & ratings["at"].notna() & values.notna()
+    return _events(ratings[kept], values[kept])
+
+
+# The catalog ------------------------------------------------------------------------------------
+
+_ALL = ("developer", "support", "sre", "security")
+
+
+def _spec(name: str, kinds: tuple[str, ...], statistic: Statistic, better: Better | None,
+          unit: str, roles: tuple[str, ...], events: EventFunction, **flags: bool) -> MetricSpec:
+    return MetricSpec(name, kinds, statistic, better, unit, roles, events, **flags)
+
+
+_TICKETS = ("ticket", "ticket_change")
+_PRS = ("pull_request", "review")
+_CATALOG = (
+    _spec("ticket_resolution_hours", _TICKETS, "median", "lower", "hours",
+          ("support", "developer"), ticket_resolution_hours),
+    _spec("ticket_cycle_hours", _TICKETS, "median", "lower", "hours", _ALL, ticket_cycle_hours),
+    _spec("tickets_resolved", _TICKETS, "per_week", "higher", "tickets per active week", _ALL,
+          tickets_resolved),
+    _spec("ticket_reopen_rate", _TICKETS, "rate", "lower", "share of resolved tickets", _ALL,
+          ticket_reopen_rate, binary=True),
+    _spec("aged_open_tickets", _TICKETS, "count", "lower", "open tickets", ("support",),
+          aged_open_tickets, point_in_time=True),
+    _spec("due_date_adherence", _TICKETS, "rate", "higher", "share of tickets with a due date",
+          _ALL, due_date_adherence, binary=True),
+    _spec("pr_lead_time_hours", ("pull_request",), "median", "lower", "hours", ("developer",),
+          pr_lead_time_hours),
+    _spec("pr_first_pass_approval_rate", _PRS, "rate", "higher", "share of merged PRs",
+          ("developer",), pr_first_pass_approval_rate, binary=True),
+    _spec("pr_review_rounds", _PRS, "mean", "lower", "changes-requested reviews per merged PR",
+          ("developer",), pr_review_rounds),
+    _spec("review_turnaround_hours", (*_PRS, "review_request"), "median", "lower", "hours",
+          ("developer",), review_turnaround_hours),
+    _spec("reviews_given", _PRS, "per_week", "higher", "reviews per active week", ("developer",),
+          reviews_given),
+    _spec("deployments", ("deployment",), "per_week", "higher", "deployments per active week",
+          ("developer", "sre"), deployments),
+    _spec("deployment_success_rate", ("deployment",), "rate", "higher", "share of deployments",
+          ("developer", "sre"), deployment_success_rate, binary=True),
+    _spec("change_failure_rate", ("deployment",), "rate", "lower", "share of deployments",
+          ("developer", "sre"), change_failure_rate, binary=True),
+    _spec("incident_mttr_hours", ("incident",), "median", "lower", "hours", ("sre", "support"),
+          incident_mttr_hours),
+    _spec("incident_mtta_minutes", ("incident",), "median", "lower", "minutes",
+          ("sre", "support"), incident_mtta_minutes),
+    _spec("incidents_owned", ("incident",), "per_week", None, "incidents per active week",
+          ("sre", "support"), incidents_owned),
+    _spec("error_rate", ("sample",), "mean", "lower", "error ratio", ("sre", "developer"),
+          error_rate),
+    _spec("availability", ("sample",), "rate", "higher", "share of samples up", ("sre",),
+          availability, binary=True),
+)
+
+METRICS: Mapping[str, MetricSpec] = {spec.name: spec for spec in _CATALOG}
+
+_RATING_NAME = re.compile(r"rating:([A-Za-z0-9][A-Za-z0-9_.-]*)")
+
+
+def metric_names() -> tuple[str, ...]:
+    """The fixed catalog names; `rating:NAME` metrics are open-ended (see `is_known_metric`)."""
+    return tuple(METRICS)
+
+
+def is_known_metric(name: str) -> bool:
+    return name in METRICS or _RATING_NAME.fullmatch(name) is not None
+
+
+def metric_spec(name: str) -> MetricSpec:
+    """The catalog entry, or a generic one for `rating:NAME` (mean of those ratings)."""
+    if name in METRICS:
+        return METRICS[name]
+    match = _RATING_NAME.fullmatch(name)
+    if match is None:
+        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}, rating:NAME")
+    return MetricSpec(name, ("rating",), "mean", "higher", "rating (1–5)", _ALL,
+                      partial(rating_events, match.group(1)))
+
+
+def metric_events(name: str, evidence: Evidence | EvidenceReader, *, tz: ZoneInfo | None = None,
+                  params: Params | None = None) -> pd.DataFrame:
+    """The metric's events for everyone in the evidence (see the module docstring). Pass an
+    `EvidenceReader` to share what several metrics derive from the same evidence."""
+    reader = evidence if isinstance(evidence, EvidenceReader) else EvidenceReader(
+        evidence, tz or ZoneInfo("UTC")
+    )
+    events = metric_spec(name).events(reader, params or {})
+    if "until" in events:
+        events = events.assign(until=utc(events["until"]))
+    measured = events["at"].notna() & events["value"].notna()
+    return events[measured].reset_index(drop=True)

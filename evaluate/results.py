@@ -1,0 +1,160 @@
+"""What an evaluation returns, and its public JSON (DESIGN §10: extend, never rename).
+
+Numbers in the JSON carry four significant digits (enough for hours, minutes and rates; an
+audit that needs more reads the evidence), and anything undefined (NaN, ±inf) is null.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from config.plans import Better, Goal
+from evaluate.compare import Change, Sustained, TeamContext
+from evaluate.measure import Measurement
+from evaluate.metrics import Statistic
+from evaluate.outcome import GoalStatus, PlanOutcome
+from evaluate.windows import Span
+
+__all__ = ["GoalEvaluation", "PlanEvaluation", "json_number"]
+
+SIGNIFICANT_DIGITS = 4
+
+
+def json_number(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}") + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _interval(interval: tuple[float, float] | None) -> list[float | None] | None:
+    return None if interval is None else [json_number(bound) for bound in interval]
+
+
+def _window(span: Span, measurement: Measurement, *, keys: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "start": span.start.isoformat(),
+        "end": span.end.isoformat(),
+        "value": json_number(measurement.value),
+        "n": measurement.n,
+        "active_weeks": json_number(measurement.active_weeks),
+    }
+    if keys:
+        out["evidence"] = list(measurement.keys)
+    return out
+
+
+def _change(change: Change) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "absolute": json_number(change.absolute),
+        "relative": json_number(change.relative),
+        "interval": _interval(change.interval),
+    }
+    if change.rate_test is not None:
+        out["p_value"] = json_number(change.p_value)
+    return out
+
+
+def _sustained(sustained: Sustained) -> dict[str, Any]:
+    return {
+        "weeks_met": sustained.weeks_met,
+        "weeks": sustained.weeks,
+        "held": sustained.held,
+        "required": sustained.required,
+        "windows": [
+            {"start": w.span.start.isoformat(), "end": w.span.end.isoformat(),
+             "value": json_number(w.value), "n": w.n, "status": w.status}
+            for w in sustained.windows
+        ],
+    }
+
+
+def _team_window(measurement: Measurement | None) -> dict[str, Any] | None:
+    if measurement is None:
+        return None
+    return {"value": json_number(measurement.value), "n": measurement.n}
+
+
+def _team(team: TeamContext | None) -> dict[str, Any]:
+    """Other people's record keys are never listed: team context is aggregate only."""
+    if team is None:
+        return {"change_relative": None, "team_wide_shift": False, "team": None, "members": 0}
+    return {
+        "change_relative": json_number(team.change.relative),
+        "team_wide_shift": team.team_wide_shift,
+        "team": team.team,
+        "members": team.members,
+        "change_absolute": json_number(team.change.absolute),
+        "interval": _interval(team.change.interval),
+        "relative_to_team": json_number(team.relative_to_team),
+        "sufficient": team.sufficient,
+        "baseline": _team_window(team.baseline),
+        "current": _team_window(team.current),
+    }
+
+
+@dataclass(frozen=True)
+class GoalEvaluation:
+    goal: Goal
+    metric: str
+    statistic: Statistic
+    better: Better
+    unit: str
+    baseline_span: Span
+    baseline: Measurement
+    current_span: Span
+    current: Measurement
+    change: Change
+    target_met: bool | None
+    sustained: Sustained
+    team: TeamContext | None
+    status: GoalStatus
+    flags: tuple[str, ...] = ()
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """Keys of every record the baseline and current values used (DESIGN §5.9)."""
+        return tuple(dict.fromkeys((*self.baseline.keys, *self.current.keys)))
+
+    @property
+    def excluded(self) -> tuple[tuple[str, str], ...]:
+        return tuple(dict.fromkeys((*self.baseline.excluded, *self.current.excluded)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "statistic": self.statistic,
+            "better": self.better,
+            "unit": self.unit,
+            "baseline": _window(self.baseline_span, self.baseline),
+            "current": _window(self.current_span, self.current),
+            "change": _change(self.change),
+            "target": self.goal.target.model_dump(exclude_none=True),
+            "target_met": self.target_met,
+            "sustained": _sustained(self.sustained),
+            "team": _team(self.team),
+            "status": self.status,
+            "evidence": list(self.evidence),
+            "excluded": [{"key": key, "reason": reason} for key, reason in self.excluded],
+            "flags": list(self.flags),
+        }
+
+
+@dataclass(frozen=True)
+class PlanEvaluation:
+    plan: str
+    version: int
+    as_of: date
+    outcome: PlanOutcome
+    goals: tuple[GoalEvaluation, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan,
+            "version": self.version,
+            "as_of": self.as_of.isoformat(),
+            "outcome": self.outcome,
+            "goals": [goal.to_json() for goal in self.goals],
+        }

@@ -1,0 +1,180 @@
+"""Plan dates as instants: baseline, current, weekly and checkpoint windows, and exclusions.
+
+Plan dates are calendar days in the configured time zone with inclusive ends (DESIGN §4, §10).
+A window is therefore the half-open UTC interval [start 00:00, end + 1 day 00:00) of that zone,
+which keeps a DST week exactly seven calendar days long while its hours differ. Events carry
+UTC instants, so every comparison happens in whole UTC seconds (see `seconds`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property, lru_cache
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from config.plans import Plan
+
+__all__ = [
+    "ExcludedRange",
+    "Exclusions",
+    "Span",
+    "active_weeks",
+    "baseline_span",
+    "checkpoints_until",
+    "current_span",
+    "day_start",
+    "excluded_days",
+    "measurement_instant",
+    "plan_exclusions",
+    "seconds",
+    "span",
+    "weekly_spans",
+]
+
+DAYS_PER_WEEK = 7
+
+
+@lru_cache(maxsize=65536)
+def day_start(day: date, tz: ZoneInfo) -> pd.Timestamp:
+    """Midnight of `day` in `tz`, in UTC; a midnight that a DST change skips moves forward."""
+    local = pd.Timestamp(day).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    return local.tz_convert("UTC")
+
+
+def seconds(instant: pd.Timestamp) -> int:
+    """Whole UTC seconds since the epoch: window bounds are whole seconds, so floor is exact."""
+    return instant.value // 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Span:
+    """Calendar days `start`..`end` (inclusive, in the zone) and the UTC instants [lo, hi)."""
+
+    start: date
+    end: date
+    lo: pd.Timestamp
+    hi: pd.Timestamp
+
+    @cached_property
+    def days(self) -> int:
+        return max(0, (self.end - self.start).days + 1)
+
+    @cached_property
+    def lo_s(self) -> int:
+        return seconds(self.lo)
+
+    @cached_property
+    def hi_s(self) -> int:
+        return seconds(self.hi)
+
+
+@lru_cache(maxsize=65536)
+def span(start: date, end: date, tz: ZoneInfo) -> Span:
+    """An empty span (end before start) keeps its dates but covers no instant."""
+    lo = day_start(start, tz)
+    hi = day_start(end + timedelta(days=1), tz) if end >= start else lo
+    return Span(start=start, end=end, lo=lo, hi=hi)
+
+
+def baseline_span(plan: Plan, tz: ZoneInfo) -> Span:
+    window = plan.baseline_window()
+    return span(window.start, window.end, tz)
+
+
+def current_span(plan: Plan, as_of: date, tz: ZoneInfo) -> Span:
+    """The plan so far: an as-of date past the end stops at the end; one before the start is
+    an empty span (the evaluation then reports insufficient data rather than failing)."""
+    return span(plan.start, min(as_of, plan.end), tz)
+
+
+def weekly_spans(plan: Plan, as_of: date, weeks: int, tz: ZoneInfo) -> tuple[Span, ...]:
+    """The last `weeks` Monday-based weeks up to the as-of date, the current partial week
+    included, clipped to the plan: weeks wholly before the start are left out, so a young plan
+    simply has fewer weeks that can meet the target."""
+    return _weekly_spans(plan.start, min(as_of, plan.end), weeks, tz)
+
+
+@lru_cache(maxsize=65536)
+def _weekly_spans(first: date, last: date, weeks: int, tz: ZoneInfo) -> tuple[Span, ...]:
+    monday = last - timedelta(days=last.weekday())
+    spans = []
+    for back in reversed(range(weeks)):
+        start = monday - timedelta(days=DAYS_PER_WEEK * back)
+        end = min(start + timedelta(days=DAYS_PER_WEEK - 1), last)
+        if end >= first:
+            spans.append(span(max(start, first), end, tz))
+    return tuple(spans)
+
+
+def checkpoints_until(plan: Plan, as_of: date) -> list[date]:
+    return sorted(day for day in plan.checkpoints if day <= as_of)
+
+
+@dataclass(frozen=True)
+class ExcludedRange:
+    span: Span
+    reason: str
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    """A plan's exclusions: date ranges (events and exposure) and record keys (events only)."""
+
+    ranges: tuple[ExcludedRange, ...] = ()
+    records: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def bounds(self) -> tuple[tuple[int, int], ...]:
+        return tuple((r.span.lo_s, r.span.hi_s) for r in self.ranges)
+
+    def range_reason(self, instant_s: int) -> str | None:
+        for excluded in self.ranges:
+            if excluded.span.lo_s <= instant_s < excluded.span.hi_s:
+                return excluded.reason
+        return None
+
+
+def plan_exclusions(plan: Plan, tz: ZoneInfo) -> Exclusions:
+    ranges = tuple(
+        ExcludedRange(span(e.from_, e.to, tz), e.reason)
+        for e in plan.exclusions
+        if e.from_ is not None and e.to is not None
+    )
+    records = {e.record: e.reason for e in plan.exclusions if e.record is not None}
+    return Exclusions(ranges=ranges, records=records)
+
+
+def excluded_days(window: Span, exclusions: Exclusions) -> int:
+    """Calendar days of the window inside any excluded range; overlapping ranges count once."""
+    covered, cursor = 0, window.start
+    for excluded in sorted(exclusions.ranges, key=lambda r: r.span.start):
+        first = max(excluded.span.start, cursor)
+        last = min(excluded.span.end, window.end)
+        if last >= first:
+            covered += (last - first).days + 1
+            cursor = last + timedelta(days=1)
+    return covered
+
+
+def active_weeks(window: Span, exclusions: Exclusions) -> float:
+    """The exposure of a per-week count: the window's days left after exclusions, in weeks."""
+    return (window.days - excluded_days(window, exclusions)) / DAYS_PER_WEEK
+
+
+def measurement_instant(window: Span, exclusions: Exclusions) -> int:
+    """When a point-in-time count (aged open tickets) is read, in UTC seconds: the window's end,
+    or, when that falls in excluded time, the start of the exclusion (chained ranges followed),
+    so leave at the end of a window neither hides nor adds open tickets."""
+    instant = window.hi_s
+    moved = True
+    while moved:
+        moved = False
+        for lo, hi in exclusions.bounds:
+            if lo < instant <= hi:
+                instant, moved = lo, True
+    return max(instant, window.lo_s)
+

@@ -1,0 +1,265 @@
+"""Whole plans, hand-computed (DESIGN §5 and the JSON of §10)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from evaluate.catalog import EventCatalog
+from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plan, evaluate_plans
+from tests.evaluate.conftest import BERLIN, UTC, frame, person, plan, pull, review, ticket
+
+HOURS = pd.Timedelta(hours=1)
+
+
+def solved(key: str, who: str, resolved: str, hours: float) -> dict:
+    end = pd.Timestamp(resolved, tz="UTC")
+    return ticket(key, who, (end - hours * HOURS).isoformat(), end.isoformat())
+
+
+def desk_tickets() -> pd.DataFrame:
+    """Ann: baseline 20/30/40 h, then 8, 9, 12 and 6 h, one a week; Bob steady at 10 h."""
+    return frame([
+        solved("B1", "ann", "2026-08-05T12:00", 20), solved("B2", "ann", "2026-08-12T12:00", 30),
+        solved("B3", "ann", "2026-08-19T12:00", 40),
+        solved("C1", "ann", "2026-09-09T12:00", 8), solved("C2", "ann", "2026-09-16T12:00", 9),
+        solved("C3", "ann", "2026-09-23T12:00", 12), solved("C4", "ann", "2026-09-30T12:00", 6),
+        solved("T1", "bob", "2026-08-06T12:00", 10), solved("T2", "bob", "2026-08-20T12:00", 10),
+        solved("T3", "bob", "2026-09-10T12:00", 10), solved("T4", "bob", "2026-09-24T12:00", 10),
+    ])
+
+
+GOALS = [
+    {"metric": "ticket_resolution_hours", "target": {"at_most": 10}, "min_samples": 2},
+    {"metric": "tickets_resolved", "target": {"improve_by": "20%"}, "min_weeks": 2},
+]
+
+
+def test_a_plan_met_and_sustained(people):
+    result = evaluate_plan(plan(goals=GOALS, checkpoints=["2026-09-20"]),
+                           evidence={"ticket": desk_tickets()}, people=people,
+                           as_of=date(2026, 10, 4), tz=UTC, version=3)
+    out = result.to_json()
+    assert (out["plan"], out["version"], out["as_of"], out["outcome"]) == (
+        "ann-q4", 3, "2026-10-04", "successful_completion")
+    hours, resolved = out["goals"]
+    assert hours["baseline"] | {"evidence": None} == {
+        "start": "2026-08-03", "end": "2026-08-30", "value": 30.0, "n": 3, "active_weeks": 4.0,
+        "evidence": None}
+    assert (hours["current"]["value"], hours["current"]["n"]) == (8.5, 4)
+    assert hours["change"]["absolute"] == 21.5 and hours["change"]["relative"] == 0.7167
+    assert hours["target"] == {"at_most": 10.0} and hours["target_met"] is True
+    assert [w["status"] for w in hours["sustained"]["windows"]] == [
+        "met", "met", "not_met", "met"]
+    assert hours["sustained"] | {"windows": None} == {
+        "weeks_met": 3, "weeks": 4, "held": True, "required": 3, "windows": None}
+    assert hours["status"] == "met" and hours["better"] == "lower"
+    assert hours["evidence"] == ["jira:B1", "jira:B2", "jira:B3", "jira:C1", "jira:C2",
+                                 "jira:C3", "jira:C4"]
+    assert hours["team"] | {"interval": None} == {
+        "change_relative": 0.0, "team_wide_shift": False, "team": "desk", "members": 2,
+        "change_absolute": 0.0, "interval": None, "relative_to_team": 0.7167,
+        "sufficient": True, "baseline": {"value": 10.0, "n": 2}, "current": {"value": 10.0, "n": 2}}
+    assert (resolved["baseline"]["value"], resolved["current"]["value"]) == (0.75, 1.0)
+    assert resolved["change"]["relative"] == 0.3333 and resolved["status"] == "met"
+    assert 0 <= resolved["change"]["p_value"] <= 1
+
+
+def test_exclusions_remove_events_and_exposure(people):
+    excluded = plan(goals=GOALS, exclusions=[
+        {"from": "2026-09-21", "to": "2026-09-27", "reason": "Annual leave"},
+        {"record": "jira:B3", "reason": "Blocked by a vendor"},
+    ])
+    out = evaluate_plan(excluded, evidence={"ticket": desk_tickets()}, people=people,
+                        as_of=date(2026, 10, 4), tz=UTC).to_json()
+    hours, resolved = out["goals"]
+    assert hours["baseline"]["value"] == 25.0  # B3 left out
+    assert (hours["current"]["value"], hours["current"]["n"]) == (8.0, 3)  # C3 in the leave
+    assert hours["excluded"] == [{"key": "jira:B3", "reason": "Blocked by a vendor"},
+                                 {"key": "jira:C3", "reason": "Annual leave"}]
+    assert "jira:C3" not in hours["evidence"]
+    assert [w["status"] for w in hours["sustained"]["windows"]] == [
+        "met", "met", "insufficient", "met"]
+    assert resolved["current"]["active_weeks"] == 3.0 and resolved["current"]["value"] == 1.0
+    assert resolved["baseline"]["value"] == 0.5  # 2 tickets in 4 weeks
+    assert resolved["sustained"]["windows"][2]["status"] == "insufficient"
+    assert hours["team"]["current"]["n"] == 1  # the leave applies to the team's window too
+
+
+def test_too_few_events_are_insufficient_never_not_met(people):
+    strict = plan(goals=[{**GOALS[0], "min_samples": 4}, {**GOALS[1], "min_weeks": 5}])
+    out = evaluate_plan(strict, evidence={"ticket": desk_tickets()}, people=people,
+                        as_of=date(2026, 10, 4), tz=UTC).to_json()
+    assert [g["status"] for g in out["goals"]] == ["insufficient_data", "insufficient_data"]
+    assert out["outcome"] == "undetermined"
+    assert out["goals"][0]["flags"] == ["baseline_insufficient", "no_team_context"]
+    assert out["goals"][0]["change"]["interval"] is None
+    assert out["goals"][0]["change"]["absolute"] == 21.5  # still reported
+
+
+def spread(prefix: str, who: str, days: pd.DatetimeIndex, hours: list[float]) -> list[dict]:
+    return [solved(f"{prefix}{i}", who, (day + 12 * HOURS).isoformat(), h)
+            for i, (day, h) in enumerate(zip(days, hours, strict=True))]
+
+
+def test_improvement_with_a_clear_interval_is_partially_met(people):
+    before = pd.date_range("2026-08-03", periods=12, freq="2D", tz="UTC")
+    after = pd.date_range("2026-09-07", periods=12, freq="2D", tz="UTC")
+    tickets = frame(spread("B", "ann", before, [40, 42, 44, 46, 48, 50] * 2)
+                    + spread("C", "ann", after, [20, 22, 24, 26, 28, 30] * 2))
+    goals = [{"metric": "ticket_resolution_hours", "target": {"at_most": 10}}]
+    out = evaluate_plan(plan(goals=goals), evidence={"ticket": tickets}, people=people,
+                        as_of=date(2026, 10, 4), tz=UTC).to_json()
+    goal = out["goals"][0]
+    assert goal["target_met"] is False and goal["change"]["interval"][0] > 0
+    assert goal["status"] == "partially_met" and out["outcome"] == "partial_improvement"
+    worse = frame(spread("B", "ann", before, [20] * 12) + spread("C", "ann", after, [30] * 12))
+    out = evaluate_plan(plan(goals=goals), evidence={"ticket": worse}, people=people,
+                        as_of=date(2026, 10, 4), tz=UTC).to_json()
+    assert out["goals"][0]["status"] == "not_met"
+    assert out["goals"][0]["change"] == {"absolute": -10.0, "relative": -0.5,
+                                         "interval": [-10.0, -10.0]}
+    assert out["outcome"] == "insufficient_improvement"
+
+
+def test_checkpoints_evaluate_as_of_each_date(people):
+    results = evaluate_at_checkpoints(
+        plan(goals=GOALS, checkpoints=["2026-09-20", "2026-10-04"]),
+        evidence={"ticket": desk_tickets()}, people=people, as_of=date(2026, 9, 30), tz=UTC)
+    assert [r.as_of for r in results] == [date(2026, 9, 20)]
+    goal = results[0].goals[0]
+    assert (goal.current_span.end, goal.current.value, goal.current.n) == (
+        date(2026, 9, 20), 8.5, 2)
+    assert [w.span.start for w in goal.sustained.windows] == [date(2026, 9, 7),
+                                                             date(2026, 9, 14)]
+
+
+def test_weeks_follow_the_configured_zone_across_dst(people):
+    # 23:30 UTC on Sunday 25 October is 00:30 on Monday 26 October in Berlin (winter time).
+    tickets = frame([solved("Z1", "ann", "2026-10-25T23:30", 5.0)])
+    late = plan(start="2026-10-12", end="2026-11-08", baseline=None, goals=GOALS)
+    berlin = evaluate_plan(late, evidence={"ticket": tickets}, people=people,
+                           as_of=date(2026, 11, 8), tz=BERLIN)
+    utc = evaluate_plan(late, evidence={"ticket": tickets}, people=people,
+                        as_of=date(2026, 11, 8), tz=UTC)
+    week_of = {w.span.start: w.n for w in berlin.goals[0].sustained.windows}
+    assert week_of == {date(2026, 10, 19): 0, date(2026, 10, 26): 1, date(2026, 11, 2): 0} | {
+        date(2026, 10, 12): 0}
+    assert {w.span.start: w.n for w in utc.goals[0].sustained.windows}[date(2026, 10, 19)] == 1
+
+
+def test_excluding_a_pull_request_removes_its_reviews(people):
+    evidence = {
+        "pull_request": frame([pull(1, "bob", "2026-09-08T00:00", "2026-09-09T00:00"),
+                               pull(2, "bob", "2026-09-10T00:00", "2026-09-11T00:00")]),
+        "review": frame([review("r1", 1, "ann", "APPROVED", "2026-09-08T04:00"),
+                         review("r2", 2, "ann", "APPROVED", "2026-09-10T02:00")]),
+    }
+    goals = [{"metric": "review_turnaround_hours", "target": {"at_most": 3}, "min_samples": 1}]
+    blocked = plan(goals=goals, exclusions=[{"record": "github:acme/api/1", "reason": "Spike"}])
+    goal = evaluate_plan(blocked, evidence=evidence, people=people, as_of=date(2026, 10, 4),
+                         tz=UTC).to_json()["goals"][0]
+    assert goal["current"]["evidence"] == ["github:review/r2"]
+    assert goal["current"]["value"] == 2.0
+    assert goal["excluded"] == [{"key": "github:review/r1", "reason": "Spike"}]
+
+
+def test_team_owned_samples_count_for_the_team_only(people):
+    samples = frame([
+        {"key": f"p:{i}", "series": "s", "metric": "error_rate", "person": who, "team": team,
+         "at": when, "value": value}
+        for i, (who, team, when, value) in enumerate([
+            ("ann", None, "2026-08-10", 0.04), ("ann", None, "2026-09-10", 0.02),
+            (None, "team:desk", "2026-08-10", 0.10), (None, "team:desk", "2026-09-10", 0.05),
+            (None, "team:other", "2026-09-10", 0.90),
+        ])
+    ])
+    goals = [{"metric": "error_rate", "target": {"at_most": 0.03}, "min_samples": 1}]
+    goal = evaluate_plan(plan(goals=goals), evidence={"sample": samples}, people=people,
+                         as_of=date(2026, 10, 4), tz=UTC).goals[0]
+    assert (goal.baseline.value, goal.current.value) == (0.04, 0.02)
+    assert goal.team is not None
+    assert (goal.team.baseline.value, goal.team.current.value) == (0.10, 0.05)
+    assert goal.team.change.relative == pytest.approx(0.5)
+
+
+def test_aged_open_tickets_count_at_the_window_end(people):
+    tickets = frame([
+        ticket("O1", "ann", "2026-07-01", category="new"),
+        ticket("O2", "ann", "2026-07-01", "2026-09-01"),  # open at the baseline's end only
+        ticket("O3", "bob", "2026-07-01", category="new"),
+    ])
+    goals = [{"metric": "aged_open_tickets", "target": {"at_most": 1},
+              "sustain": {"weeks": 2, "required": 2}}]
+    out = evaluate_plan(plan(goals=goals), evidence={"ticket": tickets}, people=people,
+                        as_of=date(2026, 10, 4), tz=UTC).to_json()["goals"][0]
+    assert (out["baseline"]["value"], out["current"]["value"]) == (2.0, 1.0)
+    assert out["current"]["evidence"] == ["jira:O1"]
+    assert out["change"] == {"absolute": 1.0, "relative": 0.5, "interval": None}
+    assert out["status"] == "met"
+    assert out["team"]["current"] == {"value": 0.5, "n": 1}  # Bob's one ticket, per member
+
+
+def test_goal_definitions_the_catalog_refuses(people):
+    evidence = {"ticket": desk_tickets()}
+    with pytest.raises(ValueError, match="must set `better`"):
+        evaluate_plan(plan(goals=[{"metric": "incidents_owned", "target": {"at_most": 2}}]),
+                      evidence=evidence, people=people, as_of=date(2026, 10, 4), tz=UTC)
+    with pytest.raises(ValueError, match="statistic 'median'"):
+        evaluate_plan(plan(goals=[{"metric": "ticket_reopen_rate", "statistic": "median",
+                                   "target": {"at_most": 0.1}}]),
+                      evidence=evidence, people=people, as_of=date(2026, 10, 4), tz=UTC)
+    owned = plan(goals=[{"metric": "incidents_owned", "better": "lower",
+                         "target": {"at_most": 2}}])
+    result = evaluate_plan(owned, evidence=evidence, people=people, as_of=date(2026, 10, 4),
+                           tz=UTC)
+    assert result.goals[0].better == "lower" and result.goals[0].statistic == "per_week"
+
+
+def test_a_person_outside_people_yaml_has_no_team_context():
+    result = evaluate_plan(plan(goals=GOALS), evidence={"ticket": desk_tickets()},
+                           people=[person("bob")], as_of=date(2026, 10, 4), tz=UTC)
+    assert result.goals[0].team is None
+    assert "no_team_context" in result.goals[0].flags
+    assert result.to_json()["goals"][0]["team"]["change_relative"] is None
+
+
+def test_inputs_are_not_mutated(people):
+    evidence = {"ticket": desk_tickets(), "pull_request": frame([pull(1, "ann", "2026-09-08")])}
+    before = {kind: df.copy(deep=True) for kind, df in evidence.items()}
+    given, people_before = plan(goals=GOALS), copy.deepcopy(people)
+    dumped = given.model_dump()
+    evaluate_plans([given], evidence=evidence, people=people, as_of=date(2026, 10, 4), tz=BERLIN)
+    for kind, df in evidence.items():
+        pd.testing.assert_frame_equal(df, before[kind])
+    assert people == people_before and given.model_dump() == dumped
+
+
+def test_a_catalog_is_reused_only_for_the_evidence_it_was_built_from(people):
+    evidence = {"ticket": desk_tickets()}
+    catalog = EventCatalog(evidence, people=people, tz=UTC)
+    fresh = evaluate_plan(plan(goals=GOALS), evidence=evidence, people=people,
+                          as_of=date(2026, 10, 4), tz=UTC)
+    reused = evaluate_plan(plan(goals=GOALS), evidence=evidence, people=people,
+                           as_of=date(2026, 10, 4), tz=UTC, catalog=catalog)
+    assert reused.to_json() == fresh.to_json()
+    with pytest.raises(ValueError, match="other evidence"):
+        evaluate_plan(plan(goals=GOALS), evidence=dict(evidence), people=people,
+                      as_of=date(2026, 10, 4), tz=UTC, catalog=catalog)
+
+
+def test_json_keeps_the_public_shape(people):
+    out = evaluate_plan(plan(goals=GOALS), evidence={"ticket": desk_tickets()}, people=people,
+                        as_of=date(2026, 10, 4), tz=UTC).to_json()
+    assert list(out) == ["plan", "version", "as_of", "outcome", "goals"]
+    goal = out["goals"][0]
+    required = {"metric", "statistic", "better", "baseline", "current", "change", "target",
+                "target_met", "sustained", "team", "status", "evidence"}
+    assert required <= set(goal)
+    assert {"start", "end", "value", "n"} <= set(goal["baseline"]) & set(goal["current"])
+    assert {"absolute", "relative", "interval"} <= set(goal["change"])
+    assert {"weeks_met", "weeks", "held"} <= set(goal["sustained"])
+    assert {"change_relative", "team_wide_shift"} <= set(goal["team"])

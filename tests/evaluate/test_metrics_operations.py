@@ -1,0 +1,117 @@
+"""Deployment, incident, sample and rating metrics, and the catalog itself."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from evaluate.metrics import (
+    METRICS,
+    is_known_metric,
+    metric_events,
+    metric_names,
+    metric_spec,
+)
+from tests.evaluate.conftest import at, frame
+
+
+def values(events: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(events["key"], events["value"], strict=True))
+
+
+def deployment(n: int, state: str, finished: str | None = "2026-01-02", *,
+               reason: str | None = None, bot: bool = False) -> dict:
+    return {"key": f"github:deployment/{n}", "url": "u", "repo": "acme/api",
+            "environment": "production", "person": "ann", "created": at("2026-01-01"),
+            "finished": at(finished), "state": state, "failure_reason": reason, "is_bot": bot}
+
+
+@pytest.fixture
+def deployments() -> dict[str, pd.DataFrame]:
+    return {"deployment": frame([
+        deployment(1, "success"),
+        deployment(2, "failure"),
+        deployment(3, "error"),
+        deployment(4, "inactive"),  # superseded after succeeding
+        deployment(5, "success", reason="incident P1 on checkout within 24 h"),
+        deployment(6, "in_progress", None),
+        deployment(7, "success", bot=True),
+        deployment(8, "queued"),
+    ])}
+
+
+def test_deployments_count_finished_human_deployments(deployments):
+    events = metric_events("deployments", deployments)
+    assert sorted(events["key"]) == [f"github:deployment/{n}" for n in (1, 2, 3, 4, 5)]
+    assert set(events["at"]) == {at("2026-01-02")}
+
+
+def test_success_and_change_failure_rates(deployments):
+    assert values(metric_events("deployment_success_rate", deployments)) == {
+        f"github:deployment/{n}": v for n, v in [(1, 1.0), (2, 0.0), (3, 0.0), (4, 1.0), (5, 1.0)]
+    }
+    assert values(metric_events("change_failure_rate", deployments)) == {
+        f"github:deployment/{n}": v for n, v in [(1, 0.0), (2, 1.0), (3, 1.0), (4, 0.0), (5, 1.0)]
+    }
+
+
+def test_incident_metrics():
+    evidence = {"incident": frame([
+        {"key": "pagerduty:P1", "url": "u", "service": "s", "urgency": "high", "person": "ann",
+         "created": at("2026-01-01T00:00"), "acknowledged": at("2026-01-01T00:12"),
+         "resolved": at("2026-01-01T03:00")},
+        {"key": "pagerduty:P2", "url": "u", "service": "s", "urgency": "low", "person": "bob",
+         "created": at("2026-01-02T00:00"), "acknowledged": None, "resolved": None},
+    ])}
+    assert values(metric_events("incident_mttr_hours", evidence)) == {"pagerduty:P1": 3.0}
+    mtta = metric_events("incident_mtta_minutes", evidence)
+    assert values(mtta) == {"pagerduty:P1": 12.0}  # never acknowledged: no time
+    assert list(mtta["at"]) == [at("2026-01-01T00:12")]
+    owned = metric_events("incidents_owned", evidence)
+    assert values(owned) == {"pagerduty:P1": 1.0, "pagerduty:P2": 1.0}
+    assert METRICS["incidents_owned"].better is None
+
+
+def test_samples_belong_to_a_person_or_a_team():
+    evidence = {"sample": frame([
+        {"key": "p:1", "series": "s", "metric": "error_rate", "person": "ann", "team": None,
+         "at": "2026-01-01T00:00", "value": 0.02},
+        {"key": "p:2", "series": "s", "metric": "error_rate", "person": None,
+         "team": "team:platform", "at": "2026-01-01T00:05", "value": 0.04},
+        {"key": "p:3", "series": "u", "metric": "availability", "person": "ann", "team": None,
+         "at": "2026-01-01T00:00", "value": 1.0},
+        {"key": "p:4", "series": "u", "metric": "availability", "person": "ann", "team": None,
+         "at": "2026-01-01T00:05", "value": 0.0},
+        {"key": "p:5", "series": "u", "metric": "availability", "person": None, "team": None,
+         "at": "2026-01-01T00:10", "value": 1.0},  # owned by no one: not evidence
+    ])}
+    errors = metric_events("error_rate", evidence)
+    assert values(errors) == {"p:1": 0.02, "p:2": 0.04}
+    assert list(errors["team"]) == [None, "platform"]
+    assert values(metric_events("availability", evidence)) == {"p:3": 1.0, "p:4": 0.0}
+
+
+def test_ratings_by_name():
+    evidence = {"rating": frame([
+        {"key": "app:r1", "person": "ann", "name": "communication", "value": 4, "author": "max",
+         "at": "2026-01-01", "note": ""},
+        {"key": "app:r2", "person": "ann", "name": "ownership", "value": 2, "author": "max",
+         "at": "2026-01-01", "note": ""},
+    ])}
+    assert values(metric_events("rating:communication", evidence)) == {"app:r1": 4.0}
+    spec = metric_spec("rating:communication")
+    assert (spec.statistic, spec.better, spec.kinds) == ("mean", "higher", ("rating",))
+
+
+def test_catalog():
+    assert set(metric_names()) == set(METRICS) and len(METRICS) == 19
+    assert is_known_metric("rating:code-quality") and not is_known_metric("rating:")
+    assert not is_known_metric("lines_of_code")
+    with pytest.raises(KeyError, match="unknown metric"):
+        metric_spec("lines_of_code")
+    assert METRICS["aged_open_tickets"].statistics == ("count",)
+    assert METRICS["ticket_reopen_rate"].statistics == ("rate", "mean", "per_week")
+    assert METRICS["ticket_resolution_hours"].statistics == ("median", "mean", "per_week")
+    for spec in METRICS.values():
+        assert spec.statistic in spec.statistics
+        assert spec.unit and spec.roles and spec.kinds

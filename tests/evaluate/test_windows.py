@@ -1,0 +1,101 @@
+"""Plan dates to UTC windows, weeks, exclusions and exposure (DESIGN §4, §5)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from evaluate.windows import (
+    Exclusions,
+    active_weeks,
+    baseline_span,
+    checkpoints_until,
+    current_span,
+    day_start,
+    excluded_days,
+    measurement_instant,
+    plan_exclusions,
+    span,
+    weekly_spans,
+)
+from tests.evaluate.conftest import BERLIN, UTC, at, plan
+
+
+def test_days_start_at_local_midnight_across_dst():
+    assert day_start(date(2026, 10, 24), BERLIN) == at("2026-10-23T22:00")  # summer time
+    assert day_start(date(2026, 10, 26), BERLIN) == at("2026-10-25T23:00")  # winter time
+    week = span(date(2026, 10, 19), date(2026, 10, 25), BERLIN)
+    assert week.days == 7
+    assert week.hi - week.lo == pd.Timedelta(hours=7 * 24 + 1)  # the extra hour of 25 October
+    assert (week.lo_s, week.hi_s) == (week.lo.value // 10**9, week.hi.value // 10**9)
+    assert day_start(date(2026, 10, 26), UTC) == at("2026-10-26")
+
+
+def test_baseline_defaults_to_the_same_length_right_before_the_start():
+    given = plan()
+    assert (baseline_span(given, UTC).start, baseline_span(given, UTC).end) == (
+        date(2026, 8, 3), date(2026, 8, 30))
+    default = plan(baseline=None)
+    window = baseline_span(default, UTC)
+    assert window.end == date(2026, 9, 6) and window.days == span(
+        default.start, default.end, UTC).days
+
+
+def test_current_window_stops_at_the_as_of_date_or_the_end():
+    given = plan()
+    assert current_span(given, date(2026, 9, 20), UTC).end == date(2026, 9, 20)
+    assert current_span(given, date(2026, 12, 1), UTC).end == date(2026, 10, 4)
+    early = current_span(given, date(2026, 9, 1), UTC)
+    assert early.days == 0 and early.lo == early.hi
+
+
+def test_weekly_windows_are_monday_weeks_up_to_as_of_clipped_to_the_plan():
+    given = plan(start="2026-09-09")  # a Wednesday
+    weeks = weekly_spans(given, date(2026, 9, 24), 4, UTC)  # a Thursday
+    assert [(w.start, w.end) for w in weeks] == [
+        (date(2026, 9, 9), date(2026, 9, 13)),  # clipped to the start
+        (date(2026, 9, 14), date(2026, 9, 20)),
+        (date(2026, 9, 21), date(2026, 9, 24)),  # the current, partial week
+    ]
+    assert all(w.start.weekday() == 0 for w in weeks[1:])
+    after_end = weekly_spans(given, date(2026, 12, 1), 2, UTC)
+    assert [(w.start, w.end) for w in after_end] == [
+        (date(2026, 9, 21), date(2026, 9, 27)), (date(2026, 9, 28), date(2026, 10, 4))]
+    assert weekly_spans(given, date(2026, 9, 1), 4, UTC) == ()
+
+
+def test_exclusions_remove_days_once_and_active_weeks_follow():
+    given = plan(exclusions=[
+        {"from": "2026-09-14", "to": "2026-09-18", "reason": "Leave"},
+        {"from": "2026-09-17", "to": "2026-09-22", "reason": "Outage"},  # overlaps the leave
+        {"record": "jira:OPS-1", "reason": "Vendor"},
+    ])
+    exclusions = plan_exclusions(given, BERLIN)
+    assert exclusions.records == {"jira:OPS-1": "Vendor"}
+    window = span(date(2026, 9, 7), date(2026, 10, 4), BERLIN)  # 28 days
+    assert excluded_days(window, exclusions) == 9  # 14th..22nd
+    assert active_weeks(window, exclusions) == (28 - 9) / 7
+    assert active_weeks(window, Exclusions()) == 4.0
+    assert exclusions.range_reason(at("2026-09-16T12:00").value // 10**9) == "Leave"
+    assert exclusions.range_reason(at("2026-09-13T21:59").value // 10**9) is None
+    assert exclusions.range_reason(at("2026-09-13T22:00").value // 10**9) == "Leave"  # Berlin
+
+
+def test_point_in_time_counts_move_out_of_excluded_time():
+    given = plan(exclusions=[
+        {"from": "2026-09-28", "to": "2026-10-01", "reason": "Leave"},
+        {"from": "2026-10-02", "to": "2026-10-04", "reason": "Outage"},  # chained
+    ])
+    exclusions = plan_exclusions(given, UTC)
+    window = span(date(2026, 9, 7), date(2026, 10, 4), UTC)
+    assert measurement_instant(window, exclusions) == at("2026-09-28").value // 10**9
+    assert measurement_instant(window, Exclusions()) == window.hi_s
+    whole = span(date(2026, 9, 28), date(2026, 10, 1), UTC)
+    assert measurement_instant(whole, exclusions) == whole.lo_s
+
+
+def test_checkpoints_until_as_of():
+    given = plan(checkpoints=["2026-09-20", "2026-09-13", "2026-10-04"])
+    assert checkpoints_until(given, date(2026, 9, 30)) == [date(2026, 9, 13), date(2026, 9, 20)]
+    assert checkpoints_until(given, date(2026, 9, 1) + timedelta(days=1)) == []

@@ -1,0 +1,207 @@
+"""The command line end to end: init, sync through the real Jira connector, evaluate, evidence,
+people check, plan versions, ratings and decisions, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from config import EXAMPLES_DIR
+from fakes.jira import FakeJira, generate_issues
+from fakes.server import LocalServer
+from trackrecord import app
+
+runner = CliRunner()
+ACCOUNTS = {"sdesk-1": "tbrandt", "sdesk-2": "aokafor", "sdesk-3": "rnoor"}
+PLAN = "tbrandt-2026q4"
+
+
+@pytest.fixture
+def jira_server() -> Iterator[LocalServer]:
+    issues = generate_issues(
+        900,
+        accounts=[*ACCOUNTS, "stranger-9"],
+        start=datetime(2026, 4, 1, tzinfo=UTC),
+        end=datetime(2026, 11, 20, tzinfo=UTC),
+        seed=3,
+        resolution_factor=lambda account, created: (
+            2.0 if account == "sdesk-1" and created < datetime(2026, 9, 1, tzinfo=UTC) else 0.6
+        ),
+    )
+    server = LocalServer(FakeJira(issues=issues)).start()
+    yield server
+    server.stop()
+    assert server.unanswered == []
+
+
+@pytest.fixture
+def config_dir(
+    tmp_path: Path, jira_server: LocalServer, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The example people and the support plan; one Jira source pointing at the fake."""
+    folder = tmp_path / "config"
+    (folder / "plans").mkdir(parents=True)
+    people = yaml.safe_load((EXAMPLES_DIR / "people.yaml").read_text())
+    for person in people["people"]:
+        account = next((a for a, p in ACCOUNTS.items() if p == person["id"]), None)
+        person["accounts"] = {"jira": account} if account else {}
+    (folder / "people.yaml").write_text(yaml.safe_dump(people))
+    shutil.copy(EXAMPLES_DIR / "plans" / f"{PLAN}.yaml", folder / "plans")
+    sources = {
+        "sources": [
+            {
+                "name": "jira",
+                "kind": "jira",
+                "url": jira_server.url,
+                "email_env": "JIRA_EMAIL",
+                "token_env": "JIRA_TOKEN",
+            }
+        ]
+    }
+    (folder / "sources.yaml").write_text(yaml.safe_dump(sources))
+    monkeypatch.setenv("JIRA_EMAIL", "sync@example.com")
+    monkeypatch.setenv("JIRA_TOKEN", "token")
+    monkeypatch.setenv("TRACKRECORD_DATABASE_URL", database_url)
+    monkeypatch.setenv("TRACKRECORD_CONFIG_DIR", str(folder))
+    return folder
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_init_writes_an_example_set_that_loads(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRACKRECORD_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    code, output = invoke("init", str(tmp_path / "cfg"))
+    assert code == 0, output
+    assert (tmp_path / "cfg" / "plans" / f"{PLAN}.yaml").exists()
+    code, output = invoke("init", str(tmp_path / "cfg"))
+    assert code == 2 and "already exist" in output
+    code, output = invoke("people", "check", "--config", str(tmp_path / "cfg"))
+    assert code == 0 and "every account" in output
+
+
+def test_sync_then_evaluate_end_to_end(config_dir: Path, jira_server: LocalServer) -> None:
+    code, output = invoke("sync")
+    assert code == 0, output
+    assert "jira/tickets:" in output and "0 quarantined" in output and "(ok)" in output
+
+    code, output = invoke("evaluate", PLAN, "--as-of", "2026-11-20", "--json")
+    assert code == 0, output
+    result = json.loads(output)
+    assert result["plan"] == PLAN and result["version"] == 1 and result["as_of"] == "2026-11-20"
+    resolution = next(g for g in result["goals"] if g["metric"] == "ticket_resolution_hours")
+    assert resolution["baseline"]["value"] > resolution["current"]["value"]
+    assert resolution["change"]["absolute"] > 0  # lower is better: positive means improved
+    assert resolution["baseline"]["n"] > 0 and resolution["evidence"]
+    assert all(key.startswith("jira:OPS-") for key in resolution["evidence"])
+    assert result["outcome"] in {
+        "successful_completion",
+        "partial_improvement",
+        "insufficient_improvement",
+        "undetermined",
+    }
+
+    code, table = invoke("evaluate", PLAN, "--as-of", "2026-11-20")
+    assert code == 0 and "ticket_resolution_hours" in table and "Recommended outcome" in table
+
+    code, output = invoke(
+        "evaluate", PLAN, "--as-of", "2026-11-20", "--evidence", "ticket_resolution_hours", "--json"
+    )
+    assert code == 0, output
+    records = json.loads(output)
+    assert [r["key"] for r in records] == [
+        *resolution["baseline"]["evidence"],
+        *resolution["current"]["evidence"],
+    ]
+    assert {r["window"] for r in records} == {"baseline", "current"}
+    assert all(
+        r["url"] == f"{jira_server.url}/browse/{r['key'].removeprefix('jira:')}" for r in records
+    )
+
+    code, output = invoke("evaluate", PLAN, "--as-of", "2026-11-20", "--checkpoints", "--json")
+    assert code == 0, output
+    assert [r["as_of"] for r in json.loads(output)] == ["2026-09-30", "2026-10-31", "2026-11-20"]
+    assert json.loads(output)[-1]["goals"] == result["goals"]
+
+
+def test_evidence_list_and_people_check(config_dir: Path) -> None:
+    assert invoke("sync")[0] == 0
+    code, output = invoke("evidence", "list", "--kind", "ticket", "--person", "tbrandt", "--json")
+    assert code == 0
+    rows = json.loads(output)
+    assert rows and {r["person"] for r in rows} == {"tbrandt"}
+    assert {"key", "url", "created", "resolved", "status_category"} <= rows[0].keys()
+
+    code, output = invoke("people", "check")
+    assert code == 1 and "stranger-9" in output
+
+
+def test_plan_edits_become_versions_and_history_shows_them(config_dir: Path) -> None:
+    plan_file = config_dir / "plans" / f"{PLAN}.yaml"
+    assert invoke("plans", "history", PLAN)[0] == 0
+    plan_file.write_text(plan_file.read_text().replace("at_most: 24", "at_most: 20"))
+    code, output = invoke("plans", "history", PLAN)
+    assert code == 0, output
+    assert "version 2" in output and "goals[0].target.at_most: 24.0 → 20.0" in output
+    code, output = invoke("evaluate", PLAN, "--as-of", "2026-11-20", "--json")
+    assert json.loads(output)["version"] == 2
+
+
+def test_ratings_and_decisions(config_dir: Path) -> None:
+    code, output = invoke(
+        "rate",
+        "tbrandt",
+        "communication",
+        "4",
+        "--by",
+        "rnoor",
+        "--note",
+        "Clear updates to customers",
+    )
+    assert code == 0, output
+    assert invoke("rate", "tbrandt", "communication", "9", "--by", "rnoor")[0] == 2
+    assert invoke("rate", "tbrandt", "communication", "4", "--by", "tbrandt")[0] == 2
+    code, output = invoke("evidence", "list", "--kind", "rating", "--json")
+    assert [r["value"] for r in json.loads(output)] == [4]
+
+    code, output = invoke(
+        "decide",
+        PLAN,
+        "--outcome",
+        "extended",
+        "--by",
+        "rnoor",
+        "--reason",
+        "Good progress; four more weeks agreed",
+    )
+    assert code == 0, output
+    code, output = invoke("evaluate", PLAN, "--json")
+    decision = json.loads(output)["decision"]
+    assert decision["outcome"] == "extended" and decision["by"] == "rnoor"
+    assert decision["recommended"] in output
+    assert invoke("decide", PLAN, "--outcome", "fired", "--by", "rnoor", "--reason", "x")[0] == 2
+
+
+def test_a_bad_plan_file_gives_one_clear_line(config_dir: Path) -> None:
+    plan_file = config_dir / "plans" / f"{PLAN}.yaml"
+    plan_file.write_text(plan_file.read_text().replace("at_most: 24", "at_mots: 24"))
+    code, output = invoke("evaluate", PLAN)
+    assert code == 78
+    assert f"{PLAN}.yaml:" in output and "at_mots" in output and "Traceback" not in output
+
+
+def test_unknown_plan_is_a_clear_error(config_dir: Path) -> None:
+    code, output = invoke("evaluate", "nobody-2026")
+    assert code == 2 and "no plan 'nobody-2026'" in output and PLAN in output
