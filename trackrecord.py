@@ -11,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 
 import pandas as pd
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -28,6 +29,7 @@ from evaluate.plans import (
     latest_decision,
     record_decision,
 )
+from evaluate.suggest import IMPROVEMENT, Suggestions, suggest_goals
 from evaluate.workspace import Workspace, open_workspace
 from ingest.evidence import unmatched_accounts
 from ingest.sync import RunSummary, Stream, run_stream
@@ -348,6 +350,95 @@ def plans_history(
         for line in changes(previous, version.content) if previous else ["first version"]:
             out.print(f"  {line}", highlight=False)
         previous = version.content
+
+
+SUGGEST_HELP = """Propose plan goals from the role's metrics and the person's own baseline.
+
+Each target is 20% better than the person's baseline, but never stricter than the rest of
+the team over the same window; someone already at the team's level is asked to hold their
+baseline. Too little data gives "no suggestion", never an invented target. Under the table:
+a `goals:` block to paste into plans/<id>.yaml (absolute at_most / at_least targets).
+
+With --json: {"person", "role", "team", "start", "as_of", "baseline": {"start", "end"},
+"suggestions": [{"metric", "statistic", "better", "unit", "baseline": {"value", "n",
+"active_weeks"}, "team": {"value", "n", "members", "sufficient"}, "target" (null when none),
+"basis" (own_baseline, team_level, hold, zero_baseline or insufficient_data), "why"}],
+"yaml": the goals block as text}."""
+
+
+def _reflowed(text: str) -> str:
+    """Typer keeps the single line breaks of a help text's later paragraphs, and a narrow
+    terminal then folds each line again: join every paragraph into one line."""
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in text.split("\n\n"))
+
+
+@plans_app.command("suggest", help=_reflowed(SUGGEST_HELP))
+def plans_suggest(
+    person: Annotated[str, typer.Argument(help="Person id from people.yaml.")],
+    role: Annotated[
+        str | None,
+        typer.Option(help="developer, support, sre or security. Default: the person's role."),
+    ] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Use no evidence after this day. Default: today."),
+    ] = None,
+    start: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="The plan's first day; the baseline is the 90 days before it. Default: as-of.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: ConfigDir = None,
+) -> None:
+    """Propose plan goals from the role's metrics and the person's own baseline."""
+    workspace = _open(config)
+    day = as_of.date() if as_of else datetime.now(workspace.settings.zone).date()
+    try:
+        suggestions = suggest_goals(
+            person,
+            evidence=workspace.evidence(),
+            people=workspace.config.people.people,
+            tz=workspace.settings.zone,
+            start=start.date() if start else day,
+            as_of=day,
+            role=role,
+        )
+    except LookupError as exc:
+        _fail(str(exc))
+    if as_json:
+        out.print_json(json.dumps(suggestions.to_json()))
+    else:
+        _print_suggestions(suggestions)
+
+
+def _print_suggestions(suggestions: Suggestions) -> None:
+    """The suggestions table, then the goals block exactly as it should be pasted."""
+    window = suggestions.window
+    title = (
+        f"Suggested goals for {suggestions.person} ({suggestions.role}, team {suggestions.team})"
+    )
+    caption = (
+        f"baseline {window.start} to {window.end}; target: {IMPROVEMENT:.0%} better than the "
+        "baseline, never stricter than the rest of the team"
+    )
+    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("metric", "statistic", "baseline (n)", "team", "target", "why"):
+        table.add_column(column, no_wrap=column != "why")
+    for row in (s.to_json() for s in suggestions.goals):
+        team = row["team"]
+        table.add_row(
+            row["metric"],
+            row["statistic"],
+            f"{_fmt(row['baseline']['value'])} ({row['baseline']['n']})",
+            _fmt(team["value"]) if team["sufficient"] else "—",
+            _target(row["target"]) if row["target"] else "—",
+            row["why"],
+        )
+    out.print(table)
+    out.print(suggestions.goals_yaml(), markup=False, highlight=False, soft_wrap=True, end="")
 
 
 @app.command()

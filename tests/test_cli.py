@@ -205,3 +205,42 @@ def test_a_bad_plan_file_gives_one_clear_line(config_dir: Path) -> None:
 def test_unknown_plan_is_a_clear_error(config_dir: Path) -> None:
     code, output = invoke("evaluate", "nobody-2026")
     assert code == 2 and "no plan 'nobody-2026'" in output and PLAN in output
+
+
+def test_plans_suggest_gives_ticket_targets_whose_goals_block_loads_as_a_plan(
+    config_dir: Path,
+) -> None:
+    assert invoke("sync")[0] == 0
+    code, output = invoke("plans", "suggest", "tbrandt", "--start", "2026-09-01", "--json")
+    assert code == 0, output
+    result = json.loads(output)
+    assert (result["person"], result["role"], result["team"]) == (
+        "tbrandt", "support", "service-desk"
+    )
+    assert result["baseline"] == {"start": "2026-06-03", "end": "2026-08-31"}
+    goals = {s["metric"]: s for s in result["suggestions"]}
+    assert "incidents_owned" not in goals  # context only: no direction to improve in
+    resolution = goals["ticket_resolution_hours"]  # tbrandt was slow before September
+    assert resolution["team"]["value"] < resolution["target"]["at_most"]
+    assert resolution["target"]["at_most"] < resolution["baseline"]["value"]
+    assert goals["tickets_resolved"]["target"]["at_least"] > 0
+    assert goals["incident_mttr_hours"]["target"] is None  # no incident source at all
+    assert goals["incident_mttr_hours"]["why"] == "no suggestion: only 0 events (needs 8)"
+
+    # Pasted under a plan's header, the block loads through the real plan files and evaluates
+    # on the same baseline (a 90-day plan's default baseline is the suggestion's window).
+    header = "id: tbrandt-next\nemployee: tbrandt\nmanager: rnoor\n"
+    dates = "start: 2026-09-01\nend: 2026-11-29\n"
+    (config_dir / "plans" / "tbrandt-next.yaml").write_text(header + dates + result["yaml"])
+    code, output = invoke("evaluate", "tbrandt-next", "--as-of", "2026-11-20", "--json")
+    assert code == 0, output
+    evaluated = {g["metric"]: g for g in json.loads(output)["goals"]}
+    assert list(evaluated) == [s["metric"] for s in result["suggestions"] if s["target"]]
+    for metric, goal in evaluated.items():
+        assert goal["target"] == goals[metric]["target"]
+        assert goal["baseline"]["value"] == goals[metric]["baseline"]["value"]
+
+    code, table = invoke("plans", "suggest", "tbrandt", "--start", "2026-09-01")
+    assert code == 0 and "ticket_resolution_hours" in table and "\ngoals:\n" in table
+    assert invoke("plans", "suggest", "nobody")[0] == 2
+    assert invoke("plans", "suggest", "tbrandt", "--role", "manager")[0] == 2
