@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import pandas as pd
 import typer
 from rich import box
+from rich import box
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from config import EXAMPLES_DIR
@@ -42,7 +43,8 @@ app.add_typer(people_app, name="people")
 plans_app = typer.Typer(no_args_is_help=True, help="Plans: versions and goal suggestions.")
 app.add_typer(plans_app, name="plans")
 
-out = Console()
+# Captured or piped output has no terminal width to fit: lay tables out for a wide page.
+out = Console(width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True, soft_wrap=True)  # an error line is never folded mid-path
 
 ConfigDir = Annotated[
@@ -103,7 +105,8 @@ def sync(
 
 
 def _sync_stream(workspace: Workspace, stream: Stream) -> RunSummary:
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    # Sources do not announce their size, so the bar pulses while the counts grow.
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task(f"{stream.source}/{stream.name}")
 
@@ -210,7 +213,7 @@ def _print_evaluation(result: dict[str, Any]) -> None:
     """The goals table; `change` is signed so that positive means better, relative team change."""
     title = f"{result['plan']} (version {result['version']}) as of {result['as_of']}"
     caption = "change: + is better, with its 95% interval; team: the rest of the team's change"
-    table = Table(title=title, caption=caption)
+    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD)
     for column in ("goal", "baseline", "current", "change", "target", "weeks", "team", "status"):
         table.add_column(column, no_wrap=column in ("goal", "status"))
     for goal in result["goals"]:
@@ -478,20 +481,34 @@ def rate(
     value: Annotated[int, typer.Argument(help="1 to 5.")],
     by: Annotated[str, typer.Option(help="Who rates (a person id).")],
     note: Annotated[str, typer.Option(help="What was observed.")] = "",
+    on: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="When it was observed; default today."),
+    ] = None,
     config: ConfigDir = None,
 ) -> None:
-    """Enter a behavioural rating; plans evaluate it as the metric rating:NAME."""
+    """Enter a behavioural rating; plans evaluate it as the metric rating:NAME.
+
+    Ratings observed before the plan (--date) give the goal its baseline."""
     workspace = _open(config)
     known = {p.id for p in workspace.config.people.people}
     for who in (person, by):
         if who not in known:
             _fail(f"{who!r} is not in people.yaml")
+    zone = workspace.settings.zone
+    now = datetime.now(zone)
+    # Noon in the configured zone: the observed day whatever the zone's offset or DST.
+    at = now if on is None else datetime.combine(on.date(), time(12), zone)
+    if at > now:
+        _fail(f"{on:%Y-%m-%d} is in the future")
     try:
         with workspace.engine.begin() as conn:
-            rating = add_rating(conn, person=person, name=name, value=value, author=by, note=note)
+            rating = add_rating(
+                conn, person=person, name=name, value=value, author=by, note=note, at=at
+            )
     except ValueError as exc:
         _fail(str(exc))
-    out.print(f"recorded {rating.key}: {person} {name} = {value} by {by}")
+    out.print(f"recorded {rating.key}: {person} {name} = {value} by {by} on {at:%Y-%m-%d}")
 
 
 @app.command()

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from config.plans import Plan
+from evaluate.metrics import is_known_metric
 from ingest.records import Rating
 from ingest.store import decisions, plan_versions, upsert_records
 
@@ -146,6 +147,11 @@ def add_rating(
         raise ValueError("a rating is from 1 to 5")
     if author == person:
         raise ValueError("a person cannot rate themselves")
+    if not is_known_metric(f"rating:{name}"):
+        raise ValueError(
+            f"rating name {name!r}: use letters, digits, '_', '.' or '-' "
+            f"(plans refer to it as the metric rating:NAME)"
+        )
     rating = Rating(
         source=source,
         rating_id=uuid.uuid4().hex,

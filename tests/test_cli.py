@@ -215,7 +215,9 @@ def test_plans_suggest_gives_ticket_targets_whose_goals_block_loads_as_a_plan(
     assert code == 0, output
     result = json.loads(output)
     assert (result["person"], result["role"], result["team"]) == (
-        "tbrandt", "support", "service-desk"
+        "tbrandt",
+        "support",
+        "service-desk",
     )
     assert result["baseline"] == {"start": "2026-06-03", "end": "2026-08-31"}
     goals = {s["metric"]: s for s in result["suggestions"]}
@@ -244,3 +246,35 @@ def test_plans_suggest_gives_ticket_targets_whose_goals_block_loads_as_a_plan(
     assert code == 0 and "ticket_resolution_hours" in table and "\ngoals:\n" in table
     assert invoke("plans", "suggest", "nobody")[0] == 2
     assert invoke("plans", "suggest", "tbrandt", "--role", "manager")[0] == 2
+
+
+def test_a_rating_goal_is_evaluated_from_dated_ratings(config_dir: Path) -> None:
+    plan = yaml.safe_load((config_dir / "plans" / f"{PLAN}.yaml").read_text())
+    plan.update(
+        id="tbrandt-behaviour",
+        goals=[{"metric": "rating:communication", "target": {"at_least": 4}, "min_samples": 3}],
+    )
+    (config_dir / "plans" / "tbrandt-behaviour.yaml").write_text(yaml.safe_dump(plan))
+    ratings = {"2026-06-15": 2, "2026-07-15": 2, "2026-08-15": 3}  # baseline: Jun–Aug
+    ratings |= {"2026-09-10": 4, "2026-10-14": 4, "2026-11-10": 5}  # the plan so far
+    for day, value in ratings.items():
+        code, output = invoke(
+            "rate", "tbrandt", "communication", str(value), "--by", "rnoor", "--date", day
+        )
+        assert code == 0 and f"on {day}" in output, output
+
+    code, output = invoke("evaluate", "tbrandt-behaviour", "--as-of", "2026-11-20", "--json")
+    assert code == 0, output
+    [goal] = json.loads(output)["goals"]
+    assert goal["baseline"]["n"] == goal["current"]["n"] == 3
+    assert goal["baseline"]["value"] == pytest.approx(7 / 3, rel=1e-3)
+    assert goal["current"]["value"] == pytest.approx(13 / 3, rel=1e-3)
+    assert goal["change"]["absolute"] == pytest.approx(2.0, rel=1e-3) and goal["target_met"] is True
+    assert goal["status"] != "insufficient_data" and len(goal["evidence"]) == 6
+
+    future = invoke(
+        "rate", "tbrandt", "communication", "4", "--by", "rnoor", "--date", "2099-01-01"
+    )
+    assert future[0] == 2 and "in the future" in future[1]
+    bad_name = invoke("rate", "tbrandt", "team work", "4", "--by", "rnoor")
+    assert bad_name[0] == 2 and "rating:NAME" in bad_name[1]
