@@ -12,7 +12,6 @@ from typing import Annotated, Any, NoReturn
 import pandas as pd
 import typer
 from rich import box
-from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table

@@ -7,9 +7,11 @@ Three streams, each one request per repository when nothing changed:
 * `workflow_runs` — REST runs of workflows matching the configured globs (`github_deployments`).
 
 This module is the glue: the client, the cursor and the streams. Everything goes through
-PyGithub's requester: its `GithubRetry` waits out primary rate limits (until X-RateLimit-Reset)
-and secondary ones (Retry-After, else 60 s) and retries 5xx; our subclass counts every attempt
-and sleeps through an injectable function. Requests are sequential, so one is in flight at most.
+PyGithub's requester: its `GithubRetry` decides which 403s are rate limits and retries them, 429
+and 5xx; our subclass counts every attempt and waits through an injectable sleep and clock. A 403
+or 429 waits as GitHub asks (`rate_limit_wait`: Retry-After; else until X-RateLimit-Reset when
+none is left; else at least 60 s) — `GithubRetry` alone would retry a bare 429 at once. Requests
+are sequential, so one is in flight at most.
 The cursor is JSON: per repository, the newest time seen, the first listing page's ETag and the
 ids not finished yet. Pages come newest first, not in cursor order, so the cursor moves only when
 a repository is done.
@@ -28,6 +30,7 @@ from typing import Any, Protocol
 
 from github import Auth, Github, GithubException, GithubRetry
 from github.Requester import Requester
+from urllib3 import Retry
 
 from config.secrets import read_secret
 from ingest.sources.github_deployments import deployment_repo, run_repo
@@ -36,6 +39,7 @@ from ingest.sources.github_graphql import (
     GraphqlTimeout,
     parse_time,
     pull_request_batches,
+    rate_limit_wait,
 )
 from ingest.sync import Page, Stream
 
@@ -46,6 +50,7 @@ PER_PAGE = 100
 TIMEOUT = 30  # seconds; GitHub itself gives up on a GraphQL query after 10
 RETRIES = 8
 REST_RETRY_STATUSES = (429, 500, 502, 503, 504)
+RATE_LIMIT_STATUSES = frozenset({403, 429})  # GithubRetry retries a 403 only for a rate limit
 GRAPHQL_RETRY_STATUSES = (429, 500, 503)  # 502/504 mean "too big": ask for a smaller page
 GRAPHQL_GAVE_UP = frozenset({502, 504})
 
@@ -76,22 +81,24 @@ class RequestCounter:
 
 
 class CountingRetry(GithubRetry):
-    """`GithubRetry` whose retries are counted and whose waits go through `sleep`, so the run log
-    reports every attempt and tests need not wait a real minute for a secondary rate limit."""
+    """`GithubRetry` whose retries are counted and whose waits go through `sleep` and `clock`, so
+    the run log reports every attempt and tests need not wait a real minute for a rate limit."""
 
     def __init__(
         self,
         *,
         counter: RequestCounter,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] | None = None,
         **kwargs: Any,
     ) -> None:
         self.counter = counter
         self.sleeper = sleep
+        self.clock = clock or _now
         super().__init__(**kwargs)
 
     def new(self, **kw: Any) -> CountingRetry:
-        kw.update(counter=self.counter, sleep=self.sleeper)
+        kw.update(counter=self.counter, sleep=self.sleeper, clock=self.clock)
         return super().new(**kw)
 
     def increment(self, *args: Any, **kwargs: Any) -> CountingRetry:
@@ -100,8 +107,15 @@ class CountingRetry(GithubRetry):
         return retry  # type: ignore[return-value]
 
     def sleep(self, response: Any = None) -> None:
-        wait = self.get_retry_after(response) if response is not None else None
-        wait = self.get_backoff_time() if wait is None else wait
+        # urllib3's own backoff: GithubRetry replaces it on a rate-limited 403 with one read off
+        # the real clock, and has none for a 429 (0 s before the first retry).
+        backoff = Retry.get_backoff_time(self)
+        if response is not None and response.status in RATE_LIMIT_STATUSES:
+            wait = rate_limit_wait(response.headers, self.clock(), at_least=backoff)
+            log.warning("GitHub answered %d for rate limits; waiting %.0fs", response.status, wait)
+        else:
+            retry_after = self.get_retry_after(response) if response is not None else None
+            wait = backoff if retry_after is None else retry_after
         if wait > 0:
             self.sleeper(wait)
 
@@ -145,6 +159,7 @@ class GithubApi:
             retry = CountingRetry(
                 counter=counter,
                 sleep=sleep,
+                clock=clock,
                 total=RETRIES,
                 backoff_factor=1.0,
                 status_forcelist=list(statuses),

@@ -8,11 +8,13 @@ Pages come newest `updatedAt` first, so the run stops at the first pull request 
 cursor − lookback, and the caller moves the cursor only once the repository is done. GitHub
 aborts a query after 10 s with a 502: the page then shrinks (100 → 50 → 25) for the rest of the
 run. The query asks for its own `rateLimit`, and the next query waits for the window to reset when
-the budget left is below what the last one cost.
+the budget left is below what the last one cost. A refusal for rate limits waits as GitHub asks
+(`rate_limit_wait`, shared with the REST retries).
 """
 
 from __future__ import annotations
 
+import email.utils
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from ingest.sync import Reject
 log = logging.getLogger(__name__)
 
 PAGE_SIZES = (100, 50, 25)
-RATE_LIMIT_WAIT = 60.0  # seconds, when GitHub says the budget is spent but not until when
+RATE_LIMIT_WAIT = 60.0  # seconds: GitHub's "at least a minute" when it names no time to wait
 PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
 
 _REVIEW_PAGE = """
@@ -126,7 +128,7 @@ class GraphqlClient:
         self._wait_for_budget()
         headers, body = self.post(text, variables)
         if _error_types(body) & {"RATE_LIMITED"}:  # spent by someone else sharing the token
-            self._wait(_header_reset(headers))
+            self._pause(rate_limit_wait(headers, self.clock()))
             headers, body = self.post(text, variables)
         errors = body.get("errors") or []
         if any("timeout" in str(error.get("message", "")).lower() for error in errors):
@@ -140,22 +142,46 @@ class GraphqlClient:
         """A query GitHub cannot afford fails; waiting for the reset is cheaper than retrying."""
         budget = self.budget
         if budget and budget.get("remaining", 1) < max(1, budget.get("cost", 1)):
-            self._wait(parse_time(budget["resetAt"]))
+            self._pause((parse_time(budget["resetAt"]) - self.clock()).total_seconds() + 1)
 
-    def _wait(self, reset: datetime | None) -> None:
-        wait = RATE_LIMIT_WAIT if reset is None else (reset - self.clock()).total_seconds() + 1
+    def _pause(self, wait: float) -> None:
         if wait > 0:
-            log.warning("GitHub GraphQL budget spent; waiting %.0fs for the reset", wait)
+            log.warning("GitHub GraphQL budget spent; waiting %.0fs", wait)
             self.sleep(wait)
+
+
+def rate_limit_wait(headers: Mapping[str, str], now: datetime, *, at_least: float = 0) -> float:
+    """Seconds to wait after GitHub refused a request for its rate limits (403 or 429, or GraphQL's
+    RATE_LIMITED), as GitHub's documentation asks: `Retry-After` when given; until
+    `X-RateLimit-Reset` plus a second when `X-RateLimit-Remaining` is 0; otherwise at least a
+    minute. `at_least` is the caller's own backoff, for a limit hit again and again. `headers`
+    must find lower-case names (a plain dict of them, or a case-insensitive one)."""
+    retry_after = _retry_after(headers.get("retry-after"), now)
+    if retry_after is not None:
+        return retry_after
+    reset = headers.get("x-ratelimit-reset", "").strip()
+    if headers.get("x-ratelimit-remaining", "").strip() == "0" and reset.isdigit():
+        until_reset = (datetime.fromtimestamp(int(reset), UTC) - now).total_seconds() + 1
+        if until_reset > 0:  # a reset already past is clock skew: fall back to the minute
+            return max(until_reset, at_least)
+    return max(RATE_LIMIT_WAIT, at_least)
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds (`120`) or an HTTP date; None when absent or unreadable."""
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - now).total_seconds()) if moment.tzinfo else None
 
 
 def _error_types(body: Mapping[str, Any]) -> set[str]:
     return {str(error.get("type")) for error in body.get("errors") or []}
-
-
-def _header_reset(headers: Mapping[str, str]) -> datetime | None:
-    value = headers.get("x-ratelimit-reset", "")
-    return datetime.fromtimestamp(int(value), UTC) if value.isdigit() else None
 
 
 @dataclass
@@ -355,4 +381,5 @@ __all__ = [
     "parse_pull_request",
     "parse_time",
     "pull_request_batches",
+    "rate_limit_wait",
 ]

@@ -52,6 +52,7 @@ from ingest.sources.github_graphql import (
     REVIEWS_QUERY,
     TIMELINE_QUERY,
     parse_pull_request,
+    rate_limit_wait,
 )
 from ingest.store import RECORD_TABLES, sync_runs
 from ingest.sync import Page, Reject, Stream, run_stream
@@ -593,7 +594,7 @@ def test_deployments_and_statuses_replayed_through_rate_limits_and_errors(
     clock = Clock(now=datetime(2020, 8, 27, tzinfo=UTC))  # a day after the deployment
     listing = "/repos/PyGithub/PyGithub/deployments"
     query = {"environment": "test", "per_page": "100"}
-    reset = str(int(datetime.now(UTC).timestamp()) + 120)  # GithubRetry reads the real clock
+    reset = str(int(clock.now.timestamp()) + 120)  # the wait reads the injected clock
     etag = dict(deployments_listing().headers)["etag"]
     replay = Replay([
         Route("GET", listing, query, recorded("SpecificExceptions.testRateLimitExceeded.txt", 1),
@@ -616,7 +617,7 @@ def test_deployments_and_statuses_replayed_through_rate_limits_and_errors(
         waits, clock.sleeps = clock.sleeps, []
         second = run_stream(engine, stream["deployments"])
     assert replay.unused() == []
-    assert len(waits) == 4 and waits[1] == 60 and clock.sleeps == []  # the retries, then none
+    assert len(waits) == 4 and waits[:2] == [121, 60] and clock.sleeps == []  # then none
     assert (first.requests, second.requests) == (6, 3)
     assert first.requests == server.count("/") - 3
     (deployment,) = rows(engine, "deployments")
@@ -634,7 +635,7 @@ def test_deployments_and_statuses_replayed_through_rate_limits_and_errors(
 
 
 def test_rate_limit_waits_are_the_ones_github_asks_for() -> None:
-    clock = Clock(now=datetime.now(UTC).replace(microsecond=0))
+    clock = Clock()
     listing = "/repos/PyGithub/PyGithub/deployments"
     query = {"per_page": "100"}
     reset = str(int((clock.now + timedelta(seconds=120)).timestamp()))
@@ -655,8 +656,8 @@ def test_rate_limit_waits_are_the_ones_github_asks_for() -> None:
         result = collect(streams["deployments"])
     assert replay.unused() == []
     primary, retry_after, secondary, backoff = clock.sleeps
-    assert 118 <= primary <= 122  # until X-RateLimit-Reset, plus a second
-    assert (retry_after, secondary) == (60, 60)  # Retry-After, else GithubRetry's minute
+    assert primary == 121  # until X-RateLimit-Reset on the injected clock, plus a second
+    assert (retry_after, secondary) == (60, 60)  # Retry-After, else a minute
     assert 0 < backoff <= 60
     assert [d.deployment_id for d in result.of(Deployment)] == ["deployment/262350588"]
     assert result.requests == 6
@@ -799,6 +800,53 @@ def test_429_then_success_and_an_empty_repository(schema: GraphQLSchema) -> None
         assert json.loads(result.cursor)["repos"]["acme/empty"] == {
             "etag": None if result is results["pull_requests"] else ANY_ETAG,
             "since": None, "pending": {}}
+
+
+SECONDARY = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+                        "before you try again.",
+             "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
+
+
+@pytest.mark.parametrize("stream, path", [
+    ("pull_requests", "/graphql"), ("deployments", "/repos/acme/api/deployments")])
+@pytest.mark.parametrize("status, headers, reset_in, body, wait", [
+    pytest.param(429, {}, None, None, 60, id="429"),
+    pytest.param(429, {"X-RateLimit-Remaining": "7"}, 30, None, 60, id="429-budget-left"),
+    pytest.param(429, {"X-RateLimit-Remaining": "0"}, 30, None, 31, id="429-none-left"),
+    pytest.param(403, {}, None, SECONDARY, 60, id="403-secondary"),
+    pytest.param(403, {"X-RateLimit-Remaining": "0"}, 300, SECONDARY, 301, id="403-none-left"),
+    pytest.param(403, {"Retry-After": "5", "X-RateLimit-Remaining": "0"}, 300, SECONDARY, 5,
+                 id="403-retry-after"),
+])
+def test_a_rate_limit_without_retry_after_waits_as_github_asks(
+    stream: str, path: str, status: int, headers: dict[str, str], reset_in: int | None,
+    body: Any, wait: int,
+) -> None:
+    """A refusal for rate limits is never retried at once, on REST or GraphQL: Retry-After;
+    else until X-RateLimit-Reset (plus a second) when none is left; else a minute."""
+    clock = Clock()
+    fake = populated_fake(clock, ["acme/api"], prs=3, deployments=2, runs=0)
+    if reset_in is not None:
+        headers = {**headers, "X-RateLimit-Reset": str(int(clock.now.timestamp()) + reset_in)}
+    with served(fake) as server:
+        server.inject(Fault(path, status, headers=headers, body=body))
+        streams = rest_streams(server, ["acme/api"], clock, environments=["production"])
+        result = collect(streams[stream])
+    assert clock.sleeps == [wait]
+    assert result.records and not server.faults  # refused once, then answered
+
+
+def test_rate_limit_wait_reads_githubs_headers() -> None:
+    now = NOW
+    reset = str(int(now.timestamp()) + 90)
+    assert rate_limit_wait({}, now) == 60
+    assert rate_limit_wait({}, now, at_least=64) == 64  # the retries' own backoff, once larger
+    assert rate_limit_wait({"retry-after": "0"}, now) == 0
+    assert rate_limit_wait({"retry-after": "Mon, 01 Jun 2026 00:02:00 GMT"}, now) == 120
+    assert rate_limit_wait({"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}, now) == 91
+    assert rate_limit_wait({"x-ratelimit-remaining": "1", "x-ratelimit-reset": reset}, now) == 60
+    past = str(int(now.timestamp()) - 5)  # clock skew: the reset is no guide
+    assert rate_limit_wait({"x-ratelimit-remaining": "0", "x-ratelimit-reset": past}, now) == 60
 
 
 class _AnyEtag:
