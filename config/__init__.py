@@ -15,7 +15,7 @@ from config.files import (
     load_sources,
 )
 from config.people import PeopleFile, Person, Role
-from config.plans import Better, Exclusion, Goal, Plan, Sustain, Target, Window
+from config.plans import Better, Exclusion, Goal, MetricRule, Plan, Sustain, Target, Window
 from config.secrets import read_secret
 from config.settings import Settings, get_settings
 from config.sources import (
@@ -46,6 +46,7 @@ __all__ = [
     "GithubSource",
     "Goal",
     "JiraSource",
+    "MetricRule",
     "PagerDutySource",
     "PeopleFile",
     "Person",

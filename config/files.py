@@ -9,7 +9,7 @@ are raised together: fixing a configuration should not take one run per typo.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar, get_args
@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from config.errors import ConfigError
 from config.people import PeopleFile
-from config.plans import Plan
+from config.plans import RATING_METRICS, Goal, MetricRule, Plan
 from config.sources import PrometheusSource, SourceKind, SourcesFile
 from config.yamlfile import YamlDocument, read_yaml, validate
 
@@ -53,7 +53,9 @@ class Config:
 
 
 def load_config(config_dir: Path, *, known_metrics: Collection[str] | None = None) -> Config:
-    """Load and cross-check every file; `known_metrics` is the catalog (config cannot import it)."""
+    """Load and cross-check every file; `known_metrics` is the catalog (config cannot import it):
+    metric names, or a mapping of name → `MetricRule`, which also checks each goal's statistic
+    and direction."""
     errors: list[ConfigError] = []
     people = _collect(errors, lambda: _read_people(config_dir))
     sources = _collect(errors, lambda: _read_sources(config_dir, known_metrics))
@@ -256,6 +258,35 @@ def _goal_metrics(
         problem = _metric_problem(goal.metric, known_metrics)
         if problem:
             yield document.error(("goals", index, "metric"), problem)
+        elif isinstance(known_metrics, Mapping):
+            rule = _metric_rule(goal.metric, known_metrics)
+            if rule is not None:
+                yield from _goal_rule(document, index, goal, rule)
+
+
+def _metric_rule(metric: str, rules: Mapping[str, MetricRule]) -> MetricRule | None:
+    if metric in rules:
+        return rules[metric]
+    return rules.get(RATING_METRICS) if metric.startswith("rating:") else None
+
+
+def _goal_rule(
+    document: YamlDocument, index: int, goal: Goal, rule: MetricRule
+) -> Iterator[ConfigError]:
+    """A statistic the metric cannot take (`rate` of hours), or no direction to judge by."""
+    if goal.statistic is not None and goal.statistic not in rule.statistics:
+        allowed = ", ".join(rule.statistics)
+        yield document.error(
+            ("goals", index, "statistic"),
+            f"{goal.metric} takes statistic {allowed}, not {goal.statistic!r}",
+        )
+    if goal.better is None and not rule.has_direction:
+        yield document.error(
+            ("goals", index, "better"),
+            f"{goal.metric} has no better direction of its own: "
+            "say `better: lower` or `better: higher`",
+            missing=True,
+        )
 
 
 def _plan_people(document: YamlDocument, plan: Plan, people: PeopleFile) -> Iterator[ConfigError]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
@@ -11,6 +12,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from config.errors import FieldValueError
 
 Better = Literal["lower", "higher"]
+
+# The key under which a catalog describes every `rating:NAME` metric (ratings are open-ended).
+RATING_METRICS = "rating:NAME"
+
+
+@dataclass(frozen=True)
+class MetricRule:
+    """What a goal on one catalog metric may say. The catalog lives in evaluate/, which config
+    cannot import, so the caller hands these in (`load_config(known_metrics=...)`): a plan the
+    evaluation would refuse then fails when it is loaded, with its file and line, instead of
+    as a traceback in the middle of `trackrecord evaluate`."""
+
+    statistics: tuple[str, ...]
+    has_direction: bool
 
 
 class Target(BaseModel):
@@ -199,4 +214,14 @@ class Plan(BaseModel):
         return Window(start=end - timedelta(days=days), end=end)
 
 
-__all__ = ["Better", "Exclusion", "Goal", "Plan", "Sustain", "Target", "Window"]
+__all__ = [
+    "RATING_METRICS",
+    "Better",
+    "Exclusion",
+    "Goal",
+    "MetricRule",
+    "Plan",
+    "Sustain",
+    "Target",
+    "Window",
+]

@@ -18,6 +18,7 @@ from config.errors import FieldValueError
 
 __all__ = [
     "DEFAULT_BOTS",
+    "DEFAULT_INCIDENT_WINDOW_HOURS",
     "AnySource",
     "CsvSource",
     "GithubDeployments",
@@ -35,6 +36,8 @@ __all__ = [
 SourceKind = Literal["jira", "github", "prometheus", "pagerduty", "csv"]
 
 DEFAULT_BOTS = ("dependabot[bot]", "renovate[bot]", "dependabot", "renovate")
+# DESIGN §3: an incident on the service within 24 h of a deployment makes it a change failure.
+DEFAULT_INCIDENT_WINDOW_HOURS = 24.0
 
 # Keys people write when they paste a secret in; each maps to the key they meant.
 _INLINE_SECRETS = {
@@ -215,6 +218,13 @@ class GithubSource(_Source):
         default_factory=dict,
         description="Repository → service, to join incidents to deployments.",
     )
+    incident_window_hours: float = Field(
+        default=DEFAULT_INCIDENT_WINDOW_HOURS,
+        gt=0,
+        description="A deployment followed by an incident on its service within this many hours "
+        "is a change failure. One rule for every deployment (CSV imports too), so GitHub "
+        "sources with `services` must agree on it.",
+    )
     bots: list[str] = Field(
         default_factory=lambda: list(DEFAULT_BOTS),
         description="Logins whose pull requests and reviews are not a person's evidence.",
@@ -329,6 +339,32 @@ class SourcesFile(BaseModel):
                 )
             first[source.name] = index
         return self
+
+    @model_validator(mode="after")
+    def _one_incident_window(self) -> SourcesFile:
+        """The incident join runs once over all deployments, whichever source stored them (a CSV
+        deployment joins through a GitHub source's `services`), so two windows would leave it
+        undefined which one applies."""
+        joining = [
+            (index, source) for index, source in enumerate(self.sources)
+            if isinstance(source, GithubSource) and source.services
+        ]
+        for index, source in joining[1:]:
+            first = joining[0][1]
+            if source.incident_window_hours != first.incident_window_hours:
+                raise FieldValueError(
+                    f"incident_window_hours must be the same for every github source with "
+                    f"services: {first.name!r} has {first.incident_window_hours:g}",
+                    ("sources", index, "incident_window_hours"),
+                )
+        return self
+
+    @property
+    def incident_window_hours(self) -> float:
+        """The change-failure window of the incident join (see `GithubSource`)."""
+        windows = [s.incident_window_hours for s in self.sources
+                   if isinstance(s, GithubSource) and s.services]
+        return windows[0] if windows else DEFAULT_INCIDENT_WINDOW_HOURS
 
     def named(self, name: str) -> AnySource:
         """The source `trackrecord sync --source NAME` means; KeyError lists the names."""

@@ -222,7 +222,7 @@ class _Pair:
 
 def _pairs(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Measurement]]
            ) -> list[_Pair]:
-    """Pairs that get an interval: both windows sufficient, and not a point-in-time count."""
+    """Pairs that get an interval: both windows sufficient."""
     pairs = []
     for i, setup in enumerate(setups):
         roles = [("person", setup.baseline, setup.current)]
@@ -231,15 +231,22 @@ def _pairs(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Measur
         for role, base, now in roles:
             pair = _Pair(i, role, setup.statistic, _measurement(measured, base),
                          _measurement(measured, now))
-            if setup.statistic != "count" and all(
-                is_sufficient(m, setup.statistic, setup.goal) for m in (pair.baseline, pair.current)
-            ):
+            if all(is_sufficient(m, setup.statistic, setup.goal)
+                   for m in (pair.baseline, pair.current)):
                 pairs.append(pair)
     return pairs
 
 
 def _exposure(measurement: Measurement) -> float:
     return measurement.active_weeks * max(measurement.members, 1)
+
+
+def _snapshots(measurement: Measurement) -> float:
+    """A point-in-time count is one snapshot per member (its value is the count per member).
+    Each snapshot is taken as one Poisson draw, so two counts compare like two weekly rates
+    with an exposure of one. A ticket still open at both instants is in both counts; treating
+    them as independent widens the interval, so a change it calls clear is clear."""
+    return float(max(measurement.members, 1))
 
 
 def _event_count(measurement: Measurement) -> int:
@@ -262,9 +269,10 @@ def _raw_intervals(statistic: Statistic, pairs: Sequence[_Pair]) -> np.ndarray:
             _column(_successes, now), _column(_event_count, now),
             _column(_successes, base), _column(_event_count, base),
         )
+    exposure = _snapshots if statistic == "count" else _exposure
     return stats.rate_difference_intervals(
-        _column(_event_count, now), _column(_exposure, now),
-        _column(_event_count, base), _column(_exposure, base),
+        _column(_event_count, now), _column(exposure, now),
+        _column(_event_count, base), _column(exposure, base),
     )
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from config.plans import Better
+from config.plans import RATING_METRICS, Better, MetricRule
 from evaluate.evidence import (
     Evidence,
     EvidenceReader,
@@ -40,6 +40,7 @@ __all__ = [
     "is_known_metric",
     "metric_events",
     "metric_names",
+    "metric_rules",
     "metric_spec",
 ]
 
@@ -48,10 +49,12 @@ Params = Mapping[str, Any]
 EventFunction = Callable[[EvidenceReader, Params], pd.DataFrame]
 
 DEFAULT_AGED_DAYS = 14
-FINISHED_DEPLOYMENT_STATES = frozenset({"success", "failure", "error", "inactive"})
+# `rolled_back` comes from CSV imports (GitHub has no such state); DESIGN §3 counts it as failed,
+# the same set `ingest.failures` gives a failure reason to.
+FINISHED_DEPLOYMENT_STATES = frozenset({"success", "failure", "error", "inactive", "rolled_back"})
 # GitHub gives `inactive` only to deployments that had succeeded and were superseded.
 SUCCESSFUL_DEPLOYMENT_STATES = frozenset({"success", "inactive"})
-FAILED_DEPLOYMENT_STATES = frozenset({"failure", "error"})
+FAILED_DEPLOYMENT_STATES = frozenset({"failure", "error", "rolled_back"})
 
 
 @dataclass(frozen=True)
@@ -268,19 +271,21 @@ def reviews_given(reader: EvidenceReader, params: Params) -> pd.DataFrame:
 
 # Deployments and incidents ----------------------------------------------------------------------
 
-DEPLOYMENT_COLUMNS = ("key", "url", "person", "finished", "state", "failure_reason", "is_bot")
+DEPLOYMENT_COLUMNS = (
+    "key", "url", "person", "created", "finished", "state", "failure_reason", "is_bot"
+)
 INCIDENT_COLUMNS = ("key", "url", "person", "created", "acknowledged", "resolved")
 
 
 def _finished_deployments(reader: EvidenceReader) -> pd.DataFrame:
+    """Deployments in a final state, at their finish. A CSV export may leave `finished` empty
+    for a deployment whose state is final: its start is then the best time we have, and
+    dropping it would hide a failure from change_failure_rate."""
     deployments = reader.frame("deployment", DEPLOYMENT_COLUMNS)
     state = deployments["state"].astype(str).str.lower()
-    finished = (
-        deployments["finished"].notna()
-        & state.isin(FINISHED_DEPLOYMENT_STATES)
-        & ~deployments["is_bot"]
-    )
-    return deployments[finished].assign(at=deployments["finished"], state=state)
+    when = deployments["finished"].fillna(deployments["created"])
+    finished = when.notna() & state.isin(FINISHED_DEPLOYMENT_STATES) & ~deployments["is_bot"]
+    return deployments[finished].assign(at=when[finished], state=state)
 
 
 def deployments(reader: EvidenceReader, params: Params) -> pd.DataFrame:
@@ -416,6 +421,13 @@ _RATING_NAME = re.compile(r"rating:([A-Za-z0-9][A-Za-z0-9_.-]*)")
 def metric_names() -> tuple[str, ...]:
     """The fixed catalog names; `rating:NAME` metrics are open-ended (see `is_known_metric`)."""
     return tuple(METRICS)
+
+
+def metric_rules() -> dict[str, MetricRule]:
+    """The catalog as config checks plan goals against it (config cannot import evaluate);
+    every `rating:NAME` metric under the one key `RATING_METRICS`."""
+    specs = [*METRICS.values(), metric_spec(RATING_METRICS)]
+    return {spec.name: MetricRule(spec.statistics, spec.better is not None) for spec in specs}
 
 
 def is_known_metric(name: str) -> bool:

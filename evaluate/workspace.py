@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from config.files import Config, load_config
 from config.settings import Settings, get_settings
 from config.sources import GithubSource
-from evaluate.metrics import metric_names
+from evaluate.metrics import metric_rules
 from evaluate.plans import record_version
 from ingest.evidence import load_evidence
 from ingest.identities import store_people
@@ -47,6 +47,7 @@ class Workspace:
             services={
                 repo: service for s in self._github_sources for repo, service in s.services.items()
             },
+            failure_window=timedelta(hours=self.config.sources.incident_window_hours),
         )
 
     @property
@@ -74,7 +75,7 @@ def open_workspace(config_dir: Path | None = None, *, database_url: str | None =
     """
     overrides = {"config_dir": config_dir, "database_url": database_url}
     settings = get_settings(**{name: value for name, value in overrides.items() if value})
-    config = load_config(settings.config_dir, known_metrics=metric_names())
+    config = load_config(settings.config_dir, known_metrics=metric_rules())
     engine = make_engine(settings.database_url)
     migrate(engine)
     now = datetime.now(UTC)

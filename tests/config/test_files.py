@@ -8,6 +8,7 @@ import pytest
 
 from config.errors import ConfigError
 from config.files import Config, load_config, load_people, load_plans, load_sources
+from config.plans import RATING_METRICS, MetricRule
 from tests.config.samples import CATALOG, PEOPLE, PLAN, SOURCES, write
 
 
@@ -172,6 +173,49 @@ def test_ratings_are_open_ended(config_dir: Path) -> None:
     write(config_dir / "plans" / "ana-2026q4.yaml", text)
 
     assert load_config(config_dir, known_metrics=CATALOG).plans
+
+
+# What evaluate.metrics.metric_rules() hands in, for the metrics these tests use.
+COUNTS = ("median", "mean", "per_week")
+RULES = {
+    "tickets_resolved": MetricRule(COUNTS, has_direction=True),
+    "ticket_resolution_hours": MetricRule(COUNTS, has_direction=True),
+    "incidents_owned": MetricRule(COUNTS, has_direction=False),
+    RATING_METRICS: MetricRule(COUNTS, has_direction=True),
+}
+
+
+def test_a_goal_without_a_direction_must_say_better(config_dir: Path) -> None:
+    """incidents_owned has no natural direction: evaluating it without `better` would crash."""
+    text = PLAN.replace("metric: tickets_resolved", "metric: incidents_owned")
+    write(config_dir / "plans" / "ana-2026q4.yaml", text)
+
+    error = config_error(config_dir, known_metrics=RULES)
+
+    assert located(error) == [("ana-2026q4.yaml", 9, "goals[0].better")]
+    assert error.problem == (
+        "incidents_owned has no better direction of its own: say `better: lower` or "
+        "`better: higher`"
+    )
+    write(config_dir / "plans" / "ana-2026q4.yaml", text + "    better: lower\n")
+    assert load_config(config_dir, known_metrics=RULES).plans
+
+
+@pytest.mark.parametrize(("metric", "statistic"), [
+    ("tickets_resolved", "bogus"),
+    ("ticket_resolution_hours", "rate"),  # hours are not 0/1 values
+    ("rating:communication", "count"),
+])
+def test_a_goal_statistic_must_suit_its_metric(config_dir: Path, metric: str,
+                                               statistic: str) -> None:
+    text = PLAN.replace("metric: tickets_resolved", f"metric: {metric}")
+    write(config_dir / "plans" / "ana-2026q4.yaml", text + f"    statistic: {statistic}\n")
+
+    assert load_config(config_dir, known_metrics=CATALOG).plans  # names only: not checked
+    error = config_error(config_dir, known_metrics=RULES)
+
+    assert located(error) == [("ana-2026q4.yaml", 11, "goals[0].statistic")]
+    assert error.problem == f"{metric} takes statistic median, mean, per_week, not {statistic!r}"
 
 
 def test_series_owners_must_be_people_or_teams(config_dir: Path) -> None:

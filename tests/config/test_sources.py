@@ -183,6 +183,35 @@ def test_github_repos_are_owner_and_name(tmp_path: Path) -> None:
     assert located(error) == [(5, "sources[0].repos[1]")]
 
 
+def test_incident_window_hours(tmp_path: Path) -> None:
+    with_services = GITHUB + "    services: {acme/api: checkout}\n"
+    assert load_model(write(tmp_path / "s.yaml", with_services), SourcesFile
+                      ).incident_window_hours == 24
+    hours = with_services + "    incident_window_hours: 2.5\n"
+    assert load_model(write(tmp_path / "s.yaml", hours), SourcesFile).incident_window_hours == 2.5
+
+    error = sources_error(tmp_path, with_services + "    incident_window_hours: 0\n")
+
+    assert located(error) == [(7, "sources[0].incident_window_hours")]
+
+
+def test_github_sources_joining_incidents_agree_on_the_window(tmp_path: Path) -> None:
+    """One join covers every deployment, so a second window would be ambiguous."""
+    second = "  - {name: gh2, kind: github, token_env: T, org: acme, services: {acme/x: x}}\n"
+    text = GITHUB + "    services: {acme/api: checkout}\n    incident_window_hours: 4\n"
+
+    error = sources_error(tmp_path, text + second)
+
+    assert located(error) == [(8, "sources[1]")]
+    assert error.problem == (
+        "incident_window_hours must be the same for every github source with services: "
+        "'github' has 4"
+    )
+    no_services = second.replace(", services: {acme/x: x}", "")
+    assert load_model(write(tmp_path / "s.yaml", text + no_services), SourcesFile
+                      ).incident_window_hours == 4
+
+
 def test_bots() -> None:
     github = GithubSource(name="gh", kind="github", token_env="T", org="acme", bots=["ci-robot"])
 

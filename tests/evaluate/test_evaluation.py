@@ -198,9 +198,26 @@ def test_aged_open_tickets_count_at_the_window_end(people):
                         as_of=date(2026, 10, 4), tz=UTC).to_json()["goals"][0]
     assert (out["baseline"]["value"], out["current"]["value"]) == (2.0, 1.0)
     assert out["current"]["evidence"] == ["jira:O1"]
-    assert out["change"] == {"absolute": 1.0, "relative": 0.5, "interval": None}
+    assert out["change"] == {"absolute": 1.0, "relative": 0.5, "interval": [-3.001, 5.505]}
     assert out["status"] == "met"
     assert out["team"]["current"] == {"value": 0.5, "n": 1}  # Bob's one ticket, per member
+
+
+def test_a_clear_fall_in_aged_open_tickets_is_partially_met(people):
+    """Counts get a Poisson interval too: 20 aged tickets down to 2 is an improvement even
+    though the target of at most 1 is not reached; 3 down to 2 is not clearly one."""
+    def aged(resolved: int, still_open: int) -> pd.DataFrame:
+        return frame([ticket(f"R{i}", "ann", "2026-07-01", "2026-09-02") for i in range(resolved)]
+                     + [ticket(f"O{i}", "ann", "2026-07-01", category="new")
+                        for i in range(still_open)])
+
+    goals = [{"metric": "aged_open_tickets", "target": {"at_most": 1}}]
+    for resolved, status in ((18, "partially_met"), (1, "not_met")):
+        out = evaluate_plan(plan(goals=goals), evidence={"ticket": aged(resolved, 2)},
+                            people=people, as_of=date(2026, 10, 4), tz=UTC).to_json()["goals"][0]
+        assert (out["baseline"]["value"], out["current"]["value"]) == (resolved + 2, 2.0)
+        assert out["target_met"] is False and out["status"] == status
+    assert out["change"]["interval"][0] < 0 < out["change"]["interval"][1]
 
 
 def test_goal_definitions_the_catalog_refuses(people):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from config.plans import MetricRule
 from evaluate.metrics import (
     METRICS,
     is_known_metric,
     metric_events,
     metric_names,
+    metric_rules,
     metric_spec,
 )
 from tests.evaluate.conftest import at, frame
@@ -53,6 +55,25 @@ def test_success_and_change_failure_rates(deployments):
     assert values(metric_events("change_failure_rate", deployments)) == {
         f"github:deployment/{n}": v for n, v in [(1, 0.0), (2, 1.0), (3, 1.0), (4, 0.0), (5, 1.0)]
     }
+
+
+def test_a_rolled_back_deployment_is_finished_and_failed():
+    """CSV imports say `rolled_back`, and may leave `finished` empty: the start stands in."""
+    evidence = {"deployment": frame([
+        deployment(1, "success"),
+        deployment(2, "rolled_back"),
+        deployment(3, "ROLLED_BACK", None),
+    ])}
+    events = metric_events("deployments", evidence)
+    assert dict(zip(events["key"], events["at"], strict=True)) == {
+        "github:deployment/1": at("2026-01-02"),
+        "github:deployment/2": at("2026-01-02"),
+        "github:deployment/3": at("2026-01-01"),  # no finish: its start
+    }
+    assert values(metric_events("change_failure_rate", evidence)) == {
+        "github:deployment/1": 0.0, "github:deployment/2": 1.0, "github:deployment/3": 1.0,
+    }
+    assert values(metric_events("deployment_success_rate", evidence))["github:deployment/2"] == 0
 
 
 def test_incident_metrics():
@@ -115,3 +136,13 @@ def test_catalog():
     for spec in METRICS.values():
         assert spec.statistic in spec.statistics
         assert spec.unit and spec.roles and spec.kinds
+
+
+def test_metric_rules_are_what_the_evaluation_accepts():
+    """config checks plan goals with these; they must agree with the specs evaluation uses."""
+    rules = metric_rules()
+    assert set(rules) == {*METRICS, "rating:NAME"}
+    for name, spec in METRICS.items():
+        assert rules[name] == MetricRule(spec.statistics, spec.better is not None)
+    assert not rules["incidents_owned"].has_direction
+    assert rules["rating:NAME"].statistics == metric_spec("rating:x").statistics

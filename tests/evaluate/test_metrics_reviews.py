@@ -65,6 +65,20 @@ def test_review_rounds_count_changes_requested_before_merge(github):
     assert values(metric_events("pr_review_rounds", github)) == {PR1: 1.0, PR2: 0.0}
 
 
+def test_approval_after_two_rounds_of_changes_is_two_rounds_and_not_first_pass():
+    evidence = {
+        "pull_request": frame([pull(5, "ann", "2026-01-01T00:00", "2026-01-03T00:00")]),
+        "review": frame([
+            review("c1", 5, "bob", "CHANGES_REQUESTED", "2026-01-01T04:00"),
+            review("c2", 5, "bob", "CHANGES_REQUESTED", "2026-01-02T04:00"),
+            review("a1", 5, "bob", "APPROVED", "2026-01-02T20:00"),
+        ]),
+    }
+    pr5 = "github:acme/api/5"
+    assert values(metric_events("pr_review_rounds", evidence)) == {pr5: 2.0}
+    assert values(metric_events("pr_first_pass_approval_rate", evidence)) == {pr5: 0.0}
+
+
 def test_review_turnaround_from_latest_request_else_ready_else_created(github):
     events = metric_events("review_turnaround_hours", github)
     got = {(row.record, row.person): (row.key, row.value) for row in events.itertuples()}

@@ -25,8 +25,10 @@ import requests
 import sqlalchemy as sa
 
 from config.sources import PrometheusSource
+from evaluate.metrics import metric_events
 from fakes import prometheus as fake
 from fakes.server import Response, serving
+from ingest.evidence import load_evidence
 from ingest.http import HttpSession
 from ingest.sources import prometheus, streams_for
 from ingest.store import RECORD_TABLES, quarantine
@@ -256,6 +258,23 @@ def test_first_sync_stores_owned_samples_nan_skipped_and_the_real_availability(
     checkout = series['error_rate{service="checkout"}']
     assert {int(row.at.timestamp()): row.value for row in checkout} == expected
     assert checkout[0].metric == "error_rate" and checkout[0].at.tzinfo == UTC
+
+
+def test_the_evaluation_reads_the_real_availability_from_the_stored_samples(
+    engine: sa.Engine, prometheus_url: str
+) -> None:
+    """Stored `up` samples reach the availability metric unchanged: down 2504 of 8635."""
+    sync(engine, prometheus_url, CLOCK)
+    evidence = load_evidence(
+        engine, persons=[], source_kinds={"prom": "prometheus"}, kinds=["sample"]
+    )
+
+    events = metric_events("availability", evidence)
+
+    owned = events[events["person"] == "jdoe"]
+    assert len(owned) == 8635
+    assert owned["value"].mean() == (8635 - 2504) / 8635
+    assert set(events.loc[events["team"] == "platform", "value"]) == {0.0}
 
 
 def test_resumed_sync_continues_from_the_cursor_without_duplicates(
