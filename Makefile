@@ -21,6 +21,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/evaluate.py
+	$(BIN)/python benchmarks/github.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

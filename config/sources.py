@@ -225,6 +225,12 @@ class GithubSource(_Source):
         "is a change failure. One rule for every deployment (CSV imports too), so GitHub "
         "sources with `services` must agree on it.",
     )
+    request_interval: float = Field(
+        default=0.25,
+        ge=0,
+        description="Seconds between REST requests: GitHub asks integrations to pace their "
+        "calls rather than burst. 0 only for a local server.",
+    )
     bots: list[str] = Field(
         default_factory=lambda: list(DEFAULT_BOTS),
         description="Logins whose pull requests and reviews are not a person's evidence.",

@@ -154,6 +154,8 @@ def _write_config(root: Path, urls: dict[str, str]) -> tuple[Path, dict[str, Any
         source["url"] = urls[source["kind"]]
         if source["kind"] in ("prometheus", "pagerduty"):
             source["backfill_days"] = HISTORY_DAYS
+        if source["kind"] == "github":
+            source["request_interval"] = 0  # a local fake: no need to pace the calls
         source.pop("services", None) if source["kind"] == "pagerduty" else None
     path.write_text(yaml.safe_dump(sources, sort_keys=False))
     return config_dir, sources

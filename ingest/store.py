@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Dialect,
     Engine,
     Float,
     Integer,
@@ -34,13 +37,12 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import StatementError
 from sqlalchemy.types import TypeDecorator
 
 from ingest.records import KINDS, Record
 
 metadata = MetaData()
-
-UPSERT_BATCH = 1000
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -58,6 +60,21 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def sqlite_utc_text(value: datetime | None) -> str | None:
+    """What `UTCDateTime` then SQLAlchemy's SQLite DATETIME make of a bound value, in one step
+    (`2026-09-01 07:15:00.000000`, naive UTC) and twice as fast, which counts on a large sync; a
+    test checks that the two agree. Going through a naive epoch avoids formatting the offset."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: times must carry a zone")
+    return (_NAIVE_EPOCH + (value - _UTC_EPOCH)).isoformat(" ", "microseconds")
+
+
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
 _COLUMN_TYPES: dict[Any, Any] = {
@@ -185,30 +202,86 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+@dataclass(frozen=True)
+class _CompiledUpsert:
+    """One table's upsert, compiled once per dialect and fed plain tuples through the driver's
+    `executemany`: SQLAlchemy's per-row parameter handling cost several times SQLite's own work
+    on a large sync. Values go through each column type's bind processor, as SQLAlchemy would."""
+
+    sql: str
+    columns: tuple[str, ...]  # parameter order
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor)
+    named: bool  # the driver takes mappings (pyformat), else positional tuples
+
+    def execute(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        values = list(zip(*rows, strict=True))
+        try:
+            for position, process in self.processors:
+                values[position] = tuple(map(process, values[position]))
+        except (TypeError, ValueError) as exc:
+            raise StatementError(str(exc), self.sql, None, exc) from exc
+        rows = list(zip(*values, strict=True))
+        if self.named:
+            conn.exec_driver_sql(
+                self.sql, [dict(zip(self.columns, row, strict=True)) for row in rows]
+            )
+        else:
+            conn.exec_driver_sql(self.sql, rows)
+
+
+_COMPILED: dict[tuple[str, str, str], _CompiledUpsert] = {}
+
+
+def _compiled_upsert(dialect: Dialect, table: Table) -> _CompiledUpsert:
+    cache_key = (dialect.name, dialect.paramstyle, table.name)
+    if cache_key not in _COMPILED:
+        module = sqlite if dialect.name == "sqlite" else postgresql
+        key = [c.name for c in table.primary_key.columns]
+        statement = module.insert(table)
+        changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key}
+        statement = (
+            statement.on_conflict_do_update(index_elements=key, set_=changing)
+            if changing
+            else statement.on_conflict_do_nothing(index_elements=key)
+        )
+        compiled = statement.compile(dialect=dialect)
+        columns = tuple(compiled.positiontup or compiled.binds)
+        processors = tuple(
+            (position, process)
+            for position, name in enumerate(columns)
+            if (process := _bind_processor(table.c[name].type, dialect))
+        )
+        named = not compiled.positional
+        _COMPILED[cache_key] = _CompiledUpsert(compiled.string, columns, processors, named)
+    return _COMPILED[cache_key]
+
+
+def _bind_processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    if isinstance(column_type, UTCDateTime) and dialect.name == "sqlite":
+        return sqlite_utc_text
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert or update on the primary key, in batches: re-reading a record is harmless."""
+    """Insert or update on the primary key (each row names every column): re-reading a record
+    is harmless."""
     if not rows:
         return 0
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    key = [c.name for c in table.primary_key.columns]
-    statement = dialect.insert(table)
-    changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key}
-    statement = (
-        statement.on_conflict_do_update(index_elements=key, set_=changing)
-        if changing
-        else statement.on_conflict_do_nothing(index_elements=key)
-    )
-    for start in range(0, len(rows), UPSERT_BATCH):
-        conn.execute(statement, list(rows[start : start + UPSERT_BATCH]))
+    compiled = _compiled_upsert(conn.dialect, table)
+    compiled.execute(conn, [tuple(row[name] for name in compiled.columns) for row in rows])
     return len(rows)
 
 
 def upsert_records(conn: Connection, records: Iterable[Record]) -> int:
     """Group typed records by table and upsert each group; returns how many were written."""
-    by_table: dict[str, list[dict[str, Any]]] = {}
+    by_table: dict[str, list[Record]] = {}
     for record in records:
-        by_table.setdefault(record.table, []).append(record.row())
-    return sum(upsert(conn, RECORD_TABLES[name], rows) for name, rows in by_table.items())
+        by_table.setdefault(record.table, []).append(record)
+    for name, group in by_table.items():
+        compiled = _compiled_upsert(conn.dialect, RECORD_TABLES[name])
+        values = attrgetter(*compiled.columns)  # a tuple: every record has several fields
+        compiled.execute(conn, [values(record) for record in group])
+    return sum(len(group) for group in by_table.values())
 
 
 __all__ = [
@@ -221,6 +294,7 @@ __all__ = [
     "people",
     "plan_versions",
     "quarantine",
+    "sqlite_utc_text",
     "sync_runs",
     "sync_state",
     "upsert",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ingest.records import Record
 from ingest.store import quarantine, sync_runs, sync_state, upsert, upsert_records
@@ -130,17 +130,31 @@ def _commit_page(conn: Connection, summary: RunSummary, page: Page) -> None:
     _log_run(conn, summary, finished=False)
 
 
+# Built once: executed after every page, a statement built per call cost more than the UPDATE.
+_RUN_PROGRESS = (
+    update(sync_runs)
+    .where(sync_runs.c.id == bindparam("run_id"))
+    .values(
+        records=bindparam("records"),
+        quarantined=bindparam("quarantined"),
+        requests=bindparam("requests"),
+        error=bindparam("error"),
+        finished=bindparam("finished"),
+    )
+)
+
+
 def _log_run(conn: Connection, summary: RunSummary, *, finished: bool) -> None:
     conn.execute(
-        update(sync_runs)
-        .where(sync_runs.c.id == summary.run_id)
-        .values(
-            records=summary.records,
-            quarantined=summary.quarantined,
-            requests=summary.requests,
-            error=summary.error,
-            finished=_now() if finished else None,
-        )
+        _RUN_PROGRESS,
+        {
+            "run_id": summary.run_id,
+            "records": summary.records,
+            "quarantined": summary.quarantined,
+            "requests": summary.requests,
+            "error": summary.error,
+            "finished": _now() if finished else None,
+        },
     )
 
 

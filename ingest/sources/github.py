@@ -71,6 +71,7 @@ class GithubSourceConfig(Protocol):
     repos: list[str]
     org: str | None
     deployments: DeploymentSettings
+    request_interval: float
 
     def counts_as_deployment(self, workflow: str) -> bool: ...
 
@@ -316,11 +317,15 @@ def streams(
     lookback: timedelta,
     clock: Callable[[], datetime] = _now,
     sleep: Callable[[float], None] = time.sleep,
-    seconds_between_requests: float = 0.25,
+    seconds_between_requests: float | None = None,
 ) -> list[Stream]:
     """pull_requests always; deployments when environments are configured, workflow_runs when
-    workflow globs are. The streams share one client pair and request counter."""
-    context = SyncContext(source, lookback, clock, sleep, seconds_between_requests)
+    workflow globs are. The streams share one client pair and request counter. The pacing is
+    the source's `request_interval` unless given."""
+    pacing = seconds_between_requests
+    context = SyncContext(
+        source, lookback, clock, sleep, source.request_interval if pacing is None else pacing
+    )
     chosen: list[tuple[str, RepoSync]] = [(PULL_REQUESTS, _pull_request_repo)]
     if source.deployments.environments:
         chosen.append((DEPLOYMENTS, deployment_repo))

@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.dialects import sqlite
 
 from ingest.records import Ticket
-from ingest.store import RECORD_TABLES, metadata, upsert_records
+from ingest.store import RECORD_TABLES, UTCDateTime, metadata, sqlite_utc_text, upsert_records
 
 
 def ticket(
@@ -60,3 +61,24 @@ def test_naive_times_are_refused(engine: sa.Engine) -> None:
 
 def test_record_key_is_source_and_natural_key() -> None:
     assert ticket("OPS-7").key == "jira:OPS-7"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 9, 1, 9, 15, 3, 1234, tzinfo=UTC),
+        datetime(2026, 10, 25, 23, 30, tzinfo=timezone(timedelta(hours=1))),
+        datetime(2026, 3, 29, 1, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+        datetime(999, 1, 1, 12, tzinfo=UTC),
+        None,
+    ],
+)
+def test_the_fast_sqlite_time_text_is_what_sqlalchemy_would_write(value: datetime | None) -> None:
+    dialect = sqlite.dialect()
+    sqlalchemy_way = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert sqlite_utc_text(value) == sqlalchemy_way(value)
+
+
+def test_the_fast_sqlite_time_text_refuses_naive_times() -> None:
+    with pytest.raises(ValueError, match="naive datetime"):
+        sqlite_utc_text(datetime(2026, 9, 1))
