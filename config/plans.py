@@ -84,6 +84,12 @@ class Sustain(BaseModel):
         default=4, ge=1, description="How many of the last weekly windows to look at."
     )
     required: int = Field(default=3, ge=1, description="How many of them must meet the target.")
+    min_events: int = Field(
+        default=1,
+        ge=1,
+        description="A week with fewer events is reported as too few, never as met "
+        "(medians, means and rates; per-week counts judge every active week).",
+    )
 
     @model_validator(mode="after")
     def _fits(self) -> Sustain:

@@ -138,10 +138,14 @@ class Sustained:
     windows: tuple[WeekResult, ...]
 
 
-def _week_status(week: Measurement, statistic: str, met: bool | None) -> WeekStatus:
-    """A week without events (or without active time, for counts) cannot show the target held:
-    it is `insufficient` and does not count as met."""
-    measurable = week.active_weeks > 0 if statistic in _EXPOSURE_STATISTICS else week.n > 0
+def _week_status(week: Measurement, statistic: str, met: bool | None, min_events: int
+                 ) -> WeekStatus:
+    """A week with too few events (or without active time, for counts) cannot show the target
+    held: it is `insufficient` and does not count as met."""
+    if statistic in _EXPOSURE_STATISTICS:
+        measurable = week.active_weeks > 0
+    else:
+        measurable = week.n >= min_events
     if not measurable or met is None:
         return "insufficient"
     return "met" if met else "not_met"
@@ -153,7 +157,8 @@ def sustained(weeks: Sequence[tuple[Span, Measurement]], rule: Sustain, statisti
     one (the as-of week) included."""
     results = tuple(
         WeekResult(window, m.value, m.n,
-                   _week_status(m, statistic, target_met(target, m.value, baseline, better)))
+                   _week_status(m, statistic, target_met(target, m.value, baseline, better),
+                                rule.min_events))
         for window, m in weeks
     )
     met = sum(result.status == "met" for result in results)

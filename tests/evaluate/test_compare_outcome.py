@@ -83,6 +83,10 @@ def test_sustained_needs_required_weeks_and_the_last_one():
     zero_week = sustained(weeks([(0.0, 0)]), Sustain(weeks=1, required=1), "per_week",
                           Target(at_most=1), None, "lower")
     assert zero_week.windows[0].status == "met"  # a week without events is a measurement
+    strict = Sustain(min_events=3)
+    thin = sustained(weeks([(9, 3), (9, 3), (8, 2), (7, 5)]), strict, "median", target, 20, "lower")
+    assert [w.status for w in thin.windows] == ["met", "met", "insufficient", "met"]
+    assert thin.held and thin.weeks_met == 3
 
 
 def test_team_wide_shift_when_the_person_moved_with_the_team():
