@@ -106,7 +106,7 @@ def sync(
 def _sync_stream(workspace: Workspace, stream: Stream) -> RunSummary:
     # Sources do not announce their size, so the bar pulses while the counts grow.
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task(f"{stream.source}/{stream.name}")
 
         def show(summary: RunSummary) -> None:
