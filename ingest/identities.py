@@ -17,6 +17,9 @@ from ingest.store import accounts, people
 
 @dataclass(frozen=True)
 class AccountIndex:
+    """The listed account wins, then the e-mail; both compare case-insensitively (GitHub logins
+    are case-insensitive, and ids from the other tools never differ only by case)."""
+
     by_account: Mapping[tuple[str, str], str]
     by_email: Mapping[str, str]
 
@@ -28,15 +31,6 @@ class AccountIndex:
             },
             by_email={p.email.casefold(): p.id for p in persons},
         )
-
-    def person_for(self, tool: str, account: str | None, email: str | None = None) -> str | None:
-        """The listed account wins, then the e-mail; both compare case-insensitively (GitHub logins
-        are case-insensitive, and ids from the other tools never differ only by case)."""
-        if account is not None and (tool, account.casefold()) in self.by_account:
-            return self.by_account[(tool, account.casefold())]
-        if email:
-            return self.by_email.get(email.casefold())
-        return None
 
 
 def store_people(conn: Connection, persons: Sequence[Person]) -> None:
