@@ -5,12 +5,13 @@ evidence, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from fakes.demo import demo_org
+from fakes.demo import SECRETS, demo_org
 from trackrecord import app
 
 runner = CliRunner()
@@ -22,9 +23,13 @@ def invoke(*args: str) -> tuple[int, str]:
 
 
 def test_developer_and_sre_plans_evaluate_from_synced_sources(
-    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("TRACKRECORD_DATABASE_URL", database_url)
+    caplog.set_level(logging.DEBUG)  # every client library's request logging included
     with demo_org(tmp_path) as org:
         monkeypatch.setenv("TRACKRECORD_CONFIG_DIR", str(org.config_dir))
         code, output = invoke("sync")
@@ -38,6 +43,10 @@ def test_developer_and_sre_plans_evaluate_from_synced_sources(
     ):
         assert f"{stream}:" in output
     assert output.count("0 quarantined") == output.count("(ok)") == 7
+
+    for secret in SECRETS.values():  # secrets are used, never logged or printed
+        assert secret not in caplog.text and secret not in output
+    assert "GET" in caplog.text  # the request logging really was captured
 
     as_of = org.now.date().isoformat()
     sources = {
