@@ -92,21 +92,20 @@ def current_span(plan: Plan, as_of: date, tz: ZoneInfo) -> Span:
 
 
 def weekly_spans(plan: Plan, as_of: date, weeks: int, tz: ZoneInfo) -> tuple[Span, ...]:
-    """The last `weeks` Monday-based weeks up to the as-of date, the current partial week
-    included, clipped to the plan: weeks wholly before the start are left out, so a young plan
-    simply has fewer weeks that can meet the target."""
+    """The last `weeks` seven-day windows ending on the as-of date (or the plan's end), clipped
+    to the plan: windows wholly before the start are left out, so a young plan simply has fewer
+    weeks that can meet the target. Windows end on the as-of day rather than on a Sunday, so an
+    evaluation early in a calendar week (the Monday snapshot) never judges a day-old week."""
     return _weekly_spans(plan.start, min(as_of, plan.end), weeks, tz)
 
 
 @lru_cache(maxsize=65536)
 def _weekly_spans(first: date, last: date, weeks: int, tz: ZoneInfo) -> tuple[Span, ...]:
-    monday = last - timedelta(days=last.weekday())
     spans = []
     for back in reversed(range(weeks)):
-        start = monday - timedelta(days=DAYS_PER_WEEK * back)
-        end = min(start + timedelta(days=DAYS_PER_WEEK - 1), last)
+        end = last - timedelta(days=DAYS_PER_WEEK * back)
         if end >= first:
-            spans.append(span(max(start, first), end, tz))
+            spans.append(span(max(end - timedelta(days=DAYS_PER_WEEK - 1), first), end, tz))
     return tuple(spans)
 
 

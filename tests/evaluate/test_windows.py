@@ -50,15 +50,16 @@ def test_current_window_stops_at_the_as_of_date_or_the_end():
     assert early.days == 0 and early.lo == early.hi
 
 
-def test_weekly_windows_are_monday_weeks_up_to_as_of_clipped_to_the_plan():
+def test_weekly_windows_are_seven_days_ending_on_as_of_clipped_to_the_plan():
     given = plan(start="2026-09-09")  # a Wednesday
     weeks = weekly_spans(given, date(2026, 9, 24), 4, UTC)  # a Thursday
     assert [(w.start, w.end) for w in weeks] == [
-        (date(2026, 9, 9), date(2026, 9, 13)),  # clipped to the start
-        (date(2026, 9, 14), date(2026, 9, 20)),
-        (date(2026, 9, 21), date(2026, 9, 24)),  # the current, partial week
+        (date(2026, 9, 9), date(2026, 9, 10)),  # clipped to the start
+        (date(2026, 9, 11), date(2026, 9, 17)),
+        (date(2026, 9, 18), date(2026, 9, 24)),  # the last, ending on the as-of day
     ]
-    assert all(w.start.weekday() == 0 for w in weeks[1:])
+    monday = weekly_spans(given, date(2026, 9, 28), 1, UTC)  # a Monday: still a whole week
+    assert [(w.start, w.end) for w in monday] == [(date(2026, 9, 22), date(2026, 9, 28))]
     after_end = weekly_spans(given, date(2026, 12, 1), 2, UTC)
     assert [(w.start, w.end) for w in after_end] == [
         (date(2026, 9, 21), date(2026, 9, 27)), (date(2026, 9, 28), date(2026, 10, 4))]
