@@ -77,6 +77,8 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite files that already exist.")] = False,
 ) -> None:
     """Write the commented example configuration (sources, people, plans) to DIRECTORY."""
+    if (directory / "__init__.py").exists():
+        _fail(f"{directory} holds trackrecord's source code; choose another folder")
     targets = [
         (p, directory / p.relative_to(EXAMPLES_DIR)) for p in sorted(EXAMPLES_DIR.rglob("*.yaml"))
     ]

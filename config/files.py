@@ -56,6 +56,13 @@ def load_config(config_dir: Path, *, known_metrics: Collection[str] | None = Non
     """Load and cross-check every file; `known_metrics` is the catalog (config cannot import it):
     metric names, or a mapping of name → `MetricRule`, which also checks each goal's statistic
     and direction."""
+    if (config_dir / "__init__.py").exists() and not (config_dir / SOURCES_FILE).exists():
+        # In a checkout the default ./config is trackrecord's own package, not a configuration.
+        raise ConfigError(
+            config_dir,
+            "this is trackrecord's source code, not a configuration folder: point "
+            "TRACKRECORD_CONFIG_DIR or --config at one (`trackrecord init DIR` writes one)",
+        )
     errors: list[ConfigError] = []
     people = _collect(errors, lambda: _read_people(config_dir))
     sources = _collect(errors, lambda: _read_sources(config_dir, known_metrics))

@@ -92,6 +92,14 @@ def test_init_writes_an_example_set_that_loads(
     assert code == 0 and "every account" in output
 
 
+def test_the_source_package_is_never_taken_for_a_configuration(tmp_path: Path) -> None:
+    package = Path(__file__).resolve().parents[1] / "config"
+    code, output = invoke("init", str(package))
+    assert code == 2 and "source code" in output
+    code, output = invoke("people", "check", "--config", str(package))
+    assert code == 78 and "not a configuration folder" in output
+
+
 def test_sync_then_evaluate_end_to_end(config_dir: Path, jira_server: LocalServer) -> None:
     code, output = invoke("sync")
     assert code == 0, output
