@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -32,7 +33,7 @@ from evaluate.plans import (
 from evaluate.suggest import IMPROVEMENT, Suggestions, suggest_goals
 from evaluate.workspace import Workspace, open_workspace
 from ingest.evidence import unmatched_accounts
-from ingest.sync import RunSummary, Stream, run_stream
+from ingest.sync import RunSummary, Stream, held_records, run_stream
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 evidence_app = typer.Typer(no_args_is_help=True, help="The stored source records.")
@@ -101,6 +102,8 @@ def sync(
     summaries = [_sync_stream(workspace, stream) for stream in workspace.streams(source)]
     for summary in summaries:
         out.print(summary.line(), style="red" if summary.error else None)
+    if held := sum(s.quarantined for s in summaries):
+        out.print(f"{held} records quarantined: `trackrecord quarantine` shows why")
     if any(s.error for s in summaries):
         raise typer.Exit(1)
 
@@ -127,6 +130,41 @@ def _sync_stream(workspace: Workspace, stream: Stream) -> RunSummary:
                 run_id=0,
                 error=f"{type(exc).__name__}: {exc}",
             )
+
+
+@app.command()
+def quarantine(
+    source: Annotated[str | None, typer.Option(help="Only this source (its name).")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array, raw payloads included.")
+    ] = False,
+    config: ConfigDir = None,
+) -> None:
+    """List records a source sent that could not be read: held with the error, never dropped.
+
+    Fix the record at its source (or report a connector bug); the next sync stores it."""
+    workspace = _open(config)
+    with workspace.engine.connect() as conn:
+        held = held_records(conn, source=source)
+    if as_json:
+        rows = [dataclasses.asdict(h) for h in held]
+        sys.stdout.write(json.dumps(rows, default=_json_default) + "\n")
+        return
+    if not held:
+        out.print("no quarantined records")
+        return
+    table = Table(title="Quarantined records", box=box.SIMPLE_HEAD)
+    for column in ("last held", "source/stream", "record", "times", "error"):
+        table.add_column(column, overflow="fold")
+    for h in held:
+        table.add_row(
+            f"{h.last_held:%Y-%m-%d %H:%M}",
+            f"{h.source}/{h.stream}",
+            h.record_key or "—",
+            str(h.times),
+            h.error,
+        )
+    out.print(table)
 
 
 @app.command()

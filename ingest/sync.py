@@ -8,6 +8,7 @@ transaction, so a crash resumes from the last committed page and re-reads overla
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -82,6 +83,39 @@ def read_cursor(conn: Connection, *, source: str, stream: str) -> str | None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A quarantined record as an operator reviews it: the latest error and payload, and how
+    many syncs held it (an overlapping re-read holds a bad record again)."""
+
+    source: str
+    stream: str
+    record_key: str | None
+    error: str
+    payload: dict[str, Any]
+    last_held: datetime
+    times: int
+
+
+def held_records(conn: Connection, *, source: str | None = None) -> list[Held]:
+    """Every quarantined record once, the most recently held first."""
+    query = select(quarantine).order_by(quarantine.c.at.desc(), quarantine.c.id.desc())
+    if source is not None:
+        query = query.where(quarantine.c.source == source)
+    latest: dict[tuple[str, str, str], Held] = {}
+    for row in conn.execute(query):
+        # A reject without a key cannot be matched to another read: it stands alone.
+        identity = (row.source, row.stream, row.record_key or f"#{row.id}")
+        seen = latest.get(identity)
+        if seen is None:
+            latest[identity] = Held(
+                row.source, row.stream, row.record_key, row.error, row.payload, row.at, 1
+            )
+        else:
+            latest[identity] = dataclasses.replace(seen, times=seen.times + 1)
+    return list(latest.values())
 
 
 def _start_run(engine: Engine, *, source: str, stream: str) -> int:
@@ -190,4 +224,14 @@ def run_stream(
     return summary
 
 
-__all__ = ["Fetch", "Page", "Reject", "RunSummary", "Stream", "read_cursor", "run_stream"]
+__all__ = [
+    "Fetch",
+    "Held",
+    "Page",
+    "Reject",
+    "RunSummary",
+    "Stream",
+    "held_records",
+    "read_cursor",
+    "run_stream",
+]

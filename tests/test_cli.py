@@ -286,3 +286,36 @@ def test_a_rating_goal_is_evaluated_from_dated_ratings(config_dir: Path) -> None
     assert future[0] == 2 and "in the future" in future[1]
     bad_name = invoke("rate", "tbrandt", "team work", "4", "--by", "rnoor")
     assert bad_name[0] == 2 and "rating:NAME" in bad_name[1]
+
+
+def test_quarantined_records_are_listed_once_with_why(config_dir: Path, tmp_path: Path) -> None:
+    issues = list(
+        generate_issues(
+            5,
+            accounts=list(ACCOUNTS),
+            start=datetime(2026, 9, 1, tzinfo=UTC),
+            end=datetime(2026, 11, 1, tzinfo=UTC),
+            seed=4,
+        )
+    )
+    issues[2]["fields"]["created"] = "yesterday"
+    issues[2]["fields"]["updated"] = "2026-11-20T10:00:00.000+0000"  # the newest: re-read
+    server = LocalServer(FakeJira(issues=issues)).start()
+    try:
+        sources = yaml.safe_load((config_dir / "sources.yaml").read_text())
+        sources["sources"][0]["url"] = server.url
+        (config_dir / "sources.yaml").write_text(yaml.safe_dump(sources))
+        code, output = invoke("sync")
+        assert code == 0 and "1 records quarantined" in output, output
+        assert invoke("sync")[0] == 0  # the overlapping re-read holds it again
+    finally:
+        server.stop()
+
+    code, output = invoke("quarantine", "--json")
+    assert code == 0, output
+    [held] = json.loads(output)
+    assert held["record_key"] == f"jira:{issues[2]['key']}" and held["times"] == 2
+    assert "yesterday" in held["error"] and held["payload"]["fields"]["created"] == "yesterday"
+    code, output = invoke("quarantine")
+    assert code == 0 and issues[2]["key"] in output and "yesterday" in output
+    assert invoke("quarantine", "--source", "elsewhere")[1].strip() == "no quarantined records"
