@@ -23,18 +23,22 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 900.0
 
 
-def retry_after_seconds(response: requests.Response) -> float | None:
-    """`Retry-After` as seconds (delta or HTTP date), or None when absent or unreadable."""
-    value = response.headers.get("Retry-After")
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A `Retry-After` value as seconds from `now` (a delta or an HTTP date), or None when
+    absent or unreadable: a server's odd header must not end the sync."""
     if value is None:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
-            return None
-        return max(0.0, (parsed - datetime.now(UTC)).total_seconds())
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:  # RFC 9110 dates are GMT
+        parsed = parsed.replace(tzinfo=UTC)
+    return max(0.0, (parsed - (now or datetime.now(UTC))).total_seconds())
 
 
 class HttpSession(requests.Session):
@@ -83,7 +87,8 @@ class HttpSession(requests.Session):
             else:
                 if response.status_code not in RETRY_STATUSES or last:
                     return response
-                retry_after = retry_after_seconds(response)  # 0 means now, not "use backoff"
+                # 0 means "now", not "use the backoff".
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
                 wait = min(
                     MAX_RETRY_AFTER,
                     self._backoff(attempt) if retry_after is None else retry_after,

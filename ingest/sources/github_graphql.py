@@ -14,13 +14,13 @@ the budget left is below what the last one cost. A refusal for rate limits waits
 
 from __future__ import annotations
 
-import email.utils
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ingest.http import retry_after_seconds
 from ingest.records import PullRequest, Record, Review, ReviewRequest
 from ingest.sync import Reject
 
@@ -156,7 +156,7 @@ def rate_limit_wait(headers: Mapping[str, str], now: datetime, *, at_least: floa
     `X-RateLimit-Reset` plus a second when `X-RateLimit-Remaining` is 0; otherwise at least a
     minute. `at_least` is the caller's own backoff, for a limit hit again and again. `headers`
     must find lower-case names (a plain dict of them, or a case-insensitive one)."""
-    retry_after = _retry_after(headers.get("retry-after"), now)
+    retry_after = retry_after_seconds(headers.get("retry-after"), now)
     if retry_after is not None:
         return retry_after
     reset = headers.get("x-ratelimit-reset", "").strip()
@@ -165,19 +165,6 @@ def rate_limit_wait(headers: Mapping[str, str], now: datetime, *, at_least: floa
         if until_reset > 0:  # a reset already past is clock skew: fall back to the minute
             return max(until_reset, at_least)
     return max(RATE_LIMIT_WAIT, at_least)
-
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds (`120`) or an HTTP date; None when absent or unreadable."""
-    if value is None:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (moment - now).total_seconds()) if moment.tzinfo else None
 
 
 def _error_types(body: Mapping[str, Any]) -> set[str]:
