@@ -216,8 +216,10 @@ def _evaluate(
         "version": workspace.versions[plan.id],
     }
     catalog = EventCatalog(inputs["evidence"], people=inputs["people"], tz=inputs["tz"])
-    earlier = evaluate_at_checkpoints(plan, as_of=as_of, catalog=catalog, **inputs)
-    results = [r.to_json() for r in earlier if checkpoints and r.as_of != as_of]
+    earlier = (
+        evaluate_at_checkpoints(plan, as_of=as_of, catalog=catalog, **inputs) if checkpoints else []
+    )
+    results = [r.to_json() for r in earlier if r.as_of != as_of]
     results.append(evaluate_plan(plan, as_of=as_of, catalog=catalog, **inputs).to_json())
     with workspace.engine.connect() as conn:
         results[-1]["decision"] = latest_decision(conn, plan.id)
@@ -534,12 +536,15 @@ def rate(
     for who in (person, by):
         if who not in known:
             _fail(f"{who!r} is not in people.yaml")
-    zone = workspace.settings.zone
-    now = datetime.now(zone)
-    # Noon in the configured zone: the observed day whatever the zone's offset or DST.
-    at = now if on is None else datetime.combine(on.date(), time(12), zone)
-    if at > now:
+    now = datetime.now(workspace.settings.zone)
+    if on is not None and on.date() > now.date():
         _fail(f"{on:%Y-%m-%d} is in the future")
+    # A past day is dated at its noon in the configured zone: that day whatever the offset or DST.
+    at = (
+        now
+        if on is None or on.date() == now.date()
+        else datetime.combine(on.date(), time(12), now.tzinfo)
+    )
     try:
         with workspace.engine.begin() as conn:
             rating = add_rating(

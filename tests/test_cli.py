@@ -114,12 +114,10 @@ def test_sync_then_evaluate_end_to_end(config_dir: Path, jira_server: LocalServe
     assert resolution["change"]["absolute"] > 0  # lower is better: positive means improved
     assert resolution["baseline"]["n"] > 0 and resolution["evidence"]
     assert all(key.startswith("jira:OPS-") for key in resolution["evidence"])
-    assert result["outcome"] in {
-        "successful_completion",
-        "partial_improvement",
-        "insufficient_improvement",
-        "undetermined",
-    }
+    # The fake makes tbrandt resolve faster during the plan: resolution time improves clearly.
+    assert resolution["change"]["interval"][0] > 0 and resolution["target_met"] is True
+    assert resolution["status"] in {"met", "partially_met"}
+    assert result["outcome"] in {"successful_completion", "partial_improvement"}
 
     code, table = invoke("evaluate", PLAN, "--as-of", "2026-11-20")
     assert code == 0 and "ticket_resolution_hours" in table and "Recommended outcome" in table
@@ -196,9 +194,10 @@ def test_ratings_and_decisions(config_dir: Path) -> None:
     )
     assert code == 0, output
     code, output = invoke("evaluate", PLAN, "--json")
-    decision = json.loads(output)["decision"]
+    result = json.loads(output)
+    decision = result["decision"]
     assert decision["outcome"] == "extended" and decision["by"] == "rnoor"
-    assert decision["recommended"] in output
+    assert decision["recommended"] == result["outcome"]  # what was recommended when deciding
     assert invoke("decide", PLAN, "--outcome", "fired", "--by", "rnoor", "--reason", "x")[0] == 2
 
 
@@ -280,6 +279,8 @@ def test_a_rating_goal_is_evaluated_from_dated_ratings(config_dir: Path) -> None
     assert goal["change"]["absolute"] == pytest.approx(2.0, rel=1e-3) and goal["target_met"] is True
     assert goal["status"] != "insufficient_data" and len(goal["evidence"]) == 6
 
+    today = datetime.now(UTC).date().isoformat()  # the suite runs with the default zone, UTC
+    assert invoke("rate", "tbrandt", "communication", "5", "--by", "rnoor", "--date", today)[0] == 0
     future = invoke(
         "rate", "tbrandt", "communication", "4", "--by", "rnoor", "--date", "2099-01-01"
     )
