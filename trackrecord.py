@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import pandas as pd
 import typer
+import typer.main
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -20,6 +23,7 @@ from rich.table import Table
 from config import EXAMPLES_DIR
 from config.errors import ConfigError
 from config.plans import Plan
+from config.reference import config_reference
 from evaluate.catalog import EventCatalog
 from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plan
 from evaluate.plans import (
@@ -33,6 +37,7 @@ from evaluate.plans import (
 from evaluate.suggest import IMPROVEMENT, Suggestions, suggest_goals
 from evaluate.workspace import Workspace, open_workspace
 from ingest.evidence import unmatched_accounts
+from ingest.sources.csv import column_reference
 from ingest.sync import RunSummary, Stream, held_records, run_stream
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -50,7 +55,9 @@ err = Console(stderr=True, soft_wrap=True)  # an error line is never folded mid-
 ConfigDir = Annotated[
     Path | None,
     typer.Option(
-        "--config", help="Configuration folder (default: $TRACKRECORD_CONFIG_DIR or ./config)."
+        "--config",
+        metavar="DIR",
+        help="Configuration folder (default: $TRACKRECORD_CONFIG_DIR or ./config).",
     ),
 ]
 
@@ -94,7 +101,9 @@ def init(
 
 @app.command()
 def sync(
-    source: Annotated[str | None, typer.Option(help="Only this source (its name).")] = None,
+    source: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only this source (its name).")
+    ] = None,
     config: ConfigDir = None,
 ) -> None:
     """Fetch new and changed records from every configured source (or one), incrementally."""
@@ -134,7 +143,9 @@ def _sync_stream(workspace: Workspace, stream: Stream) -> RunSummary:
 
 @app.command()
 def quarantine(
-    source: Annotated[str | None, typer.Option(help="Only this source (its name).")] = None,
+    source: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only this source (its name).")
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON array, raw payloads included.")
     ] = False,
@@ -171,14 +182,15 @@ def quarantine(
 def evaluate(
     plan: Annotated[str, typer.Argument(help="Plan id (its file name under plans/).")],
     as_of: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: today.")
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], metavar="DATE", help="Default: today.")
     ] = None,
     checkpoints: Annotated[
         bool, typer.Option("--checkpoints", help="Also evaluate as of each checkpoint passed.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON of DESIGN §10.")] = False,
     evidence: Annotated[
-        str | None, typer.Option(help="List the records behind one goal (its metric name).")
+        str | None,
+        typer.Option(metavar="METRIC", help="List the records behind one goal (its metric name)."),
     ] = None,
     config: ConfigDir = None,
 ) -> None:
@@ -314,11 +326,13 @@ def _urls(frames: dict[str, pd.DataFrame], keys: set[str]) -> dict[str, str]:
 
 @evidence_app.command("list")
 def evidence_list(
-    kind: Annotated[str | None, typer.Option(help="ticket, pull_request, review, ...")] = None,
-    person: Annotated[
-        str | None, typer.Option(help="Only records attributed to this person.")
+    kind: Annotated[
+        str | None, typer.Option(metavar="KIND", help="ticket, pull_request, review, ...")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    person: Annotated[
+        str | None, typer.Option(metavar="PERSON", help="Only records attributed to this person.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     config: ConfigDir = None,
 ) -> None:
     """Print stored records with their key, person, times, url and the fields metrics use."""
@@ -421,16 +435,23 @@ def plans_suggest(
     person: Annotated[str, typer.Argument(help="Person id from people.yaml.")],
     role: Annotated[
         str | None,
-        typer.Option(help="developer, support, sre or security. Default: the person's role."),
+        typer.Option(
+            metavar="ROLE", help="developer, support, sre or security. Default: the person's role."
+        ),
     ] = None,
     as_of: Annotated[
         datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Use no evidence after this day. Default: today."),
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            metavar="DATE",
+            help="Use no evidence after this day. Default: today.",
+        ),
     ] = None,
     start: Annotated[
         datetime | None,
         typer.Option(
             formats=["%Y-%m-%d"],
+            metavar="DATE",
             help="The plan's first day; the baseline is the 90 days before it. Default: as-of.",
         ),
     ] = None,
@@ -488,9 +509,11 @@ def _print_suggestions(suggestions: Suggestions) -> None:
 @app.command()
 def decide(
     plan: Annotated[str, typer.Argument(help="Plan id.")],
-    outcome: Annotated[str, typer.Option(help=f"One of: {', '.join(OUTCOMES)}.")],
-    by: Annotated[str, typer.Option(help="Who decides (a person id).")],
-    reason: Annotated[str, typer.Option(help="Why: kept with the decision.")],
+    outcome: Annotated[
+        str, typer.Option(metavar="OUTCOME", help=f"One of: {', '.join(OUTCOMES)}.")
+    ],
+    by: Annotated[str, typer.Option(metavar="PERSON", help="Who decides (a person id).")],
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why: kept with the decision.")],
     config: ConfigDir = None,
 ) -> None:
     """Record the human decision beside the recommended outcome."""
@@ -520,11 +543,16 @@ def rate(
     person: Annotated[str, typer.Argument(help="Who is rated (a person id).")],
     name: Annotated[str, typer.Argument(help="The behaviour, e.g. communication.")],
     value: Annotated[int, typer.Argument(help="1 to 5.")],
-    by: Annotated[str, typer.Option(help="Who rates (a person id).")],
-    note: Annotated[str, typer.Option(help="What was observed.")] = "",
+    by: Annotated[str, typer.Option(metavar="PERSON", help="Who rates (a person id).")],
+    note: Annotated[str, typer.Option(metavar="TEXT", help="What was observed.")] = "",
     on: Annotated[
         datetime | None,
-        typer.Option("--date", formats=["%Y-%m-%d"], help="When it was observed; default today."),
+        typer.Option(
+            "--date",
+            formats=["%Y-%m-%d"],
+            metavar="DATE",
+            help="When it was observed; default today.",
+        ),
     ] = None,
     config: ConfigDir = None,
 ) -> None:
@@ -557,9 +585,9 @@ def rate(
 
 @app.command()
 def demo(
-    directory: Annotated[Path, typer.Option(help="Where the demo keeps its files.")] = Path(
-        "var/demo"
-    ),
+    directory: Annotated[
+        Path, typer.Option(metavar="DIR", help="Where the demo keeps its files.")
+    ] = Path("var/demo"),
 ) -> None:
     """Generate a demo organisation behind local fake APIs, sync it and evaluate its plans."""
     from fakes.demo import demo_org
@@ -576,6 +604,78 @@ def demo(
         f"try: trackrecord evaluate PLAN --config {org.config_dir} --json "
         f"(with TRACKRECORD_DATABASE_URL={org.database_url})"
     )
+
+
+def cli_reference() -> str:
+    """Markdown for every command, read off the commands themselves so it cannot drift."""
+    lines: list[str] = []
+    for path, command in _commands(typer.main.get_command(app), ("trackrecord",)):
+        arguments = [p for p in command.params if p.param_type_name == "argument"]
+        usage = " ".join([*path, *(_metavar(p) for p in arguments), "[OPTIONS]"])
+        lines += [f"#### `{usage}`", "", _reflowed(inspect.cleandoc(command.help or "")), ""]
+        rows = [(_metavar(p), p.help or "") for p in arguments]  # type: ignore[attr-defined]
+        rows += [(_option(p), _option_help(p)) for p in command.params if p not in arguments]
+        if rows:
+            lines += ["| | |", "|---|---|", *(f"| `{k}` | {v} |" for k, v in rows), ""]
+    return "\n".join(lines)
+
+
+def _commands(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    subcommands = getattr(command, "commands", None)
+    if subcommands is None:
+        yield path, command
+        return
+    for name, sub in subcommands.items():
+        if not sub.hidden:
+            yield from _commands(sub, (*path, name))
+
+
+def _metavar(argument: Any) -> str:
+    name = argument.name.upper()
+    return name if argument.required else f"[{name}]"
+
+
+def _option(option: Any) -> str:
+    value = "" if option.is_flag else f" {option.metavar or option.name.upper()}"
+    return " / ".join(option.opts) + value
+
+
+def _option_help(option: Any) -> str:
+    shown = option.default not in (None, False, "") and not option.is_flag
+    return (option.help or "") + (f" (default: {option.default})" if shown else "")
+
+
+README_SECTIONS: dict[str, Callable[[], str]] = {
+    "cli": cli_reference,
+    "config": config_reference,
+    "csv-columns": column_reference,
+}
+
+
+def render_readme(text: str) -> str:
+    """The README with each generated section (between its BEGIN/END markers) made anew."""
+    for name, make in README_SECTIONS.items():
+        begin, end = f"<!-- BEGIN generated:{name} -->", f"<!-- END generated:{name} -->"
+        head, found, rest = text.partition(begin)
+        _, closed, tail = rest.partition(end)
+        if not (found and closed):
+            raise ValueError(f"README lacks the markers {begin} … {end}")
+        text = f"{head}{begin}\n{make().strip()}\n{end}{tail}"
+    return text
+
+
+@app.command(hidden=True)
+def readme(
+    path: Annotated[Path, typer.Argument()] = Path("README.md"),
+    check: Annotated[bool, typer.Option(help="Only say whether it is current.")] = False,
+) -> None:
+    """Regenerate the README's reference sections (`make docs`); --check fails when stale."""
+    current = path.read_text()
+    fresh = render_readme(current)
+    if check and fresh != current:
+        _fail(f"{path} is stale: run `make docs`")
+    if not check:
+        path.write_text(fresh)
 
 
 def main() -> None:
