@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from config.errors import FieldValueError
 
 Better = Literal["lower", "higher"]
+
+DAYS_PER_WEEK = 7
 
 # The key under which a catalog describes every `rating:NAME` metric (ratings are open-ended).
 RATING_METRICS = "rating:NAME"
@@ -88,7 +91,7 @@ class Sustain(BaseModel):
         default=1,
         ge=1,
         description="A week with fewer events is reported as too few, never as met "
-        "(medians, means and rates; per-week counts judge every active week).",
+        "(medians, means and rates; a per-week count needs 4 active days in the week instead).",
     )
 
     @model_validator(mode="after")
@@ -209,6 +212,23 @@ class Plan(BaseModel):
             raise FieldValueError(
                 f"the baseline must end before the plan starts ({self.start})", ("baseline", "end")
             )
+        return self
+
+    @model_validator(mode="after")
+    def _goals_can_be_sustained(self) -> Plan:
+        """A goal must hold in `sustain.required` weekly windows, and a plan has only as many
+        windows as it has weeks: one too short for its goals could never end with them met,
+        which a manager should learn when writing the plan, not at its end."""
+        weeks = math.ceil(((self.end - self.start).days + 1) / DAYS_PER_WEEK)
+        for index, goal in enumerate(self.goals):
+            if goal.sustain.required > weeks:
+                raise FieldValueError(
+                    f"the plan has {weeks} week{'s' if weeks != 1 else ''} ({self.start} to "
+                    f"{self.end}), but this goal must hold in {goal.sustain.required} weekly "
+                    "windows, so it could never be met: lengthen the plan or lower "
+                    "sustain.required",
+                    ("goals", index, "sustain", "required"),
+                )
         return self
 
     def baseline_window(self) -> Window:

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     )
     lookback_minutes: int = Field(
         default=60,
-        ge=0,
+        ge=1,  # 0 would turn off the re-read overlap every sync relies on (STYLE §3)
         description="How far each incremental sync re-reads behind its cursor, so clock skew "
         "and late updates are never lost.",
     )

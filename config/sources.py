@@ -67,6 +67,12 @@ def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an http:// or https:// URL")
+    if "@" in parts.netloc:  # user info: it would reach logs and the run log's errors
+        raise ValueError(
+            "must not hold a user name or password (user:password@host); name the variables "
+            "holding them instead: email_env and token_env (Jira), user_env and password_env "
+            "(Prometheus), token_env (GitHub, PagerDuty)"
+        )
     return value.rstrip("/")
 
 

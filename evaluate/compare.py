@@ -5,16 +5,17 @@ sustained, team context. Everything is oriented so that a positive change means 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
 from config.plans import Better, Goal, Sustain, Target
 from evaluate.measure import Measurement
 from evaluate.stats import rate_difference_p_value
-from evaluate.windows import Span
+from evaluate.windows import DAYS_PER_WEEK, Span
 
 __all__ = [
+    "MIN_ACTIVE_DAYS",
     "Change",
     "RateTest",
     "Sustained",
@@ -31,7 +32,13 @@ __all__ = [
 
 WeekStatus = Literal["met", "not_met", "insufficient"]
 Interval = tuple[float, float]
-_EXPOSURE_STATISTICS = ("per_week", "count")
+
+MIN_ACTIVE_DAYS = 4
+"""Active days a weekly window needs before its per-week count is judged. A count over one or
+two days, scaled to a week, swings on a single event (one ticket on a lone Sunday reads as
+seven a week, none as zero), so such a window is `insufficient`, never met or missed. Four is
+more than half a week. Only a window clipped at the plan's start can be that short: the others
+reach back over excluded days until they hold seven active ones (`weekly_spans`)."""
 
 
 def _sign(better: Better) -> int:
@@ -108,7 +115,13 @@ def is_sufficient(measurement: Measurement, statistic: str, goal: Goal) -> bool:
 def target_met(target: Target, value: float | None, baseline: float | None, better: Better
                ) -> bool | None:
     """Whether `value` meets the target; None when it cannot be told (no value, or an
-    `improve_by` target without a baseline). From a zero baseline any improvement is enough."""
+    `improve_by` target without a baseline).
+
+    A relative improvement from a zero baseline is undefined, so a zero baseline is judged by
+    direction. Lower is better: zero is already the best a count, a duration or a rate can be
+    (a reopen rate of 0), and a person cannot beat it, so holding it (value <= 0) meets the
+    target; otherwise such a goal could never be met by anyone. Higher is better: any value
+    above zero is an improvement from nothing, and meets it; staying at zero does not."""
     if value is None:
         return None
     if target.at_most is not None:
@@ -117,8 +130,9 @@ def target_met(target: Target, value: float | None, baseline: float | None, bett
         return value >= target.at_least
     if baseline is None or target.improve_by is None:
         return None
-    absolute, relative = _improvement(baseline, value, better)
-    return absolute > 0 if relative is None else relative >= target.improve_by
+    if baseline == 0:
+        return value <= 0 if better == "lower" else value > 0
+    return (value - baseline) * _sign(better) / abs(baseline) >= target.improve_by
 
 
 @dataclass(frozen=True)
@@ -140,9 +154,13 @@ class Sustained:
 
 def _week_status(week: Measurement, statistic: str, met: bool | None, min_events: int
                  ) -> WeekStatus:
-    """A week with too few events (or without active time, for counts) cannot show the target
-    held: it is `insufficient` and does not count as met."""
-    if statistic in _EXPOSURE_STATISTICS:
+    """A week with too few events (or too little active time, for counts) cannot show the
+    target held: it is `insufficient` and does not count as met. A per-week count needs
+    `MIN_ACTIVE_DAYS`; a point-in-time count is read at one instant, so any active time will
+    do."""
+    if statistic == "per_week":
+        measurable = round(week.active_weeks * DAYS_PER_WEEK) >= MIN_ACTIVE_DAYS
+    elif statistic == "count":
         measurable = week.active_weeks > 0
     else:
         measurable = week.n >= min_events
@@ -178,28 +196,41 @@ class TeamContext:
     sufficient: bool
 
 
-def _same_direction(a: float | None, b: float | None) -> bool:
-    return a is not None and b is not None and a * b > 0
+def _team_wide_shift(person: Change, team: Change) -> bool:
+    """The team clearly moved the way the person did, by a similar amount (DESIGN §5.6): the
+    team's interval excludes zero on the side of the person's change, and holds that change.
+    A team interval that includes zero says the team may not have moved at all; it being wide
+    enough to hold the person's change is then no sign that the change was the team's."""
+    own, interval = person.absolute, team.interval
+    if own is None or own == 0 or interval is None:
+        return False
+    lower, upper = interval
+    clearly_moved = lower > 0 if own > 0 else upper < 0
+    return clearly_moved and lower <= own <= upper
+
+
+def _unmeasured(measurement: Measurement | None) -> Measurement | None:
+    """A window kept for its counts only: its value rests on too little to report."""
+    return None if measurement is None else replace(measurement, value=None)
 
 
 def team_context(team: str | None, baseline: Measurement | None, current: Measurement | None,
                  team_change: Change, person: Change, sufficient: bool) -> TeamContext:
     """The rest of the team over the same windows. `team_wide_shift`: the team moved the same
     way and the person's change lies inside the team's interval, so the person's change may
-    be the team's, not theirs."""
+    be the team's, not theirs.
+
+    When the team's data is insufficient, only who the team is, its size and its counts are
+    kept: a change (or a change relative to the person's) computed from too few events or
+    weeks would read as a comparison the evaluation cannot make."""
     members = current.members if current is not None else 0
     if not sufficient:
-        team_change = Change(team_change.absolute, team_change.relative, None)
-    interval = team_change.interval
-    shift = (
-        _same_direction(person.absolute, team_change.absolute)
-        and interval is not None
-        and interval[0] <= person.absolute <= interval[1]  # type: ignore[operator]
-    )
+        return TeamContext(team, members, _unmeasured(baseline), _unmeasured(current),
+                           Change(None, None, None), None, False, False)
     relative_to_team = (
         person.relative - team_change.relative
         if person.relative is not None and team_change.relative is not None
         else None
     )
     return TeamContext(team, members, baseline, current, team_change, relative_to_team,
-                       bool(shift), sufficient)
+                       _team_wide_shift(person, team_change), sufficient)

@@ -163,13 +163,14 @@ class _Evaluator:
         measured = self._measure_all()
         flat = [setup for plan_setups in setups for setup in plan_setups]
         intervals = _intervals(flat, measured)
-        goals = iter(_judge(s, measured, intervals.get(i, {})) for i, s in enumerate(flat))
-        return [
-            PlanEvaluation(job.plan.id, job.version, job.as_of,
-                           plan_outcome(g.status for g in judged), judged)
-            for job in jobs
-            for judged in [tuple(next(goals) for _ in job.plan.goals)]
-        ]
+        judged = [_judge(s, measured, intervals.get(i, {})) for i, s in enumerate(flat)]
+        results, first = [], 0
+        for job in jobs:
+            goals = tuple(judged[first:first + len(job.plan.goals)])
+            first += len(job.plan.goals)
+            results.append(PlanEvaluation(job.plan.id, job.version, job.as_of,
+                                          plan_outcome(g.status for g in goals), goals))
+        return results
 
     def _plan_setups(self, job: _Job) -> list[_GoalSetup]:
         exclusions = plan_exclusions(job.plan, self.tz)
@@ -183,7 +184,7 @@ class _Evaluator:
         spec, statistic, better = _resolve(goal)
         person, team = job.plan.employee, self.team_of.get(job.plan.employee)
         base, now = baseline_span(job.plan, self.tz), current_span(job.plan, job.as_of, self.tz)
-        weeks = weekly_spans(job.plan, job.as_of, goal.sustain.weeks, self.tz)
+        weeks = weekly_spans(job.plan, job.as_of, goal.sustain.weeks, self.tz, exclusions)
         group = (goal.metric, tuple(sorted(goal.params.items())), statistic)
 
         def ask(span: Span, *, team: str | None = None, audit: bool = False) -> _Handle:
@@ -305,11 +306,16 @@ def _intervals(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Me
 def _team(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
           interval: tuple[Interval, RateTest | None] | None, person: Change
           ) -> TeamContext | None:
+    """The rest of the team, sufficient only when there is a rest: a team of one has no one
+    to compare with, yet its per-week counts and point-in-time counts would read as zeros
+    (a window of no events is a measurement for those) and pass as a team that did nothing."""
     if setup.team_baseline is None or setup.team_current is None:
         return None
     base = _measurement(measured, setup.team_baseline)
     now = _measurement(measured, setup.team_current)
-    enough = all(is_sufficient(m, setup.statistic, setup.goal) for m in (base, now))
+    enough = now.members > 0 and all(
+        is_sufficient(m, setup.statistic, setup.goal) for m in (base, now)
+    )
     team_change = change(base, now, setup.better, interval[0] if interval else None)
     return team_context(setup.team, base, now, team_change, person, enough)
 

@@ -146,6 +146,9 @@ class EventIndex:
         self.spells = "until" in events
         self.at = _seconds(events["at"], up=self.spells)
         self.until = _seconds(events["until"], up=True) if self.spells else self.at
+        aged = self.spells and "since" in events
+        self.since = _seconds(events["since"]) if aged else None
+        self.min_age = events["min_age"].to_numpy(dtype=float) if aged else None
         self.values = events["value"].to_numpy(dtype=float)
         self.by_value = np.argsort(self.values, kind="stable")
         self.rank = np.empty(len(self.values), dtype=np.int64)
@@ -231,9 +234,26 @@ class EventIndex:
             keep &= self.person_code[found.rows] != left_out[found.request_of]
         if self.spells:
             keep &= self.until[found.rows] > found.instants[found.request_of]
+            keep &= self._aged_net_of_exclusions(requests, found)
         else:
             keep &= ~_in_excluded_ranges(requests, found.request_of, self.at[found.rows])
         return keep & ~self._excluded_records(requests, found)
+
+    def _aged_net_of_exclusions(self, requests: list[Request], found: _Candidates
+                                ) -> np.ndarray:
+        """Whether each spell's ticket is still old enough at its request's instant once the
+        request's excluded time since its creation is taken off its age: a ticket does not
+        age while its holder is on leave. Spells are already aged in calendar time, so only
+        requests with excluded ranges can lose any."""
+        if self.since is None or self.min_age is None or not any(
+            r.exclusions.ranges for r in requests
+        ):
+            return np.ones(len(found.rows), dtype=bool)
+        since = self.since[found.rows]
+        instant = found.instants[found.request_of]
+        excluded = _overlap_seconds(requests, found.request_of, since, instant)
+        known = since != _OPEN_ENDED
+        return ~known | (instant - since - excluded >= self.min_age[found.rows])
 
     def _excluded_records(self, requests: list[Request], found: _Candidates) -> np.ndarray:
         """Events whose own key, or underlying record (a review's pull request), an exclusion
@@ -294,6 +314,21 @@ def _in_excluded_ranges(requests: list[Request], request_of: np.ndarray, at: np.
         hi = np.array([b[j][1] if j < len(b) else 0 for b in bounds], dtype=np.int64)
         inside |= (at >= lo[request_of]) & (at < hi[request_of])
     return inside
+
+
+def _overlap_seconds(requests: list[Request], request_of: np.ndarray, lo: np.ndarray,
+                     hi: np.ndarray) -> np.ndarray:
+    """Seconds of each [lo, hi) inside its own request's excluded ranges (each counted once)."""
+    bounds = [r.exclusions.merged_bounds for r in requests]
+    widest = max((len(b) for b in bounds), default=0)
+    total = np.zeros(len(lo), dtype=np.int64)
+    for j in range(widest):
+        start = np.array([b[j][0] if j < len(b) else 0 for b in bounds], dtype=np.int64)
+        end = np.array([b[j][1] if j < len(b) else 0 for b in bounds], dtype=np.int64)
+        total += np.maximum(
+            np.minimum(end[request_of], hi) - np.maximum(start[request_of], lo), 0
+        )
+    return total
 
 
 def _summaries(statistic: str, values: np.ndarray, request_of: np.ndarray, counts: np.ndarray,

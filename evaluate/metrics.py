@@ -4,7 +4,8 @@ An event frame has one row per measured event: `key` (the event's record key, th
 reviewer can open), `record` (the record an exclusion names: the pull request of a review, else
 the key itself), `person` (the owner), `team` (only for samples a series map gives to a team),
 `at` (the event time, UTC) and `value`. Point-in-time metrics (aged open tickets) give spells
-instead: the row holds from `at` until `until` (NaT: still holds).
+instead: the row holds from `at` until `until` (NaT: still holds); an age-based spell also has
+`since`, when its age started, and `min_age`, the age in seconds it needs net of excluded time.
 
 Bot accounts are left out everywhere: their work is not a person's evidence.
 """
@@ -170,10 +171,15 @@ def due_date_adherence(reader: EvidenceReader, params: Params) -> pd.DataFrame:
 
 
 def aged_open_tickets(reader: EvidenceReader, params: Params) -> pd.DataFrame:
-    """Spells in which a ticket was open longer than `days` and held by `person`."""
+    """Spells in which a ticket was open longer than `days` and held by `person`. The age
+    counts from `since` (creation); `min_age` (seconds) lets a plan's measurement take its
+    excluded time off that age: leave is no time in which a ticket could have been worked."""
     days = float(params.get("days", DEFAULT_AGED_DAYS))
     spells = _history(reader).open_assigned_spells(pd.Timedelta(days=days))
-    return _events(spells, 1.0).assign(until=spells["until"].to_numpy())
+    return _events(spells, 1.0).assign(
+        until=spells["until"].to_numpy(), since=spells["created"].to_numpy(),
+        min_age=pd.Timedelta(days=days).total_seconds(),
+    )
 
 
 # Pull requests and reviews ----------------------------------------------------------------------
@@ -336,12 +342,20 @@ def _team_name(owner: pd.Series) -> pd.Series:
 
 
 def _samples(reader: EvidenceReader, metric: str) -> pd.DataFrame:
+    """A series' samples with a finite value. Prometheus writes a division by zero as "+Inf"
+    or "NaN": neither is a measurement, and an infinite one would make a mean infinite (or,
+    for availability, read as "down"), so both are left out here, before any value is read."""
     samples = reader.frame("sample", ("key", "person", "team", "metric", "at", "value"))
     samples = samples[samples["metric"].eq(metric) & samples["at"].notna()]
     values = pd.to_numeric(samples["value"], errors="coerce")
     samples = samples.assign(value=values, team=_team_name(samples["team"]))
     owned = is_set(samples["person"]) | samples["team"].notna()
-    return samples[values.notna() & owned]
+    return samples[_finite(values) & owned]
+
+
+def _finite(values: pd.Series) -> pd.Series:
+    """True where a value is a real number: not missing, NaN or ±inf."""
+    return pd.Series(np.isfinite(values.to_numpy(dtype=float)), index=values.index)
 
 
 def error_rate(reader: EvidenceReader, params: Params) -> pd.DataFrame:
@@ -357,7 +371,7 @@ def availability(reader: EvidenceReader, params: Params) -> pd.DataFrame:
 def rating_events(name: str, reader: EvidenceReader, params: Params) -> pd.DataFrame:
     ratings = reader.frame("rating", ("key", "person", "name", "value", "at"))
     values = pd.to_numeric(ratings["value"], errors="coerce")
-    kept = ratings["name"].eq(name) & ratings["at"].notna() & values.notna()
+    kept = ratings["name"].eq(name) & ratings["at"].notna() & _finite(values)
     return _events(ratings[kept], values[kept])
 
 
@@ -448,12 +462,17 @@ def metric_spec(name: str) -> MetricSpec:
 def metric_events(name: str, evidence: Evidence | EvidenceReader, *, tz: ZoneInfo | None = None,
                   params: Params | None = None) -> pd.DataFrame:
     """The metric's events for everyone in the evidence (see the module docstring). Pass an
-    `EvidenceReader` to share what several metrics derive from the same evidence."""
+    `EvidenceReader` to share what several metrics derive from the same evidence.
+
+    An event without a time or a finite value is left out: an infinite value is no more a
+    measurement than NaN, and one would turn a whole window's mean into ±inf (reported as
+    null, yet judged as a number)."""
     reader = evidence if isinstance(evidence, EvidenceReader) else EvidenceReader(
         evidence, tz or ZoneInfo("UTC")
     )
     events = metric_spec(name).events(reader, params or {})
-    if "until" in events:
-        events = events.assign(until=utc(events["until"]))
-    measured = events["at"].notna() & events["value"].notna()
+    for spell_bound in ("until", "since"):
+        if spell_bound in events:
+            events = events.assign(**{spell_bound: utc(events[spell_bound])})
+    measured = events["at"].notna() & _finite(events["value"])
     return events[measured].reset_index(drop=True)

@@ -34,9 +34,11 @@ def _interval(interval: tuple[float, float] | None) -> list[float | None] | None
 
 
 def _window(span: Span, measurement: Measurement, *, keys: bool = True) -> dict[str, Any]:
+    """A window that has not begun (the plan as of a day before its start) covers no day:
+    its `end` is null, where the as-of date would read as a window ending before it starts."""
     out: dict[str, Any] = {
         "start": span.start.isoformat(),
-        "end": span.end.isoformat(),
+        "end": span.end.isoformat() if span.days else None,
         "value": json_number(measurement.value),
         "n": measurement.n,
         "active_weeks": json_number(measurement.active_weeks),

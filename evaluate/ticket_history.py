@@ -160,7 +160,8 @@ class TicketHistory:
     def open_assigned_spells(self, min_age: pd.Timedelta) -> pd.DataFrame:
         """Intervals [at, until) in which a ticket was open, older than `min_age` and held by
         `person`; `until` is NaT while it still is. Counting the spells that contain an instant
-        gives a person's aged open tickets at that instant."""
+        gives a person's aged open tickets at that instant. `created` is kept so a plan's
+        excluded time can be taken off a ticket's age (`EventIndex` does, per plan)."""
         status = self._status_with_resolution()
         created = _nanos(self.tickets["created"])
         aged = created + min_age.value
@@ -181,6 +182,7 @@ class TicketHistory:
             "person": person[keep],
             "at": _stamps(at[keep]),
             "until": _stamps(until[keep]),
+            "created": _stamps(created[code[keep]]),
         })
 
     def _status_with_resolution(self) -> _Changes:

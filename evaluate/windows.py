@@ -91,22 +91,50 @@ def current_span(plan: Plan, as_of: date, tz: ZoneInfo) -> Span:
     return span(plan.start, min(as_of, plan.end), tz)
 
 
-def weekly_spans(plan: Plan, as_of: date, weeks: int, tz: ZoneInfo) -> tuple[Span, ...]:
-    """The last `weeks` seven-day windows ending on the as-of date (or the plan's end), clipped
-    to the plan: windows wholly before the start are left out, so a young plan simply has fewer
-    weeks that can meet the target. Windows end on the as-of day rather than on a Sunday, so an
-    evaluation early in a calendar week (the Monday snapshot) never judges a day-old week."""
-    return _weekly_spans(plan.start, min(as_of, plan.end), weeks, tz)
+def weekly_spans(plan: Plan, as_of: date, weeks: int, tz: ZoneInfo,
+                 exclusions: Exclusions | None = None) -> tuple[Span, ...]:
+    """The last `weeks` weekly windows up to the as-of date (or the plan's end), each holding
+    seven active days, clipped to the plan: windows wholly before the start are left out, so
+    a young plan simply has fewer weeks that can meet the target. Windows end on the as-of day
+    rather than on a Sunday, so an evaluation early in a calendar week (the Monday snapshot)
+    never judges a day-old week.
+
+    Weeks are counted in active time, because the last window must be met: leave at the end
+    of the plan would otherwise make that window empty (or a day long) and the goal impossible
+    to meet through no fault of the person. So the last window ends on the last active day,
+    and a window reaches back over excluded days until it holds seven active ones; without
+    exclusions these are plain seven-day windows."""
+    excluded = (exclusions or _NONE).day_ranges
+    return _weekly_spans(plan.start, min(as_of, plan.end), weeks, excluded, tz)
 
 
 @lru_cache(maxsize=65536)
-def _weekly_spans(first: date, last: date, weeks: int, tz: ZoneInfo) -> tuple[Span, ...]:
-    spans = []
-    for back in reversed(range(weeks)):
-        end = last - timedelta(days=DAYS_PER_WEEK * back)
-        if end >= first:
-            spans.append(span(max(end - timedelta(days=DAYS_PER_WEEK - 1), first), end, tz))
-    return tuple(spans)
+def _weekly_spans(first: date, last: date, weeks: int, excluded: tuple[tuple[date, date], ...],
+                  tz: ZoneInfo) -> tuple[Span, ...]:
+    spans: list[Span] = []
+    end = _active_day_at_or_before(last, excluded)
+    while len(spans) < weeks and end >= first:
+        start, active, day = end, 0, end
+        while active < DAYS_PER_WEEK and day >= first:
+            if not _is_excluded(day, excluded):
+                start, active = day, active + 1
+            day -= timedelta(days=1)
+        spans.append(span(start, end, tz))
+        end = _active_day_at_or_before(start - timedelta(days=1), excluded)
+    return tuple(reversed(spans))
+
+
+def _is_excluded(day: date, excluded: tuple[tuple[date, date], ...]) -> bool:
+    return any(lo <= day <= hi for lo, hi in excluded)
+
+
+def _active_day_at_or_before(day: date, excluded: tuple[tuple[date, date], ...]) -> date:
+    """`day`, or the day before the excluded range it falls in (ranges chained); sorted
+    ranges make one pass enough."""
+    for lo, hi in reversed(excluded):
+        if lo <= day <= hi:
+            day = lo - timedelta(days=1)
+    return day
 
 
 def checkpoints_until(plan: Plan, as_of: date) -> list[date]:
@@ -130,11 +158,31 @@ class Exclusions:
     def bounds(self) -> tuple[tuple[int, int], ...]:
         return tuple((r.span.lo_s, r.span.hi_s) for r in self.ranges)
 
+    @cached_property
+    def merged_bounds(self) -> tuple[tuple[int, int], ...]:
+        """`bounds` with overlapping or touching ranges joined, so a sum of overlaps with them
+        counts each excluded second once."""
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sorted(self.bounds):
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        return tuple(merged)
+
+    @cached_property
+    def day_ranges(self) -> tuple[tuple[date, date], ...]:
+        """The excluded ranges as (first, last) calendar days, in order of their first day."""
+        return tuple(sorted((r.span.start, r.span.end) for r in self.ranges))
+
     def range_reason(self, instant_s: int) -> str | None:
         for excluded in self.ranges:
             if excluded.span.lo_s <= instant_s < excluded.span.hi_s:
                 return excluded.reason
         return None
+
+
+_NONE = Exclusions()
 
 
 def plan_exclusions(plan: Plan, tz: ZoneInfo) -> Exclusions:

@@ -5,7 +5,8 @@ matters for a sync: Cloud's enhanced search pages by `nextPageToken`, refuses an
 and no longer serves the old `/search`; Data Center pages by `startAt`; both read the JQL
 `updated >= "..."` literal in the user's time zone, cap `maxResults`, honour `fields`, and cut the
 embedded changelog to the latest 100 entries (the full one comes from the changelog endpoints).
-Other JQL clauses are not evaluated: every issue matches them, ordered by `updated`.
+Other JQL clauses are not evaluated: every issue matches them, ordered by `updated`, then by key
+(project, then number), as `ORDER BY updated, key` asks: without the key Jira sets no tie order.
 
 `generate_issues` makes realistic issues for the demo and the benchmarks, lazily: issue `i` is
 computed from the seed when asked for, so 200,000 of them cost no memory until served.
@@ -94,17 +95,17 @@ class FakeJira:
         self.reindex()
 
     def reindex(self) -> None:
-        """Order by `updated`, in one pass (a generated issue is computed each time it is read);
-        call again after changing `issues`."""
+        """Order by `updated` then key, in one pass (a generated issue is computed each time it
+        is read); call again after changing `issues`."""
         keyed = []
         self._positions: dict[str, int] = {}
         for position, issue in enumerate(self.issues):
-            keyed.append((_updated_ms(issue), position))
+            keyed.append((_updated_ms(issue), _key_order(issue), position))
             for name in ("key", "id"):
                 self._positions[str(issue.get(name))] = position
         keyed.sort()
-        self._updated = [ms for ms, _ in keyed]
-        self._order = [position for _, position in keyed]
+        self._updated = [ms for ms, _, _ in keyed]
+        self._order = [position for _, _, position in keyed]
 
     def __call__(self, request: Request) -> Response | None:
         if self.authorization and request.headers.get("authorization") != self.authorization:
@@ -385,6 +386,12 @@ def _updated_ms(issue: Mapping[str, Any]) -> int:
     if updated is None:  # a record too broken to say: it sorts first, and is always served
         return 0
     return int(updated.timestamp() * 1000)
+
+
+def _key_order(issue: Mapping[str, Any]) -> tuple[str, int]:
+    """Jira sorts keys by project, then number: OPS-9 before OPS-10."""
+    project, _, number = str(issue.get("key")).rpartition("-")
+    return (project, int(number)) if number.isdigit() else (str(issue.get("key")), 0)
 
 
 def _histories(issue: Mapping[str, Any]) -> list[Any]:

@@ -84,10 +84,19 @@ def _is_bot(frame: pd.DataFrame, account: str, bots: Mapping[str, BotRule]) -> p
     return pd.Series(flags, index=frame.index, dtype=bool)
 
 
+_EPOCH = pd.Timestamp(0, tz="UTC")
+_SECOND = pd.Timedelta(seconds=1)
+
+
 def _key_part(column: pd.Series) -> pd.Series:
-    """The same text `ingest.records.key_part` gives: datetimes as Unix seconds."""
+    """The same text `ingest.records.key_part` gives: datetimes as whole Unix seconds, truncated
+    toward zero like `int(value.timestamp())`, whatever unit the column holds (pandas 3 reads
+    microseconds, older pandas nanoseconds), so no unit-dependent integer view is taken."""
     if isinstance(column.dtype, pd.DatetimeTZDtype):
-        return (column.dt.tz_convert("UTC").astype("int64") // 10**9).astype(str)
+        since_epoch = column - _EPOCH
+        seconds = since_epoch // _SECOND
+        seconds += (seconds < 0) & (since_epoch % _SECOND != pd.Timedelta(0))
+        return seconds.astype(str)
     return column.astype(str)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, insert
 
 from config.people import Person
-from ingest.store import accounts, people
+from ingest.store import PEOPLE_LOCK, accounts, lock_exclusively, people
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,9 @@ class AccountIndex:
 
 
 def store_people(conn: Connection, persons: Sequence[Person]) -> None:
-    """Mirror people.yaml into the database (the file is the source of truth)."""
+    """Mirror people.yaml into the database (the file is the source of truth). Commands starting
+    together take turns: otherwise the second one's inserts collide with the first one's rows."""
+    lock_exclusively(conn, PEOPLE_LOCK)
     conn.execute(delete(accounts))
     conn.execute(delete(people))
     if not persons:

@@ -58,6 +58,9 @@ class Ticket(Record):
     resolved: datetime | None
     due: date | None
     priority: str | None
+    # Jira's issue id: unlike the key it survives a move to another project (OPS-1 → SUP-5), so
+    # the store can drop the row under the old key. None where a source has no such id (CSV).
+    issue_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from ingest.store import SCHEMA_LOCK, lock_exclusively
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -19,15 +21,19 @@ def _alembic_config() -> Config:
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade to the newest revision; a no-op (one cheap query) when already there."""
+def migrate(engine: Engine, *, to: str = "head") -> None:
+    """Upgrade to the newest revision (or to `to`); a no-op (one cheap query) when already there.
+    Two commands starting at once on a new database take turns: the second waits for the lock,
+    then finds nothing left to do."""
     config = _alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
-    with engine.begin() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
+    target = ScriptDirectory.from_config(config).get_revision(to).revision
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == target:
             return
+    with engine.begin() as conn:
+        lock_exclusively(conn, SCHEMA_LOCK)
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, to)
 
 
 def revision(message: str, engine: Engine) -> None:

@@ -9,6 +9,7 @@ naive timestamp.
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,19 +29,24 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    case,
     create_engine,
+    delete,
     event,
+    func,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 from sqlalchemy.types import TypeDecorator
 
-from ingest.records import KINDS, Record
+from ingest.records import KINDS, Record, Ticket
 
 metadata = MetaData()
 
@@ -77,15 +83,17 @@ _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
+# Record text is Text, keys included: a source decides how long a status name, a branch or a
+# series is, and a length limit (PostgreSQL enforces it, SQLite does not) only turns a long value
+# into a failed page. PostgreSQL's TEXT costs no more than VARCHAR(n).
 _COLUMN_TYPES: dict[Any, Any] = {
-    str: lambda: String(255),
+    str: Text,
     int: BigInteger,
     float: Float,
     datetime: UTCDateTime,
     date: Date,
     tuple[str, ...]: JSON,
 }
-_LONG_TEXT = {"summary", "title", "url", "series", "note"}
 
 
 def _column(field: dataclasses.Field[Any], hints: Mapping[str, Any], key: Sequence[str]) -> Column:
@@ -93,7 +101,7 @@ def _column(field: dataclasses.Field[Any], hints: Mapping[str, Any], key: Sequen
     args = typing.get_args(hint)
     nullable = isinstance(hint, types.UnionType) and type(None) in args
     base = next(a for a in args if a is not type(None)) if nullable else hint
-    column_type = Text() if field.name in _LONG_TEXT else _COLUMN_TYPES[base]()
+    column_type = _COLUMN_TYPES[base]()
     return Column(field.name, column_type, primary_key=field.name in key, nullable=nullable)
 
 
@@ -104,6 +112,21 @@ def _record_table(kind: type[Record]) -> Table:
 
 
 RECORD_TABLES: dict[str, Table] = {kind.table: _record_table(kind) for kind in KINDS.values()}
+_tickets, _ticket_changes = RECORD_TABLES["tickets"], RECORD_TABLES["ticket_changes"]
+# Finds the row a moved Jira issue left under its old key (see `_drop_moved_tickets`).
+Index("ix_tickets_issue_id", _tickets.c.source, _tickets.c.issue_id)
+
+# Enrichment columns a later read may lack although nothing changed: PagerDuty's acknowledge time
+# comes from log entries, which a re-read may not fetch; Jira Cloud hides an assignee's address
+# from some API users; GitHub gives a PR author's address only when it is public or on a commit.
+# An upsert keeps the stored value when the new one is NULL, provided the column it describes
+# (the value on the right; None: the record itself) is unchanged: a new assignee must not inherit
+# the previous assignee's address.
+KEPT_WHEN_ABSENT: dict[str, dict[str, str | None]] = {
+    "tickets": {"assignee_email": "assignee_account"},
+    "pull_requests": {"author_email": "author_account"},
+    "incidents": {"acknowledged": None},
+}
 
 people = Table(
     "people",
@@ -154,7 +177,7 @@ quarantine = Table(
     Column("run_id", Integer, nullable=False),
     Column("source", String(255), nullable=False),
     Column("stream", String(64), nullable=False),
-    Column("record_key", String(255), nullable=True),
+    Column("record_key", Text, nullable=True),
     Column("error", Text, nullable=False),
     Column("payload", JSON, nullable=False),
     Column("at", UTCDateTime, nullable=False),
@@ -229,16 +252,22 @@ class _CompiledUpsert:
             conn.exec_driver_sql(self.sql, rows)
 
 
-_COMPILED: dict[tuple[str, str, str], _CompiledUpsert] = {}
+# Keyed by driver too: two drivers of one dialect may compile differently (psycopg casts every
+# parameter, psycopg2 does not) and bind values differently.
+_COMPILED: dict[tuple[str, str, str, str], _CompiledUpsert] = {}
 
 
 def _compiled_upsert(dialect: Dialect, table: Table) -> _CompiledUpsert:
-    cache_key = (dialect.name, dialect.paramstyle, table.name)
+    cache_key = (dialect.name, dialect.driver, dialect.paramstyle, table.name)
     if cache_key not in _COMPILED:
         module = sqlite if dialect.name == "sqlite" else postgresql
         key = [c.name for c in table.primary_key.columns]
         statement = module.insert(table)
-        changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key}
+        changing = {
+            c.name: _updated_value(table, statement.excluded, c.name)
+            for c in table.columns
+            if c.name not in key
+        }
         statement = (
             statement.on_conflict_do_update(index_elements=key, set_=changing)
             if changing
@@ -254,6 +283,16 @@ def _compiled_upsert(dialect: Dialect, table: Table) -> _CompiledUpsert:
         named = not compiled.positional
         _COMPILED[cache_key] = _CompiledUpsert(compiled.string, columns, processors, named)
     return _COMPILED[cache_key]
+
+
+def _updated_value(table: Table, excluded: Any, name: str) -> Any:
+    """What ON CONFLICT sets a column to: the new value, except for `KEPT_WHEN_ABSENT`."""
+    if name not in (kept := KEPT_WHEN_ABSENT.get(table.name, {})):
+        return excluded[name]
+    stored = table.c[name]
+    if (described := kept[name]) is not None:  # NULL unless the described column is unchanged
+        stored = case((excluded[described] == table.c[described], stored))
+    return func.coalesce(excluded[name], stored)
 
 
 def _bind_processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -278,17 +317,67 @@ def upsert_records(conn: Connection, records: Iterable[Record]) -> int:
     for record in records:
         by_table.setdefault(record.table, []).append(record)
     for name, group in by_table.items():
+        if name == "tickets":
+            _drop_moved_tickets(conn, typing.cast(list[Ticket], group))
         compiled = _compiled_upsert(conn.dialect, RECORD_TABLES[name])
         values = attrgetter(*compiled.columns)  # a tuple: every record has several fields
         compiled.execute(conn, [values(record) for record in group])
     return sum(len(group) for group in by_table.values())
 
 
+# The old keys of a page's moved issues: the page's {issue id: key now} as one JSON object joined
+# to the index (SQLite's json_each and PostgreSQL's json_each_text both give key and value
+# columns); CROSS JOIN makes SQLite walk the page's ids, not every ticket of the source. Usually
+# it finds nothing, in a quarter of the time a select of the page's stored keys took.
+_MOVED_FROM = {
+    dialect: text(
+        f"SELECT t.ticket_key FROM {pairs} AS p CROSS JOIN tickets AS t"
+        " WHERE t.source = :source AND t.issue_id = p.key AND t.ticket_key <> p.value"
+    )
+    for dialect, pairs in {
+        "sqlite": "json_each(:now)",
+        "postgresql": "json_each_text(CAST(:now AS json))",
+    }.items()
+}
+
+
+def _drop_moved_tickets(conn: Connection, tickets: list[Ticket]) -> None:
+    """A Jira issue moved to another project keeps its id under a new key (OPS-1 → SUP-5): delete
+    the row under the old key, and that key's changes, or the issue counts twice."""
+    keys: dict[str, dict[str, str]] = {}  # source → issue id → key now
+    for ticket in tickets:
+        if ticket.issue_id is not None:
+            keys.setdefault(ticket.source, {})[ticket.issue_id] = ticket.ticket_key
+    for source, now in keys.items():
+        query = _MOVED_FROM[conn.dialect.name]
+        moved = conn.execute(query, {"source": source, "now": json.dumps(now)}).scalars().all()
+        for table in (_ticket_changes, _tickets) if moved else ():
+            old = table.c.ticket_key.in_(moved)
+            conn.execute(delete(table).where(table.c.source == source, old))
+
+
+# pg_advisory_xact_lock keys, one per kind of work that must not run twice at once. "trkr" in the
+# high bytes keeps them clear of other applications' locks on a shared server.
+SCHEMA_LOCK = 0x74726B72_00000001
+PEOPLE_LOCK = 0x74726B72_00000002
+
+
+def lock_exclusively(conn: Connection, lock: int) -> None:
+    """Wait for and hold `lock` until this transaction ends (PostgreSQL). A no-op on SQLite, where
+    a writing transaction holds the whole database anyway."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+
+
 __all__ = [
+    "KEPT_WHEN_ABSENT",
+    "PEOPLE_LOCK",
     "RECORD_TABLES",
+    "SCHEMA_LOCK",
     "UTCDateTime",
     "accounts",
     "decisions",
+    "lock_exclusively",
     "make_engine",
     "metadata",
     "people",

@@ -12,10 +12,11 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ingest.records import Record
 from ingest.store import quarantine, sync_runs, sync_state, upsert, upsert_records
@@ -126,9 +127,69 @@ def _start_run(engine: Engine, *, source: str, stream: str) -> int:
         return int(result.inserted_primary_key[0])
 
 
-def _commit_page(conn: Connection, summary: RunSummary, page: Page) -> None:
-    written = upsert_records(conn, page.records)
-    if page.rejects:
+def _store_page(engine: Engine, summary: RunSummary, page: Page) -> RunSummary:
+    """Commit a page with its cursor; the summary as it stands once the page is in. If the
+    database refuses the page (a value it cannot hold), store it again record by record and
+    quarantine what it refuses: one bad value must not hold the cursor back for ever."""
+    try:
+        with engine.begin() as conn:
+            return _commit_page(conn, summary, page, upsert_records(conn, page.records), [])
+    except (DataError, IntegrityError) as exc:
+        log.warning(
+            "%s/%s: the database refused a page (%s); storing it record by record",
+            summary.source,
+            summary.stream,
+            _refusal(exc),
+        )
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # pysqlite opens its transaction only before a write, and a savepoint opened outside
+            # one commits when released: open it first, so the page stays one transaction.
+            conn.exec_driver_sql("BEGIN")
+        stored, refused = _upsert_one_by_one(conn, page.records)
+        return _commit_page(conn, summary, page, stored, refused)
+
+
+def _upsert_one_by_one(conn: Connection, records: list[Record]) -> tuple[int, list[Reject]]:
+    """Each record in a savepoint of its own: how many were stored, and the refused ones."""
+    stored, refused = 0, []
+    for record in records:
+        try:
+            with conn.begin_nested():
+                upsert_records(conn, [record])
+        except (DataError, IntegrityError) as exc:
+            refused.append(Reject(_payload(record), _refusal(exc), record.key))
+        else:
+            stored += 1
+    return stored, refused
+
+
+def _refusal(exc: DataError | IntegrityError) -> str:
+    """The database's own message (without the statement and its parameters)."""
+    return f"{type(exc.orig).__name__}: {exc.orig}"
+
+
+def _payload(record: Record) -> dict[str, Any]:
+    """A refused record's row as JSON can hold it."""
+    return {name: _json_value(value) for name, value in record.row().items()}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):  # datetime included
+        return value.isoformat()
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _without_nul(text: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; a reject's key and error must always be storable.
+    return None if text is None else text.replace("\x00", "")
+
+
+def _commit_page(
+    conn: Connection, summary: RunSummary, page: Page, written: int, refused: list[Reject]
+) -> RunSummary:
+    rejects = [*page.rejects, *refused]
+    if rejects:
         conn.execute(
             insert(quarantine),
             [
@@ -136,12 +197,12 @@ def _commit_page(conn: Connection, summary: RunSummary, page: Page) -> None:
                     "run_id": summary.run_id,
                     "source": summary.source,
                     "stream": summary.stream,
-                    "record_key": r.record_key,
-                    "error": r.error,
+                    "record_key": _without_nul(r.record_key),
+                    "error": _without_nul(r.error),
                     "payload": r.payload,
                     "at": _now(),
                 }
-                for r in page.rejects
+                for r in rejects
             ],
         )
     if page.cursor is not None:
@@ -157,11 +218,15 @@ def _commit_page(conn: Connection, summary: RunSummary, page: Page) -> None:
                 }
             ],
         )
-        summary.cursor = page.cursor
-    summary.records += written
-    summary.quarantined += len(page.rejects)
-    summary.pages += 1
-    _log_run(conn, summary, finished=False)
+    progressed = dataclasses.replace(
+        summary,
+        records=summary.records + written,
+        quarantined=summary.quarantined + len(rejects),
+        pages=summary.pages + 1,
+        cursor=summary.cursor if page.cursor is None else page.cursor,
+    )
+    _log_run(conn, progressed, finished=False)
+    return progressed
 
 
 # Built once: executed after every page, a statement built per call cost more than the UPDATE.
@@ -210,8 +275,7 @@ def run_stream(
     try:
         for page in fetch(cursor):
             summary.requests = requests_issued() - first_request_count
-            with engine.begin() as conn:
-                _commit_page(conn, summary, page)
+            summary = _store_page(engine, summary, page)
             on_page(summary)
     except Exception as exc:
         summary.error = f"{type(exc).__name__}: {exc}"

@@ -91,6 +91,7 @@ class Column:
     parse: Callable[[Any, tzinfo], Any]
     required: bool
     nullable: bool
+    missing: Any = None  # an empty or absent cell: the field's default, else None (or "")
 
 
 def _text(value: Any, _zone: tzinfo) -> str:
@@ -150,8 +151,18 @@ def columns(kind: type[Record]) -> list[Column]:
         base = next(a for a in typing.get_args(hint) if a is not type(None)) if nullable else hint
         optional = nullable or field.default is not dataclasses.MISSING
         optional = optional or field.name in OPTIONAL_TEXT or field.name == "updated"
-        found.append(Column(field.name, PARSERS[base], not optional, nullable))
+        missing = _missing_value(field, nullable)
+        found.append(Column(field.name, PARSERS[base], not optional, nullable, missing))
     return found
+
+
+def _missing_value(field: dataclasses.Field[Any], nullable: bool) -> Any:
+    """What an empty cell stands for: the record field's default, else None, else ""."""
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return None if nullable else ""
 
 
 def column_reference() -> str:
@@ -184,7 +195,7 @@ def parse_row(row: Mapping[str, Any], kind: type[Record], *, source: str, zone: 
             if _missing(raw):
                 if column.required:
                     raise ValueError("required, but empty or missing")
-                values[column.name] = None if column.nullable else ""
+                values[column.name] = column.missing
             else:
                 values[column.name] = column.parse(_cell(raw), zone)
         except ValueError as exc:

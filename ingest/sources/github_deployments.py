@@ -133,19 +133,21 @@ def parse_deployment(
 def run_repo(
     context: SyncContext, api: GithubApi, repo: str, cursor: RepoCursor
 ) -> Generator[Page, None, RepoCursor]:
-    """The repository's newest 100 runs (one request, ETag-polled); when they do not reach back
-    to the cursor − lookback, the gap is read per deploy workflow in `created` windows."""
+    """The repository's newest 100 runs (one request, ETag-polled), kept when updated since the
+    cursor − lookback: a re-run keeps its place (and `created_at`) in the listing. When they were
+    not all created before it, the gap is read per deploy workflow in `created` windows."""
     floor, state = context.floor(cursor), replace(cursor, pending={})
     seen: set[str] = set()
     probe = api.get(f"/repos/{repo}/actions/runs", {"per_page": PER_PAGE}, etag=cursor.etag)
     if not probe.not_modified:
         state.etag = probe.etag
         runs = probe.body["workflow_runs"]
-        listed = [r for r in runs if floor is None or _created(r, floor) >= floor]
+        listed = [r for r in runs if floor is None or _updated(r, floor) >= floor]
         deploys = [r for r in listed if _is_deploy_run(context.source, r)]
         yield _run_page(context, repo, deploys, state, seen)
         state.since = _later(state.since, *(_created(r, None) for r in listed))
-        if runs and len(listed) == len(runs) and probe.next_url:
+        reaches_floor = floor is not None and any(_created(r, floor) < floor for r in runs)
+        if runs and not reaches_floor and probe.next_url:
             oldest = min(_created(r, ACTIONS_EPOCH) for r in runs)
             for workflow in _deploy_workflows(context.source, api, repo):
                 url = f"/repos/{repo}/actions/workflows/{workflow['id']}/runs"
@@ -267,6 +269,14 @@ def _created(raw: Mapping[str, Any], default: datetime | None) -> Any:
         return parse_time(raw["created_at"])
     except PARSE_ERRORS:
         return default
+
+
+def _updated(raw: Mapping[str, Any], default: datetime | None) -> Any:
+    """`updated_at` (a re-run moves it, not `created_at`), else as `_created`."""
+    try:
+        return parse_time(raw["updated_at"])
+    except PARSE_ERRORS:
+        return _created(raw, default)
 
 
 def _created_bound(moment: datetime) -> str:

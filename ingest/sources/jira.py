@@ -53,6 +53,9 @@ STATUS_CATEGORIES = frozenset({"new", "indeterminate", "done", "undefined"})
 # that used them is gone, when /status no longer lists them.
 BUILTIN_STATUS_CATEGORIES = {"1": "new", "3": "indeterminate", "4": "new", "5": "done", "6": "done"}
 JQL_TIME = "%Y-%m-%d %H:%M"
+# Cloud pages by token; Data Center re-searches from the newest minute read (keyset), which needs
+# ties in a set order: Jira leaves issues with equal `updated` in none.
+SEARCH_ORDER = {"cloud": "updated ASC", "datacenter": "updated ASC, key ASC"}
 FIRST_SYNC_BOUND = "1970-01-01 00:00"  # Cloud's search/jql refuses a query without a restriction
 WESTMOST_OFFSET = timedelta(hours=-12)  # no zone lags UTC more: the bound when /myself has no zone
 
@@ -112,9 +115,12 @@ def tickets(
     """Pages of tickets and changes updated since `cursor − lookback`, oldest first."""
     site = connect(source, session)
     floor = datetime.fromisoformat(cursor) if cursor else None
-    jql = build_jql(source.jql, None if floor is None else floor - lookback, site.zone)
-    pages = _cloud_pages if site.cloud else _datacenter_pages
-    for issues in pages(site, jql, source.page_size):
+    since = None if floor is None else floor - lookback
+    if site.cloud:
+        pages = _cloud_pages(site, build_jql(source.jql, since, site.zone), source.page_size)
+    else:
+        pages = _datacenter_pages(site, source.jql, since, source.page_size)
+    for issues in pages:
         yield _page(_with_full_changelogs(site, issues), site, source=source.name, floor=floor)
 
 
@@ -198,12 +204,14 @@ def jql_time(instant: datetime, zone: tzinfo | None) -> str:
     return local.strftime(JQL_TIME)
 
 
-def build_jql(configured: str, since: datetime | None, zone: tzinfo | None) -> str:
+def build_jql(
+    configured: str, since: datetime | None, zone: tzinfo | None, *, order: str = "updated ASC"
+) -> str:
     bound = FIRST_SYNC_BOUND if since is None else jql_time(since, zone)
     restriction = strip_order_by(configured)
     clause = f'updated >= "{bound}"'
     where = f"({restriction}) AND {clause}" if restriction else clause
-    return f"{where} ORDER BY updated ASC"
+    return f"{where} ORDER BY {order}"
 
 
 # Paging ---------------------------------------------------------------------------------------
@@ -228,17 +236,58 @@ def _cloud_pages(site: Site, jql: str, page_size: int) -> Iterator[list[dict[str
             return
 
 
-def _datacenter_pages(site: Site, jql: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
-    """/rest/api/2/search by startAt, stepping by what came back (the server may cap the page)."""
-    start = 0
+def _datacenter_pages(
+    site: Site, configured: str, since: datetime | None, page_size: int
+) -> Iterator[list[dict[str, Any]]]:
+    """/rest/api/2/search by keyset: after each page, search again from the newest minute read
+    (`updated >=` it, ordered by updated then key) and skip issues already read unchanged.
+
+    Plain `startAt` offsets skip an issue for good when one before it is edited between pages
+    (it moves to the end and the rest shift back). Offsets are used only within one bound, when
+    it cannot move (a page all inside the overlap, or the user's zone unknown, when the bound lags
+    by half a day); they then overlap by one issue, which must come back first, else something
+    moved and the search starts again from the newest minute read.
+    """
+    read: dict[str, object] = {}  # issue key → its `updated` as read in this run
+    newest = since
+    jql = build_jql(configured, since, site.zone, order=SEARCH_ORDER["datacenter"])
+    start, anchor = 0, None
     while True:
         result = site.client.search_issues(jql, startAt=start, **_search_args(page_size))
         issues = result.get("issues") or []
-        if issues:
-            yield issues
-        start += len(issues)
-        if not issues or start >= int(result.get("total") or 0):
+        if anchor is not None and (not issues or issues[0].get("key") != anchor):
+            jql = build_jql(configured, newest, site.zone, order=SEARCH_ORDER["datacenter"])
+            start, anchor = 0, None
+            continue
+        fresh = [raw for raw in issues if read.get(raw.get("key"), _UNREAD) != _raw_updated(raw)]
+        read.update((raw.get("key"), _raw_updated(raw)) for raw in fresh)
+        newest = _newest(newest, fresh)
+        if fresh:
+            yield fresh
+        if not issues or start + len(issues) >= int(result.get("total") or 0):
             return
+        following = build_jql(configured, newest, site.zone, order=SEARCH_ORDER["datacenter"])
+        if following != jql and site.zone is not None:
+            jql, start, anchor = following, 0, None
+        else:  # overlap by one issue, or none if the server serves one at a time
+            start += max(len(issues) - 1, 1)
+            anchor = issues[-1].get("key") if len(issues) > 1 else None
+
+
+_UNREAD = object()
+
+
+def _raw_updated(raw: Mapping[str, Any]) -> object:
+    fields = raw.get("fields")
+    return fields.get("updated") if isinstance(fields, Mapping) else None
+
+
+def _newest(moment: datetime | None, issues: Sequence[Mapping[str, Any]]) -> datetime | None:
+    for raw in issues:
+        updated = _updated_or_none(raw)
+        if updated is not None and (moment is None or updated > moment):
+            moment = updated
+    return moment
 
 
 # Changelogs beyond the embedded 100 -----------------------------------------------------------
@@ -369,6 +418,7 @@ def parse_issue(
         resolved=parse_time(fields["resolutiondate"]) if fields.get("resolutiondate") else None,
         due=date.fromisoformat(fields["duedate"]) if fields.get("duedate") else None,
         priority=(fields.get("priority") or {}).get("name"),
+        issue_id=None if raw.get("id") is None else str(raw["id"]),  # survives a project move
     )
     return ticket, _changes(raw, key, source=source, statuses=statuses)
 

@@ -18,8 +18,11 @@ Each configured series is one stream (`samples:<metric>`) read with `/api/v1/que
   is required and a sample nobody owns is evidence about no one. Each run logs, per stream, the
   unmapped label values and how many samples they had, so the owner map can be completed.
 - `Sample.series` is the catalog metric plus the sorted labels without `__name__`, e.g.
-  `availability{instance="api-1:9100",job="api"}`; a query whose results differ only by metric
-  name would collide there, so the later duplicates are quarantined instead of overwriting.
+  `availability{instance="api-1:9100",job="api"}`. When several queries feed one metric, each
+  series also names its query by a short hash (`availability:1a2b3c4d{...}`, as the stream name
+  does), so two queries giving the same labels do not overwrite each other's samples. A query
+  whose results differ only by metric name would collide there, so the later duplicates are
+  quarantined, values and all, instead of overwriting.
 """
 
 from __future__ import annotations
@@ -79,12 +82,24 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def series_name(metric: str, labels: Mapping[str, str]) -> str:
-    """`metric{a="1",b="2"}`: stable whatever order Prometheus lists the labels in."""
+def series_name(metric: str, labels: Mapping[str, str], query_tag: str | None = None) -> str:
+    """`metric{a="1",b="2"}`, or `metric:<query tag>{...}` when several queries feed the metric:
+    stable whatever order Prometheus lists the labels in."""
     body = ",".join(
         f'{name}="{_escape(value)}"' for name, value in sorted(labels.items()) if name != "__name__"
     )
-    return f"{metric}{{{body}}}"
+    tagged = metric if query_tag is None else f"{metric}:{query_tag}"
+    return f"{tagged}{{{body}}}"
+
+
+def query_tags(series: Sequence[PrometheusSeries]) -> list[str | None]:
+    """A short hash of each query feeding a metric that several queries feed; None otherwise, so
+    the common one-query metric keeps plain series names and keys."""
+    counts = Counter(s.metric for s in series)
+    return [
+        hashlib.sha256(s.query.encode()).hexdigest()[:8] if counts[s.metric] > 1 else None
+        for s in series
+    ]
 
 
 @dataclass
@@ -103,7 +118,12 @@ def _parse_pair(pair: Any) -> tuple[datetime, float]:
 
 
 def _parse_series(
-    item: Mapping[str, Any], *, source: str, series: PrometheusSeries, result: ChunkResult
+    item: Mapping[str, Any],
+    *,
+    source: str,
+    series: PrometheusSeries,
+    query_tag: str | None,
+    result: ChunkResult,
 ) -> str | None:
     """Adds one result series' samples to `result`; returns its name, or None if unowned."""
     labels: Mapping[str, str] = item.get("metric") or {}
@@ -113,7 +133,7 @@ def _parse_series(
     if owner is None:
         result.unowned[label_value or f"(no {series.owner_label} label)"] += len(values)
         return None
-    name = series_name(series.metric, labels)
+    name = series_name(series.metric, labels, query_tag)
     for pair in values:
         try:
             at, value = _parse_pair(pair)
@@ -133,21 +153,30 @@ def _parse_series(
 
 
 def parse_matrix(
-    matrix: Sequence[Mapping[str, Any]], *, source: str, series: PrometheusSeries
+    matrix: Sequence[Mapping[str, Any]],
+    *,
+    source: str,
+    series: PrometheusSeries,
+    query_tag: str | None = None,
 ) -> ChunkResult:
-    """Turns a query_range `result` array into samples: the boundary past which all is typed."""
+    """Turns a query_range `result` array into samples: the boundary past which all is typed.
+    `query_tag` (see `query_tags`) goes into the series names."""
     result = ChunkResult()
     seen: set[str] = set()
     for item in matrix:
         before = len(result.samples)
-        name = _parse_series(item, source=source, series=series, result=result)
+        name = _parse_series(item, source=source, series=series, query_tag=query_tag, result=result)
         if name is None:
             continue
         if name in seen:
-            duplicates, result.samples = result.samples[before:], result.samples[:before]
+            del result.samples[before:]
             error = f"series {name} returned twice (the query yields several metric names)"
-            payload = {"series": name, "metric": dict(item.get("metric") or {})}
-            result.rejects.append(Reject({**payload, "samples": len(duplicates)}, error))
+            payload = {
+                "series": name,
+                "metric": dict(item.get("metric") or {}),
+                "values": list(item.get("values") or ()),  # as Prometheus gave them
+            }
+            result.rejects.append(Reject(payload, error))
         seen.add(name)
     return result
 
@@ -199,6 +228,7 @@ class SeriesReader:
 
     source: PrometheusSource
     series: PrometheusSeries
+    query_tag: str | None
     session: HttpSession
     lookback: timedelta
     backfill: timedelta
@@ -218,7 +248,9 @@ class SeriesReader:
             matrix = query_range(
                 self.session, self.source.url, self.series.query, first, last, step
             )
-            result = parse_matrix(matrix, source=self.source.name, series=self.series)
+            result = parse_matrix(
+                matrix, source=self.source.name, series=self.series, query_tag=self.query_tag
+            )
             no_value, unowned = no_value + result.no_value, unowned + result.unowned
             stamp = datetime.fromtimestamp(last, UTC).isoformat()
             records: list[Record] = list(result.samples)
@@ -241,12 +273,9 @@ class SeriesReader:
 
 def stream_names(series: Sequence[PrometheusSeries]) -> list[str]:
     """`samples:<metric>`; a metric fed by several queries gets a short hash of each query."""
-    counts = Counter(s.metric for s in series)
     return [
-        f"samples:{s.metric}"
-        if counts[s.metric] == 1
-        else f"samples:{s.metric}:{hashlib.sha256(s.query.encode()).hexdigest()[:8]}"
-        for s in series
+        f"samples:{s.metric}" if tag is None else f"samples:{s.metric}:{tag}"
+        for s, tag in zip(series, query_tags(series), strict=True)
     ]
 
 
@@ -260,11 +289,10 @@ def streams(
 ) -> list[Stream]:
     """One stream per configured series, sharing one session (and its request counter)."""
     http = session if session is not None else HttpSession()
+    backfill = backfill or timedelta(days=source.backfill_days)
     readers = [
-        SeriesReader(
-            source, series, http, lookback, backfill or timedelta(days=source.backfill_days), clock
-        )
-        for series in source.series
+        SeriesReader(source, series, tag, http, lookback, backfill, clock)
+        for series, tag in zip(source.series, query_tags(source.series), strict=True)
     ]
     return [
         Stream(source.name, name, reader.pages, lambda: http.requests_issued)
@@ -281,6 +309,7 @@ __all__ = [
     "chunks",
     "parse_matrix",
     "query_range",
+    "query_tags",
     "series_name",
     "stream_names",
     "streams",

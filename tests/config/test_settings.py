@@ -79,6 +79,21 @@ def test_every_bad_variable_is_reported(monkeypatch: pytest.MonkeyPatch) -> None
     assert fields == ["TRACKRECORD_TIMEZONE", "TRACKRECORD_LOOKBACK_MINUTES"]
 
 
+@pytest.mark.parametrize("minutes", ["0", "-1"])
+def test_a_lookback_under_a_minute_is_refused(
+    monkeypatch: pytest.MonkeyPatch, minutes: str
+) -> None:
+    """Every sync re-reads behind its cursor; no lookback would make that overlap empty."""
+    monkeypatch.setenv("TRACKRECORD_LOOKBACK_MINUTES", minutes)
+
+    with pytest.raises(ConfigError) as caught:
+        get_settings()
+
+    assert caught.value.field == "TRACKRECORD_LOOKBACK_MINUTES"
+    assert "greater than or equal to 1" in str(caught.value)
+    assert get_settings(lookback_minutes=1).lookback_minutes == 1
+
+
 def test_database_url_stays_out_of_the_repr_and_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRACKRECORD_DATABASE_URL", "postgresql://tr:hunter2@db/tr")
     monkeypatch.setenv("TRACKRECORD_LOOKBACK_MINUTES", "-1")

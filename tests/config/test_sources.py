@@ -168,6 +168,17 @@ def test_url_must_be_http(tmp_path: Path) -> None:
     assert error.problem == "must be an http:// or https:// URL"
 
 
+@pytest.mark.parametrize("userinfo", ["sync-bot:s3cr3t-pw@", "sync-bot@", ":s3cr3t-pw@"])
+def test_url_with_credentials_is_refused_without_echoing_them(
+    tmp_path: Path, userinfo: str
+) -> None:
+    error = sources_error(tmp_path, PROMETHEUS.replace("http://", f"http://{userinfo}"))
+
+    assert located(error) == [(4, "sources[0].url")]
+    assert "user_env and password_env" in error.problem and "email_env" in error.problem
+    assert "s3cr3t" not in str(error) and "sync-bot" not in str(error)
+
+
 def test_github_needs_repos_or_org(tmp_path: Path) -> None:
     error = sources_error(
         tmp_path, GITHUB.replace("repos: [acme/api, acme/web]", "org: acme\n    repos: [acme/api]")

@@ -208,6 +208,25 @@ def test_baseline_overlapping_the_plan(tmp_path: Path) -> None:
     assert located(error) == [(7, "baseline.end")]
 
 
+def test_a_plan_shorter_than_a_goal_must_be_sustained_is_refused(tmp_path: Path) -> None:
+    """Two weeks cannot hold a target in three weekly windows (the default sustain rule)."""
+    short = PLAN.replace("end: 2026-11-30", "end: 2026-09-14").replace(
+        "checkpoints: [2026-09-30]", "checkpoints: []")
+
+    error = plan_error(tmp_path, short)
+
+    assert located(error) == [(9, "goals[0]")]
+    assert error.problem.startswith("the plan has 2 weeks (2026-09-01 to 2026-09-14), but this "
+                                    "goal must hold in 3 weekly windows")
+    explicit = short + "    sustain: {weeks: 4, required: 3}\n"
+    assert located(plan_error(tmp_path, explicit)) == [(11, "goals[0].sustain.required")]
+    path = write(tmp_path / "plans" / "ana-2026q4.yaml", short.replace("09-14", "09-15"))
+    assert load_model(path, Plan).end.day == 15  # a third, one-day week: it can be met
+    path = write(tmp_path / "plans" / "ana-2026q4.yaml",
+                 short + "    sustain: {weeks: 2, required: 2}\n")
+    assert load_model(path, Plan).goals[0].sustain.required == 2
+
+
 def test_exclusion_needs_both_ends(tmp_path: Path) -> None:
     text = PLAN + "exclusions:\n  - {from: 2026-10-05, reason: Leave}\n"
 

@@ -43,7 +43,14 @@ def test_targets():
     assert target_met(Target(improve_by="20%"), 33.0, 40.0, "lower") is False
     assert target_met(Target(improve_by="20%"), 48.0, 40.0, "higher") is True
     assert target_met(Target(improve_by="20%"), 1.0, 0.0, "higher") is True  # from zero
-    assert target_met(Target(improve_by="20%"), 0.0, 0.0, "lower") is False
+    assert target_met(Target(improve_by="20%"), 0.0, 0.0, "higher") is False
+
+
+def test_improving_on_a_zero_baseline_where_lower_is_better_means_holding_it():
+    """Zero reopens is already the best there is: keeping it meets the goal, losing it does
+    not (before, such a goal could never be met)."""
+    assert target_met(Target(improve_by="20%"), 0.0, 0.0, "lower") is True
+    assert target_met(Target(improve_by="20%"), 0.1, 0.0, "lower") is False
     assert target_met(Target(improve_by="20%"), 3.0, None, "lower") is None
     assert target_met(Target(at_most=1), None, 3.0, "lower") is None
 
@@ -89,6 +96,16 @@ def test_sustained_needs_required_weeks_and_the_last_one():
     assert thin.held and thin.weeks_met == 3
 
 
+def test_a_per_week_count_is_judged_only_over_four_active_days():
+    monday, rule = date(2026, 9, 7), Sustain(weeks=3, required=1)
+    short = [(span(monday, monday + timedelta(days=days - 1), UTC), m(1.0, 1, days / 7))
+             for days in (1, 3, 4)]
+    held = sustained(short, rule, "per_week", Target(at_least=1), None, "higher")
+    assert [w.status for w in held.windows] == ["insufficient", "insufficient", "met"]
+    aged = sustained(short, rule, "count", Target(at_most=1), None, "lower")
+    assert [w.status for w in aged.windows] == ["met"] * 3  # read at one instant
+
+
 def test_team_wide_shift_when_the_person_moved_with_the_team():
     person = Change(5.0, 0.2, (1.0, 9.0))
     team = Change(4.0, 0.15, (3.0, 6.0))
@@ -101,6 +118,30 @@ def test_team_wide_shift_when_the_person_moved_with_the_team():
     assert not opposite.team_wide_shift
     thin = team_context("desk", m(30.0), m(25.0), team, person, False)
     assert not thin.team_wide_shift and thin.change.interval is None
+
+
+def test_no_team_wide_shift_when_the_team_may_not_have_moved():
+    """A team interval holding zero is too wide to say the team moved: holding the person's
+    change as well is no sign that the change was the team's."""
+    person = Change(5.0, 0.2, (1.0, 9.0))
+    noisy = team_context("desk", m(30.0), m(25.0), Change(4.0, 0.15, (-2.0, 10.0)), person, True)
+    assert not noisy.team_wide_shift
+    worse = Change(-5.0, -0.2, (-9.0, -1.0))
+    down = team_context("desk", m(30.0), m(35.0), Change(-4.0, -0.15, (-6.0, -3.0)), worse, True)
+    assert down.team_wide_shift  # both clearly worse, by a similar amount
+    unclear = team_context("desk", m(30.0), m(35.0), Change(-4.0, -0.15, (-6.0, 0.5)), worse,
+                           True)
+    assert not unclear.team_wide_shift
+
+
+def test_an_insufficient_team_keeps_its_counts_but_reports_no_change():
+    person = Change(5.0, 0.2, (1.0, 9.0))
+    thin = team_context("desk", m(30.0, n=3), m(25.0, n=2), Change(5.0, 0.17, None), person,
+                        False)
+    assert (thin.team, thin.members, thin.sufficient) == ("desk", 1, False)
+    assert thin.change == Change(None, None, None) and thin.relative_to_team is None
+    assert (thin.baseline.n, thin.current.n) == (3, 2)
+    assert thin.baseline.value is None and thin.current.value is None
 
 
 @pytest.mark.parametrize(("kwargs", "expected"), [

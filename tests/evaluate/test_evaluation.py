@@ -81,12 +81,37 @@ def test_exclusions_remove_events_and_exposure(people):
     assert hours["excluded"] == [{"key": "jira:B3", "reason": "Blocked by a vendor"},
                                  {"key": "jira:C3", "reason": "Annual leave"}]
     assert "jira:C3" not in hours["evidence"]
-    assert [w["status"] for w in hours["sustained"]["windows"]] == [
-        "met", "met", "insufficient", "met"]
+    # the leave week is no weekly window: the plan so far has three active weeks
+    assert [(w["start"], w["end"], w["status"]) for w in hours["sustained"]["windows"]] == [
+        ("2026-09-07", "2026-09-13", "met"), ("2026-09-14", "2026-09-20", "met"),
+        ("2026-09-28", "2026-10-04", "met")]
     assert resolved["current"]["active_weeks"] == 3.0 and resolved["current"]["value"] == 1.0
     assert resolved["baseline"]["value"] == 0.5  # 2 tickets in 4 weeks
-    assert resolved["sustained"]["windows"][2]["status"] == "insufficient"
+    assert [w["status"] for w in resolved["sustained"]["windows"]] == ["met"] * 3
     assert hours["team"]["current"]["n"] == 1  # the leave applies to the team's window too
+
+
+def test_leave_over_the_last_week_does_not_stop_a_goal_being_met(people):
+    """The last weekly window must be met; on leave it used to be empty, and the goal could
+    never be met. Weeks are now counted in active time: the last is the last worked week."""
+    on_leave = plan(goals=[GOALS[1]], exclusions=[
+        {"from": "2026-09-28", "to": "2026-10-04", "reason": "Annual leave"}])
+    goal = evaluate_plan(on_leave, evidence={"ticket": desk_tickets()}, people=people,
+                         as_of=date(2026, 10, 4), tz=UTC).to_json()["goals"][0]
+    assert [(w["end"], w["status"]) for w in goal["sustained"]["windows"]] == [
+        ("2026-09-13", "met"), ("2026-09-20", "met"), ("2026-09-27", "met")]
+    assert goal["current"]["value"] == 1.0 and goal["status"] == "met"
+
+
+def test_a_per_week_count_needs_four_active_days_in_a_window(people):
+    """A plan starting on a Wednesday, judged on a Thursday: its first window is two days."""
+    late = plan(start="2026-09-09", goals=[{**GOALS[1], "target": {"at_least": 0.5}}])
+    goal = evaluate_plan(late, evidence={"ticket": desk_tickets()}, people=people,
+                         as_of=date(2026, 9, 24), tz=UTC).to_json()["goals"][0]
+    assert [(w["start"], w["end"], w["n"], w["status"])
+            for w in goal["sustained"]["windows"]] == [
+        ("2026-09-09", "2026-09-10", 1, "insufficient"),  # 1 in 2 days is not 3.5 a week
+        ("2026-09-11", "2026-09-17", 1, "met"), ("2026-09-18", "2026-09-24", 1, "met")]
 
 
 def test_too_few_events_are_insufficient_never_not_met(people):
@@ -203,6 +228,26 @@ def test_aged_open_tickets_count_at_the_window_end(people):
     assert out["team"]["current"] == {"value": 0.5, "n": 1}  # Bob's one ticket, per member
 
 
+def test_leave_does_not_age_open_tickets(people):
+    """Measured on 4 October, after leave from 21 September to 2 October (and an outage
+    overlapping it, counted once): tickets opened on 19 September are 15.6 days old but only
+    3.6 active days; one opened on 6 September is 29 days old, 17 of them active."""
+    tickets = frame([ticket(f"O{i}", "ann", "2026-09-19T09:00", category="new")
+                     for i in range(3)] + [ticket("O9", "ann", "2026-09-06", category="new")])
+    goals = [{"metric": "aged_open_tickets", "target": {"at_most": 1},
+              "sustain": {"weeks": 1, "required": 1}}]
+    on_leave = plan(goals=goals, exclusions=[
+        {"from": "2026-09-21", "to": "2026-10-02", "reason": "Annual leave"},
+        {"from": "2026-09-28", "to": "2026-10-01", "reason": "Outage"}])
+    goal = evaluate_plan(on_leave, evidence={"ticket": tickets}, people=people,
+                         as_of=date(2026, 10, 4), tz=UTC).to_json()["goals"][0]
+    assert goal["current"]["evidence"] == ["jira:O9"] and goal["current"]["value"] == 1.0
+    assert goal["status"] == "met"
+    worked = evaluate_plan(plan(goals=goals), evidence={"ticket": tickets}, people=people,
+                           as_of=date(2026, 10, 4), tz=UTC).to_json()["goals"][0]
+    assert worked["current"]["value"] == 4.0 and worked["status"] == "not_met"
+
+
 def test_a_clear_fall_in_aged_open_tickets_is_partially_met(people):
     """Counts get a Poisson interval too: 20 aged tickets down to 2 is an improvement even
     though the target of at most 1 is not reached; 3 down to 2 is not clearly one."""
@@ -242,6 +287,49 @@ def test_a_person_outside_people_yaml_has_no_team_context():
     assert result.goals[0].team is None
     assert "no_team_context" in result.goals[0].flags
     assert result.to_json()["goals"][0]["team"]["change_relative"] is None
+
+
+def test_a_team_of_one_has_no_team_context():
+    """With no one else in the team, per-week counts would read as a team of zeros."""
+    alone = [person("ann", team="solo"), person("bob"), person("cat")]
+    result = evaluate_plan(plan(goals=GOALS), evidence={"ticket": desk_tickets()}, people=alone,
+                           as_of=date(2026, 10, 4), tz=UTC)
+    for goal in result.to_json()["goals"]:
+        assert "no_team_context" in goal["flags"]
+        assert (goal["team"]["team"], goal["team"]["members"]) == ("solo", 0)
+        assert goal["team"]["sufficient"] is False
+        assert goal["team"]["change_relative"] is None and goal["team"]["relative_to_team"] is None
+
+
+def test_a_plan_not_yet_started_has_an_empty_current_window(people):
+    """Judged before its start, the plan has no current days: the window starts with the plan
+    and has no end, rather than ending on the as-of day, before it starts."""
+    out = evaluate_plan(plan(goals=GOALS), evidence={"ticket": desk_tickets()}, people=people,
+                        as_of=date(2026, 9, 1), tz=UTC).to_json()
+    for goal in out["goals"]:
+        assert goal["current"] | {"evidence": None} == {
+            "start": "2026-09-07", "end": None, "value": None, "n": 0, "active_weeks": 0.0,
+            "evidence": None}
+        assert goal["baseline"]["end"] == "2026-08-30" and goal["sustained"]["windows"] == []
+        assert goal["status"] == "insufficient_data"
+    assert out["outcome"] == "undetermined"
+
+
+def test_a_batch_returns_each_plan_with_its_own_goals(people):
+    """Goals of all plans are judged together, then handed back plan by plan."""
+    def goals(*limits: int) -> list[dict]:
+        return [{**GOALS[0], "target": {"at_most": limit}} for limit in limits]
+
+    plans = [plan(id="three", goals=goals(7, 8, 9)), plan(id="one", goals=goals(10)),
+             plan(id="two", goals=[*goals(11), GOALS[1]])]
+    evidence = {"ticket": desk_tickets()}
+    batch = evaluate_plans(plans, evidence=evidence, people=people, as_of=date(2026, 10, 4),
+                           tz=UTC, versions=[1, 2, 3])
+    alone = [evaluate_plan(p, evidence=evidence, people=people, as_of=date(2026, 10, 4), tz=UTC,
+                           version=v) for p, v in zip(plans, [1, 2, 3], strict=True)]
+    assert [r.to_json() for r in batch] == [r.to_json() for r in alone]
+    assert [[g.goal.target.at_most for g in r.goals] for r in batch] == [
+        [7, 8, 9], [10], [11, None]]
 
 
 def test_inputs_are_not_mutated(people):

@@ -112,6 +112,23 @@ def test_samples_belong_to_a_person_or_a_team():
     assert values(metric_events("availability", evidence)) == {"p:3": 1.0, "p:4": 0.0}
 
 
+def test_non_finite_sample_values_are_not_measurements():
+    """Prometheus writes 0/0 and x/0 as NaN and +Inf; an infinite error rate would make the
+    window's mean infinite, and an infinite availability sample would read as "down"."""
+    def sample(key: str, metric: str, value: object) -> dict:
+        return {"key": key, "series": "s", "metric": metric, "person": "ann", "team": None,
+                "at": "2026-01-01T00:00", "value": value}
+
+    evidence = {"sample": frame([
+        sample("p:1", "error_rate", 0.02), sample("p:2", "error_rate", float("inf")),
+        sample("p:3", "error_rate", "+Inf"), sample("p:4", "error_rate", float("-inf")),
+        sample("p:5", "error_rate", "NaN"), sample("p:6", "availability", 1.0),
+        sample("p:7", "availability", "+Inf"), sample("p:8", "availability", float("inf")),
+    ])}
+    assert values(metric_events("error_rate", evidence)) == {"p:1": 0.02}
+    assert values(metric_events("availability", evidence)) == {"p:6": 1.0}
+
+
 def test_ratings_by_name():
     evidence = {"rating": frame([
         {"key": "app:r1", "person": "ann", "name": "communication", "value": 4, "author": "max",

@@ -66,6 +66,28 @@ def test_weekly_windows_are_seven_days_ending_on_as_of_clipped_to_the_plan():
     assert weekly_spans(given, date(2026, 9, 1), 4, UTC) == ()
 
 
+def test_weekly_windows_hold_seven_active_days_so_leave_never_ends_the_plan():
+    """The last window must be met: leave at the end would otherwise leave it empty (or a day
+    long) and the goal impossible to meet."""
+    def windows(*leave: tuple[str, str], weeks: int = 4) -> list[tuple[date, date]]:
+        given = plan(exclusions=[{"from": lo, "to": hi, "reason": "Leave"} for lo, hi in leave])
+        spans = weekly_spans(given, date(2026, 10, 4), weeks, UTC, plan_exclusions(given, UTC))
+        return [(w.start, w.end) for w in spans]
+
+    plain = [(date(2026, 9, 7), date(2026, 9, 13)), (date(2026, 9, 14), date(2026, 9, 20)),
+             (date(2026, 9, 21), date(2026, 9, 27)), (date(2026, 9, 28), date(2026, 10, 4))]
+    assert windows() == plain
+    assert windows(("2026-09-28", "2026-10-04")) == plain[:3]  # the plan's last week on leave
+    assert windows(("2026-09-28", "2026-10-03")) == [  # Monday to Saturday: Sunday is active
+        (date(2026, 9, 7), date(2026, 9, 7)),  # clipped to the start
+        (date(2026, 9, 8), date(2026, 9, 14)), (date(2026, 9, 15), date(2026, 9, 21)),
+        (date(2026, 9, 22), date(2026, 10, 4))]  # the 22nd to the 27th, and the 4th
+    chained = windows(("2026-09-30", "2026-10-04"), ("2026-09-24", "2026-09-29"), weeks=2)
+    assert chained == [(date(2026, 9, 10), date(2026, 9, 16)),
+                       (date(2026, 9, 17), date(2026, 9, 23))]
+    assert windows(("2026-09-01", "2026-10-04")) == []  # nothing active: no window
+
+
 def test_exclusions_remove_days_once_and_active_weeks_follow():
     given = plan(exclusions=[
         {"from": "2026-09-14", "to": "2026-09-18", "reason": "Leave"},

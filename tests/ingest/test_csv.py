@@ -166,6 +166,24 @@ def test_a_key_repeated_in_a_file_keeps_the_later_row(engine: sa.Engine, tmp_pat
     assert reject.error == "deployments.json row 1: the same record as row 2, which is kept"
 
 
+def test_a_missing_or_empty_column_takes_the_record_fields_default(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "imports"
+    folder.mkdir()
+    (folder / "incidents.csv").write_text(
+        "incident_id,service,created,assignee_account\nINC9,checkout,2026-09-01T09:00:00Z,\n"
+    )
+
+    sync(engine, tmp_path)
+
+    [stored] = rows(engine, RECORD_TABLES["incidents"])
+    assert (stored.assignees, stored.assignee_account, stored.title) == ([], None, "")
+    row = {"incident_id": "INC9", "service": "checkout", "created": "2026-09-01T09:00:00Z"}
+    parsed = csv.parse_row(row, Incident, source="sheets", zone=UTC)
+    assert isinstance(parsed, Incident) and parsed.assignees == ()
+
+
 def test_kind_comes_from_the_longest_file_name_prefix() -> None:
     assert csv.kind_of_file(Path("review_requests-2026.csv")) == "review_request"
     assert csv.kind_of_file(Path("Reviews.csv")) == "review"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+import typing
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from config.people import Person
 from ingest.evidence import load_evidence, unmatched_accounts
-from ingest.records import Review, TicketChange
+from ingest.records import KINDS as RECORD_KINDS
+from ingest.records import Record, Review, TicketChange
 from ingest.store import upsert_records
 from tests.ingest.test_store import ticket
 
@@ -105,3 +108,38 @@ def test_empty_store_gives_empty_frames_with_columns(engine: sa.Engine) -> None:
     frames = load_evidence(engine, persons=PEOPLE, source_kinds=KINDS)
     assert frames["ticket"].empty and {"key", "person", "created"} <= set(frames["ticket"].columns)
     assert unmatched_accounts(frames) == []
+
+
+def _value(name: str, hint: object, at: datetime) -> object:
+    """A stand-in value for one record field; every time is `at`, every number 7."""
+    base = next((a for a in typing.get_args(hint) if a is not type(None)), hint)
+    if base is datetime:
+        return at
+    if base is date:
+        return at.date()
+    if base in (int, float):
+        return base(7)
+    if base == tuple[str, ...]:
+        return ("acc-1",)
+    return {"owner": "team:desk"}.get(name, f"{name}-1")
+
+
+def stand_in(kind: type[Record], at: datetime) -> Record:
+    hints = typing.get_type_hints(kind)
+    values = {f.name: _value(f.name, hints[f.name], at) for f in dataclasses.fields(kind)}
+    return kind(**{**values, "source": "src"})
+
+
+def test_every_kinds_frame_key_is_the_stored_records_key(engine: sa.Engine) -> None:
+    # Two samples five minutes apart, one with a fraction of a second: keys are Unix seconds
+    # whatever unit pandas reads the column in (microseconds in pandas 3).
+    times = (AT + timedelta(microseconds=250_000), AT + timedelta(minutes=5))
+    records = [stand_in(kind, at) for kind in RECORD_KINDS.values() for at in times]
+    with engine.begin() as conn:
+        upsert_records(conn, records)
+    frames = load_evidence(engine, persons=PEOPLE, source_kinds=KINDS)
+
+    for name, kind in RECORD_KINDS.items():
+        expected = sorted({record.key for record in records if type(record) is kind})
+        assert sorted(frames[name]["key"]) == expected, name
+    assert len(frames["sample"]) == 2 and frames["sample"]["key"].is_unique

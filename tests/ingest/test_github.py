@@ -717,6 +717,30 @@ def test_a_filtered_runs_listing_over_1000_is_split_into_windows() -> None:
     assert set(states) == {"success", "failure", "cancelled"}
 
 
+def test_a_deploy_re_run_hours_later_is_read_again_from_the_same_page() -> None:
+    """A re-run keeps its `created_at` and its place in the listing; `updated_at` moves."""
+    clock = Clock()
+    fake = FakeGithub(clock=clock)
+    made = generate_workflow_runs(5, logins=LOGINS, repos=["acme/api"],
+                                  start=NOW - timedelta(days=5), end=NOW - timedelta(days=1))
+    fake.add_runs("acme/api", [run for _, run in made])
+    with served(fake) as server:
+        [stream] = [s for name, s in rest_streams(server, ["acme/api"], clock, environments=[],
+                                                  workflows=["Deploy"]).items()
+                    if name == "workflow_runs"]
+        first = collect(stream)
+        oldest = min((run for _, run in made), key=lambda run: run["created_at"])
+        clock.now = NOW + timedelta(hours=6)
+        oldest.update(status="completed", conclusion="failure", run_attempt=2,
+                      updated_at=iso(NOW + timedelta(hours=5)))
+        second = collect(stream, first.cursor)
+
+    assert len(first.of(Deployment)) == 5
+    rerun = [d for d in second.of(Deployment) if d.deployment_id == f"run/{oldest['id']}"]
+    assert [(d.state, d.updated) for d in rerun] == [("failure", NOW + timedelta(hours=5))]
+    assert second.requests == 1  # the same one listing page: no extra request
+
+
 def test_parse_run_maps_conclusions_and_unfinished_runs() -> None:
     base = run_json(9, repo="acme/api", workflow_id=1, name="Deploy", path="x/deploy.yml",
                     actor="ann", created=NOW, updated=NOW + timedelta(minutes=9),

@@ -179,7 +179,7 @@ def test_cloud_pages_by_next_page_token(engine: sa.Engine, fake_jira: Callable[.
     assert summary.requests == sync.session.requests_issued == len(sync.server.requests)
 
 
-def test_datacenter_pages_by_start_at_with_a_bearer_token(
+def test_datacenter_pages_by_keyset_with_a_bearer_token(
     engine: sa.Engine, fake_jira: Callable[..., Sync]
 ) -> None:
     issues = generated(230)
@@ -189,11 +189,74 @@ def test_datacenter_pages_by_start_at_with_a_bearer_token(
     summary = sync.run(engine)
 
     searches = [r for r in sync.server.requests if r.path == "/rest/api/2/search"]
-    assert [r.arg("startAt") for r in searches] == ["0", "100", "200"]
+    assert [r.arg("startAt") for r in searches] == ["0", "0", "0"]  # ⌈230 / 100⌉ requests
+    ordered = by_updated(issues)
+    for query, last_read in zip(fake.queries[1:], (ordered[99], ordered[198]), strict=True):
+        since = datetime.fromisoformat(last_read["fields"]["updated"]).astimezone(UTC)
+        assert query == f'updated >= "{since:%Y-%m-%d %H:%M}" ORDER BY updated ASC, key ASC'
     assert not any(r.path.startswith("/rest/api/3/") for r in sync.server.requests)
     assert sync.server.requests[0].path == "/rest/api/2/serverInfo"  # detected, not configured
     assert len(tickets(engine)) == 230 and summary.pages == 3
     assert len(changes(engine)) == expected_changes(issues)
+
+
+def edit_on_pages(
+    fake: FakeJira, edits: dict[int, list[dict[str, Any]]], at: datetime
+) -> Callable[[RunSummary], None]:
+    """Edits the issues `edits[n]` once page n is stored, before the next search: they move to
+    the end."""
+
+    def edit(summary: RunSummary) -> None:
+        for edited in edits.pop(summary.pages, []):
+            edited["fields"].update(summary="Edited", updated=at.isoformat())
+        fake.reindex()
+
+    return edit
+
+
+@pytest.mark.parametrize(("zone", "searches"), [("Europe/Berlin", 3), (None, 4)])
+def test_datacenter_misses_no_issue_edited_between_pages(
+    engine: sa.Engine, fake_jira: Callable[..., Sync], zone: str | None, searches: int
+) -> None:
+    """By startAt alone, the edited issue leaves the first page and the 101st is never read."""
+    issues = generated(250)
+    fake = FakeJira(issues, deployment="datacenter", time_zone=zone)
+    sync = fake_jira(fake, email_env=None)
+    edited = by_updated(issues)[10]
+    later = datetime.fromisoformat(newest_updated(issues)) + timedelta(hours=1)
+
+    sync.run(engine, on_page=edit_on_pages(fake, {1: [edited]}, later))
+
+    stored = tickets(engine)
+    assert set(stored) == {issue["key"] for issue in issues}
+    assert stored[edited["key"]].summary == "Edited"
+    assert len(changes(engine)) == expected_changes(issues)
+    assert stored_cursor(engine) == later.isoformat()
+    assert sync.server.count("/rest/api/2/search") == searches  # the edited issue read twice
+
+
+def test_datacenter_pages_through_a_minute_of_ties_edited_between_pages(
+    engine: sa.Engine, fake_jira: Callable[..., Sync]
+) -> None:
+    """250 issues with one `updated` (a bulk edit): keys order them, offsets step through them,
+    and edits between pages show as a moved overlap issue, so the search starts again (two edits
+    shift the offsets by more than the overlap)."""
+    issues = generated(250)
+    same = datetime(2026, 5, 1, 12, 0, 30, tzinfo=UTC).isoformat()
+    for issue in issues:
+        issue["fields"]["updated"] = same
+    fake = FakeJira(issues, deployment="datacenter", time_zone="Europe/Berlin")
+    sync = fake_jira(fake, email_env=None)
+    in_key_order = sorted(issues, key=lambda issue: int(issue["key"].rpartition("-")[2]))
+    edits = {page: in_key_order[page * 10 : page * 10 + 2] for page in (1, 2, 3)}
+    later = datetime(2026, 5, 1, 13, tzinfo=UTC)
+
+    sync.run(engine, on_page=edit_on_pages(fake, dict(edits), later))
+
+    stored = tickets(engine)
+    assert set(stored) == {issue["key"] for issue in issues}
+    assert all(stored[i["key"]].summary == "Edited" for edited in edits.values() for i in edited)
+    assert sync.server.count("/rest/api/2/search") <= 8  # 3 pages, the minute re-read, restarts
 
 
 def test_configured_deployment_skips_detection(
@@ -229,6 +292,22 @@ def test_changelog_over_100_entries_is_stored_whole(
         "/rest/api/2/issue/99999"
     )
     assert full_fetches == 1  # only the issue over the cap, in one request
+
+
+def test_an_issue_moved_to_another_project_is_stored_once(
+    engine: sa.Engine, fake_jira: Callable[..., Sync]
+) -> None:
+    before = issue_with_transitions("OPS-1", 4)
+    moved = json.loads(json.dumps(before))  # the same issue id, a new key and a later update
+    moved["key"], moved["fields"]["project"] = "SUP-5", {"key": "SUP"}
+    moved["fields"]["updated"] = "2026-04-01T00:00:00.000+0000"
+    fake_jira(FakeJira([before])).run(engine)
+    assert set(tickets(engine)) == {"OPS-1"}
+
+    fake_jira(FakeJira([moved])).run(engine)
+
+    assert set(tickets(engine)) == {"SUP-5"} and tickets(engine)["SUP-5"].issue_id == "99999"
+    assert {c.ticket_key for c in changes(engine)} == {"SUP-5"} and len(changes(engine)) == 4
 
 
 # Failures -------------------------------------------------------------------------------------
@@ -495,6 +574,11 @@ def test_parse_issue_reads_times_with_their_offsets() -> None:
 def test_parse_issue_refuses_a_time_without_a_zone() -> None:
     with pytest.raises(ValueError, match="without a zone"):
         parse(raw_issue(updated="2026-03-29T03:30:00.000"))
+
+
+def test_parse_issue_keeps_the_issue_id_that_survives_a_move() -> None:
+    ticket, _ = parse({**raw_issue(), "id": 10042})  # the id, as text whatever its JSON type
+    assert (ticket.key, ticket.issue_id) == ("jira:OPS-1", "10042")
 
 
 def test_parse_issue_keeps_an_email_only_when_jira_shows_it() -> None:

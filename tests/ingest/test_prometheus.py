@@ -372,6 +372,64 @@ def test_nan_is_skipped_and_unparseable_values_are_quarantined(engine: sa.Engine
     assert reject.payload["series"] == 'error_rate{service="checkout"}'
 
 
+def test_two_queries_for_one_metric_keep_their_own_series(engine: sa.Engine) -> None:
+    """Hourly availability and raw `up` give the same labels: each keeps its own samples."""
+    instance = {"instance": "api-1:9100"}
+    handler = fake.PrometheusFake(
+        {
+            "up": [fake.FakeSeries(instance, lambda _t: 1.0)],
+            "avg_over_time(up[1h])": [fake.FakeSeries(instance, lambda _t: 0.5)],
+        }
+    )
+    queries = [
+        {
+            "metric": "availability",
+            "query": query,
+            "owner_label": "instance",
+            "owners": {"api-1:9100": "jdoe"},
+        }
+        for query in handler.queries
+    ]
+    with serving(handler) as server:
+        configured = source(server.url, step="5m", series=queries)
+        for stream in prometheus.streams(
+            configured,
+            lookback=timedelta(0),
+            backfill=timedelta(hours=1),
+            clock=lambda: datetime(2026, 9, 1, 10, tzinfo=UTC),
+        ):
+            run_stream(engine, stream)
+
+    values = {name: {row.value for row in rows} for name, rows in by_series(stored(engine)).items()}
+    tags = prometheus.query_tags(configured.series)
+    assert values == {
+        f'availability:{tags[0]}{{instance="api-1:9100"}}': {1.0},
+        f'availability:{tags[1]}{{instance="api-1:9100"}}': {0.5},
+    }
+    assert [len(rows) for rows in by_series(stored(engine)).values()] == [13, 13]
+    assert prometheus.query_tags(configured.series[:1]) == [None]  # one query: names unchanged
+
+
+def test_a_series_returned_twice_is_quarantined_with_its_values() -> None:
+    configured = source("http://p.invalid").series[0]  # availability, owned through `instance`
+    labels = {"instance": TEST_CORE}
+    matrix = [
+        {"metric": {"__name__": "up", **labels}, "values": [[60, "1"], [80, "1"]]},
+        {"metric": {"__name__": "up_total", **labels}, "values": [[60, "7"], [80, "NaN"]]},
+    ]
+
+    result = prometheus.parse_matrix(matrix, source="prom", series=configured)
+
+    assert [(s.at.timestamp(), s.value) for s in result.samples] == [(60, 1.0), (80, 1.0)]
+    [reject] = result.rejects
+    assert "returned twice" in reject.error
+    assert reject.payload == {
+        "series": f'availability{{instance="{TEST_CORE}"}}',
+        "metric": matrix[1]["metric"],
+        "values": [[60, "7"], [80, "NaN"]],
+    }
+
+
 AUTH = {
     "bearer": ({"token_env": "PROM_TOKEN"}, {"token": "s3cret"}),
     "basic": ({"user_env": "PROM_USER", "password_env": "PROM_PASSWORD"}, {"basic": ("me", "pw")}),

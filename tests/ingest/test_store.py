@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 
-from ingest.records import Ticket
+from ingest import store
+from ingest.records import Incident, PullRequest, Ticket, TicketChange
 from ingest.store import RECORD_TABLES, UTCDateTime, metadata, sqlite_utc_text, upsert_records
+
+T0 = datetime(2026, 9, 1, 9, tzinfo=UTC)
 
 
 def ticket(
@@ -82,3 +87,85 @@ def test_the_fast_sqlite_time_text_is_what_sqlalchemy_would_write(value: datetim
 def test_the_fast_sqlite_time_text_refuses_naive_times() -> None:
     with pytest.raises(ValueError, match="naive datetime"):
         sqlite_utc_text(datetime(2026, 9, 1))
+
+
+# Enrichment a later read lacks, moved Jira issues, compiled upserts ---------------------------
+
+
+def stored(engine: sa.Engine, table: str, column: str) -> dict[str, Any]:
+    t = RECORD_TABLES[table]
+    key = t.primary_key.columns.values()[1]
+    with engine.connect() as conn:
+        return {k: v for k, v in conn.execute(sa.select(key, t.c[column]))}
+
+
+def test_a_reread_without_an_email_keeps_the_known_one_for_the_same_assignee(
+    engine: sa.Engine,
+) -> None:
+    seen = dataclasses.replace(ticket("OPS-1"), assignee_email="ann@example.com")
+    other = dataclasses.replace(ticket("OPS-2"), assignee_email="ann@example.com")
+    with engine.begin() as conn:
+        upsert_records(conn, [seen, other])
+        upsert_records(conn, [dataclasses.replace(seen, assignee_email=None)])  # hidden now
+        # A new assignee must not inherit the previous one's address.
+        upsert_records(
+            conn, [dataclasses.replace(other, assignee_account="acc-2", assignee_email=None)]
+        )
+    emails = stored(engine, "tickets", "assignee_email")
+    assert emails == {"OPS-1": "ann@example.com", "OPS-2": None}
+
+
+def test_a_reread_without_log_entries_keeps_the_acknowledge_time(engine: sa.Engine) -> None:
+    acked = Incident(
+        source="pagerduty", incident_id="Q1", url="https://pd.example/Q1", title="API down",
+        service="checkout", urgency="high", assignee_account="P1", created=T0,
+        acknowledged=T0 + timedelta(minutes=4), resolved=None, updated=T0,
+    )  # fmt: skip
+    later = dataclasses.replace(acked, acknowledged=None, resolved=T0 + timedelta(hours=1))
+    with engine.begin() as conn:
+        upsert_records(conn, [acked])
+        upsert_records(conn, [later])
+    assert stored(engine, "incidents", "acknowledged") == {"Q1": T0 + timedelta(minutes=4)}
+    assert stored(engine, "incidents", "resolved") == {"Q1": T0 + timedelta(hours=1)}
+
+
+def test_a_reread_without_the_author_email_keeps_it(engine: sa.Engine) -> None:
+    pr = PullRequest(
+        source="gh", repo="acme/api", number=7, url="https://gh.example/7", title="Fix",
+        author_account="ann", author_email="ann@example.com", created=T0, updated=T0,
+        ready_for_review=None, merged=None, closed=None, additions=1, deletions=0,
+        base_branch="main",
+    )  # fmt: skip
+    with engine.begin() as conn:
+        upsert_records(conn, [pr])
+        upsert_records(conn, [dataclasses.replace(pr, author_email=None, title="Fix it")])
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(RECORD_TABLES["pull_requests"])).one()
+    assert (row.author_email, row.title) == ("ann@example.com", "Fix it")
+
+
+def test_a_moved_ticket_replaces_the_row_under_its_old_key_only(engine: sa.Engine) -> None:
+    change = TicketChange(
+        source="jira", ticket_key="OPS-1", change_id="1.0", at=T0, field="status",
+        from_value="new", to_value="done", from_name=None, to_name=None, author_account=None,
+    )  # fmt: skip
+    first = dataclasses.replace(ticket("OPS-1"), issue_id="10001")
+    elsewhere = dataclasses.replace(first, source="jira-2")  # same id, another Jira site
+    from_csv = ticket("OPS-2")  # no issue id
+    with engine.begin() as conn:
+        upsert_records(conn, [first, change, elsewhere, from_csv])
+        moved = dataclasses.replace(first, ticket_key="SUP-5", project="SUP")
+        upsert_records(conn, [moved, dataclasses.replace(change, ticket_key="SUP-5")])
+    with engine.connect() as conn:
+        keys = conn.execute(sa.select(RECORD_TABLES["tickets"].c["source", "ticket_key"])).all()
+        changed = conn.execute(sa.select(RECORD_TABLES["ticket_changes"].c.ticket_key)).all()
+    assert sorted(keys) == [("jira", "OPS-2"), ("jira", "SUP-5"), ("jira-2", "OPS-1")]
+    assert changed == [("SUP-5",)]
+
+
+def test_compiled_upserts_are_cached_per_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "_COMPILED", {})
+    table = RECORD_TABLES["incidents"]
+    store._compiled_upsert(postgresql.psycopg2.dialect(), table)
+    # psycopg casts each parameter; psycopg2's statement, compiled first, does not.
+    assert "%(source)s::" in store._compiled_upsert(postgresql.psycopg.dialect(), table).sql

@@ -1,0 +1,116 @@
+"""run_stream on both databases: a value the database refuses never blocks a stream."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from ingest import sync
+from ingest.records import Ticket
+from ingest.store import RECORD_TABLES, quarantine, sync_runs
+from ingest.sync import Page, Reject, Stream, read_cursor, run_stream
+
+T0 = datetime(2026, 9, 1, 9, tzinfo=UTC)
+LONG = "x" * 300  # over the VARCHAR(255) PostgreSQL once refused
+
+
+def ticket(key: str, **changes: Any) -> Ticket:
+    base = Ticket(
+        source="jira", ticket_key=key, url=f"https://jira.example/browse/{key}", project="OPS",
+        issue_type="Task", summary="VPN down", status="Done", status_category="done",
+        assignee_account="acc-1", assignee_email=None, reporter_account=None, created=T0,
+        updated=T0, resolved=T0 + timedelta(hours=5), due=date(2026, 9, 3), priority="High",
+        issue_id=key.removeprefix("OPS-"),
+    )  # fmt: skip
+    return dataclasses.replace(base, **changes)
+
+
+def stream_of(*pages: Page) -> Stream:
+    def fetch(_cursor: str | None) -> Iterable[Page]:
+        return pages
+
+    return Stream(source="jira", name="tickets", fetch=fetch, requests_issued=lambda: 0)
+
+
+def stored(engine: sa.Engine) -> dict[str, sa.Row[Any]]:
+    with engine.connect() as conn:
+        return {row.ticket_key: row for row in conn.execute(sa.select(RECORD_TABLES["tickets"]))}
+
+
+def held(engine: sa.Engine) -> dict[str | None, sa.Row[Any]]:
+    with engine.connect() as conn:
+        return {row.record_key: row for row in conn.execute(sa.select(quarantine))}
+
+
+def test_values_over_255_characters_are_stored_whole(engine: sa.Engine) -> None:
+    long_key = f"jira:{LONG}"
+    page = Page(
+        [ticket("OPS-1", status=LONG, priority=LONG), ticket(LONG)],
+        [Reject({"key": LONG}, "fields.status is missing", long_key)],
+        cursor="c1",
+    )
+
+    summary = run_stream(engine, stream_of(page))
+
+    assert (summary.records, summary.quarantined, summary.error) == (2, 1, None)
+    assert stored(engine)["OPS-1"].status == LONG and set(stored(engine)) == {"OPS-1", LONG}
+    assert list(held(engine)) == [long_key]
+    with engine.connect() as conn:
+        assert read_cursor(conn, source="jira", stream="tickets") == "c1"
+
+
+def test_a_record_the_database_refuses_is_quarantined_and_the_stream_moves_on(
+    engine: sa.Engine,
+) -> None:
+    refused = ticket("OPS-2", status=None)  # NOT NULL: the page as a whole fails on both
+    pages = (
+        Page([ticket("OPS-1"), refused, ticket("OPS-3")], cursor="c1"),
+        Page([ticket("OPS-4")], cursor="c2"),
+    )
+
+    summary = run_stream(engine, stream_of(*pages))
+
+    assert set(stored(engine)) == {"OPS-1", "OPS-3", "OPS-4"}
+    [row] = held(engine).values()
+    assert row.record_key == "jira:OPS-2" and "status" in row.error
+    assert row.payload["status"] is None and row.payload["created"] == T0.isoformat()
+    assert (summary.records, summary.quarantined, summary.pages) == (3, 1, 2)
+    with engine.connect() as conn:
+        assert read_cursor(conn, source="jira", stream="tickets") == "c2"
+        run = conn.execute(sa.select(sync_runs)).one()
+    assert (run.records, run.quarantined, run.error) == (3, 1, None)
+
+
+def test_a_refused_record_leaves_nothing_half_done(engine: sa.Engine) -> None:
+    run_stream(engine, stream_of(Page([ticket("OPS-1")], cursor="c1")))
+    # The issue moved, but its new version is refused: the row under the old key must stay.
+    moved = ticket("SUP-5", issue_id="1", status=None)
+
+    summary = run_stream(engine, stream_of(Page([moved, ticket("OPS-2")], cursor="c2")))
+
+    assert set(stored(engine)) == {"OPS-1", "OPS-2"} and list(held(engine)) == ["jira:SUP-5"]
+    assert (summary.records, summary.quarantined) == (1, 1)
+
+
+def test_a_page_stored_record_by_record_is_still_one_transaction(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log_run = sync._log_run
+
+    def crash_before_the_page_commits(conn: sa.Connection, summary: Any, *, finished: bool) -> None:
+        if not finished:
+            raise RuntimeError("crash")
+        log_run(conn, summary, finished=finished)
+
+    monkeypatch.setattr(sync, "_log_run", crash_before_the_page_commits)
+    page = Page([ticket("OPS-1"), ticket("OPS-2", status=None), ticket("OPS-3")], cursor="c1")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        run_stream(engine, stream_of(page))
+
+    assert stored(engine) == {} and held(engine) == {}
