@@ -24,6 +24,11 @@ from ingest.store import quarantine, sync_runs, sync_state, upsert, upsert_recor
 log = logging.getLogger(__name__)
 
 
+# What a parser raises on a record it cannot read: each source quarantines the record on these
+# and lets anything else (a bug, a network failure) end the run.
+PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
+
+
 @dataclass(frozen=True)
 class Reject:
     """A raw API record that failed to parse: kept whole, with why, never silently dropped."""
@@ -289,6 +294,7 @@ def run_stream(
 
 
 __all__ = [
+    "PARSE_ERRORS",
     "Fetch",
     "Held",
     "Page",

@@ -21,7 +21,7 @@ from github import GithubException
 
 from ingest.records import Deployment, Record
 from ingest.sources.github_graphql import parse_time
-from ingest.sync import Page, Reject
+from ingest.sync import PARSE_ERRORS, Page, Reject
 
 if TYPE_CHECKING:  # the stream glue imports this module; these are only its types
     from ingest.sources.github import GithubApi, GithubSourceConfig, RepoCursor, SyncContext
@@ -34,7 +34,6 @@ FINAL_DEPLOYMENT_STATES = ("success", "failure", "error")
 FINISHED_DEPLOYMENT_STATES = frozenset({*FINAL_DEPLOYMENT_STATES, "inactive"})
 # A run's conclusion as a deployment state; cancelled, skipped, neutral... are kept as they are.
 RUN_CONCLUSIONS = {"timed_out": "error", "startup_failure": "error"}
-PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
 
 
 def deployment_repo(

@@ -22,13 +22,12 @@ from typing import Any, Protocol
 
 from ingest.http import retry_after_seconds
 from ingest.records import PullRequest, Record, Review, ReviewRequest
-from ingest.sync import Reject
+from ingest.sync import PARSE_ERRORS, Reject
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZES = (100, 50, 25)
 RATE_LIMIT_WAIT = 60.0  # seconds: GitHub's "at least a minute" when it names no time to wait
-PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
 
 _REVIEW_PAGE = """
 fragment ReviewPage on PullRequestReviewConnection {

@@ -30,7 +30,7 @@ from config.secrets import read_secret
 from config.sources import JiraSource
 from ingest.http import HttpSession
 from ingest.records import Record, Ticket, TicketChange
-from ingest.sync import Page, Reject, Stream
+from ingest.sync import PARSE_ERRORS, Page, Reject, Stream
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ SEARCH_ORDER = {"cloud": "updated ASC", "datacenter": "updated ASC, key ASC"}
 FIRST_SYNC_BOUND = "1970-01-01 00:00"  # Cloud's search/jql refuses a query without a restriction
 WESTMOST_OFFSET = timedelta(hours=-12)  # no zone lags UTC more: the bound when /myself has no zone
 
-PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
 
 
 class MalformedIssue(ValueError):

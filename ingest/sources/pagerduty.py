@@ -37,7 +37,7 @@ from config.secrets import read_secret
 from config.sources import PagerDutySource
 from ingest.http import HttpSession
 from ingest.records import Incident, Record
-from ingest.sync import Page, Reject, Stream
+from ingest.sync import PARSE_ERRORS, Page, Reject, Stream
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ PAGE_LIMIT = 100
 MAX_RECORDS = 10_000  # offset + limit may not exceed this
 MAX_WINDOW = timedelta(days=180)
 STREAM = "incidents"
-PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
 
 Clock = Callable[[], datetime]
 Raw = dict[str, Any]
