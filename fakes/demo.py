@@ -28,7 +28,7 @@ from fakes.github import FakeGithub, generate_deployments, generate_pull_request
 from fakes.jira import FakeJira, generate_issues
 from fakes.pagerduty import PagerDutyFake, generate_incidents
 from fakes.prometheus import PrometheusFake, error_ratio, up
-from fakes.server import LocalServer
+from fakes.server import LocalServer, serving
 
 SECRETS = {
     "JIRA_EMAIL": "demo@example.com",
@@ -179,7 +179,7 @@ def demo_org(root: Path) -> Iterator[DemoOrg]:
             "github": _github(people, plans, start, now),
             "pagerduty": _pagerduty(people, start, now),
         }
-        servers = {kind: stack.enter_context(_serving(h)) for kind, h in handlers.items()}
+        servers = {kind: stack.enter_context(serving(h)) for kind, h in handlers.items()}
         urls = {kind: server.url for kind, server in servers.items()}
         prometheus_server = LocalServer(lambda _r: None).start()
         stack.callback(prometheus_server.stop)
@@ -188,15 +188,6 @@ def demo_org(root: Path) -> Iterator[DemoOrg]:
         prometheus_server.handler = _prometheus(sources)
         stack.enter_context(_environment(SECRETS))
         yield DemoOrg(config_dir=config_dir, database_url=f"sqlite:///{database}", now=now)
-
-
-@contextmanager
-def _serving(handler: Any) -> Iterator[LocalServer]:
-    server = LocalServer(handler).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @contextmanager

@@ -93,6 +93,13 @@ class LocalServer:
         self._http.shutdown()
         self._http.server_close()
 
+    def check_no_surprises(self) -> None:
+        with self._lock:
+            surprises = [f"no answer for {r.method} {r.path}" for r in self.unanswered]
+            surprises += [f"fault never reached: {f.status} on {f.path}" for f in self.faults]
+        if surprises:
+            raise AssertionError("; ".join(surprises))
+
     def inject(self, fault: Fault) -> None:
         with self._lock:
             self.faults.append(fault)
@@ -154,11 +161,14 @@ def _make_handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def serving(handler: Handler) -> Iterator[LocalServer]:
+    """A started server that, once the block has run cleanly, fails on surprises (STYLE §6): a
+    request it had no answer for, or an injected fault nobody ran into."""
     server = LocalServer(handler).start()
     try:
         yield server
     finally:
         server.stop()
+    server.check_no_surprises()
 
 
 __all__ = ["Fault", "Handler", "LocalServer", "Request", "Response", "serving"]
