@@ -23,8 +23,9 @@ from config.errors import ConfigError
 from config.sources import JiraSource
 from fakes.jira import DONE, IN_PROGRESS, TO_DO, FakeJira, generate_issues
 from fakes.server import Fault, LocalServer
-from ingest.sources import jira
-from ingest.sources.jira import JiraSession, build_jql, jql_time, parse_issue, strip_order_by
+from ingest.sources import jira, jira_issues
+from ingest.sources.jira import JiraSession, build_jql, jql_time, strip_order_by
+from ingest.sources.jira_issues import parse_issue
 from ingest.store import RECORD_TABLES, quarantine, sync_runs, sync_state
 from ingest.sync import RunSummary, run_stream
 from tests.conftest import fixtures_dir
@@ -502,7 +503,7 @@ def test_recorded_devlake_issues_store_with_their_transitions(
 
 def test_the_replayed_search_page_matches_the_raw_rows() -> None:
     page = _replay("/rest/api/2/search/jql")
-    statuses = jira.status_categories(_replay("/rest/api/2/status"))
+    statuses = jira_issues.status_categories(_replay("/rest/api/2/status"))
     parse = lambda raw: parse_issue(raw, source="jira", statuses=statuses, base_url="https://x")  # noqa: E731
     from_rows = [parse(json.loads(row["data"])) for row in _devlake_rows()]
     assert [parse(raw) for raw in page["issues"]] == from_rows
@@ -527,10 +528,10 @@ def test_openapi_examples_of_times_and_categories() -> None:
     examples = fixtures_dir("jira", "openapi-examples")
     bulk = json.loads((examples / "changelog_bulkfetch_POST_200.json").read_text())
     created = bulk["issueChangeLogs"][0]["changeHistories"][0]["created"]
-    assert jira.parse_time(created) == datetime(2017, 4, 13, 8, 0, 29, tzinfo=UTC)
+    assert jira_issues.parse_time(created) == datetime(2017, 4, 13, 8, 0, 29, tzinfo=UTC)
     # The documented categories ("in-flight", "completed") are not Jira's: none is trusted.
     statuses = json.loads((examples / "status_GET_200.json").read_text())
-    assert jira.status_categories(statuses) == {}
+    assert jira_issues.status_categories(statuses) == {}
     myself = json.loads((examples / "myself_GET_200.json").read_text())
     assert jira.user_zone(myself) == ZoneInfo("Australia/Sydney")
 
