@@ -34,6 +34,17 @@ class Record:
         return f"{self.source}:" + "/".join(parts)
 
 
+def aware_time(value: object, api: str) -> datetime:
+    """An API's ISO 8601 time, which must carry its zone: guessing one would shift every
+    duration computed from it. Raises ValueError (a parse error: the record is quarantined)."""
+    if not isinstance(value, str):
+        raise ValueError(f"not a {api} time: {value!r}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"{api} time without a zone: {value!r}")
+    return parsed
+
+
 def key_part(value: object) -> str:
     return str(int(value.timestamp())) if isinstance(value, datetime) else str(value)
 
@@ -216,5 +227,6 @@ __all__ = [
     "Sample",
     "Ticket",
     "TicketChange",
+    "aware_time",
     "key_part",
 ]

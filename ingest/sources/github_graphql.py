@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ingest.http import retry_after_seconds
-from ingest.records import PullRequest, Record, Review, ReviewRequest
+from ingest.records import PullRequest, Record, Review, ReviewRequest, aware_time
 from ingest.sync import PARSE_ERRORS, Reject
 
 log = logging.getLogger(__name__)
@@ -340,13 +340,8 @@ def _reviewer(requested: Mapping[str, Any] | None) -> str | None:
 
 
 def parse_time(value: object) -> datetime:
-    """GitHub's `2026-09-01T09:15:00Z`; a time without a zone is refused, never guessed."""
-    if not isinstance(value, str):
-        raise ValueError(f"not a GitHub time: {value!r}")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(f"GitHub time without a zone: {value!r}")
-    return parsed
+    """GitHub's `2026-09-01T09:15:00Z`."""
+    return aware_time(value, "GitHub")
 
 
 def _optional_time(value: object) -> datetime | None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ingest.records import Ticket, TicketChange
+from ingest.records import Ticket, TicketChange, aware_time
 
 CHANGE_FIELDS = frozenset({"status", "assignee"})
 STATUS_CATEGORIES = frozenset({"new", "indeterminate", "done", "undefined"})
@@ -135,12 +135,10 @@ def parse_time(value: object) -> datetime:
     changelog may give) → an aware datetime; a time without a zone is refused."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
-    if not isinstance(value, str):
-        raise MalformedIssue(f"not a Jira time: {value!r}")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise MalformedIssue(f"Jira time without a zone: {value!r}")
-    return parsed
+    try:
+        return aware_time(value, "Jira")
+    except ValueError as exc:
+        raise MalformedIssue(str(exc)) from None
 
 
 def _at(container: Mapping[str, Any], path: str) -> Any:

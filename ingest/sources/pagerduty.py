@@ -36,7 +36,7 @@ import requests
 from config.secrets import read_secret
 from config.sources import PagerDutySource
 from ingest.http import HttpSession
-from ingest.records import Incident, Record
+from ingest.records import Incident, Record, aware_time
 from ingest.sync import PARSE_ERRORS, Page, Reject, Stream
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,7 @@ def stamp(moment: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError(f"time without a zone: {text!r}")
-    return moment.astimezone(UTC)
+    return aware_time(text, "PagerDuty").astimezone(UTC)
 
 
 def _error_text(response: requests.Response) -> str:
