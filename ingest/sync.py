@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -23,6 +24,10 @@ from ingest.store import quarantine, sync_runs, sync_state, upsert, upsert_recor
 
 log = logging.getLogger(__name__)
 
+
+# What the database (or its driver: sqlite3 raises a bare OverflowError for an integer over 64
+# bits) raises on a value it cannot hold: the record is quarantined, the stream goes on.
+REFUSALS = (DataError, IntegrityError, OverflowError)
 
 # What a parser raises on a record it cannot read: each source quarantines the record on these
 # and lets anything else (a bug, a network failure) end the run.
@@ -139,7 +144,7 @@ def _store_page(engine: Engine, summary: RunSummary, page: Page) -> RunSummary:
     try:
         with engine.begin() as conn:
             return _commit_page(conn, summary, page, upsert_records(conn, page.records), [])
-    except (DataError, IntegrityError) as exc:
+    except REFUSALS as exc:
         log.warning(
             "%s/%s: the database refused a page (%s); storing it record by record",
             summary.source,
@@ -162,16 +167,17 @@ def _upsert_one_by_one(conn: Connection, records: list[Record]) -> tuple[int, li
         try:
             with conn.begin_nested():
                 upsert_records(conn, [record])
-        except (DataError, IntegrityError) as exc:
+        except REFUSALS as exc:
             refused.append(Reject(_payload(record), _refusal(exc), record.key))
         else:
             stored += 1
     return stored, refused
 
 
-def _refusal(exc: DataError | IntegrityError) -> str:
+def _refusal(exc: Exception) -> str:
     """The database's own message (without the statement and its parameters)."""
-    return f"{type(exc.orig).__name__}: {exc.orig}"
+    cause = getattr(exc, "orig", None) or exc
+    return f"{type(cause).__name__}: {cause}"
 
 
 def _payload(record: Record) -> dict[str, Any]:
@@ -183,6 +189,18 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, date):  # datetime included
         return value.isoformat()
     return list(value) if isinstance(value, tuple) else value
+
+
+def _storable(payload: Any) -> Any:
+    """A payload every database's JSON holds: PostgreSQL refuses NaN and infinities, which a
+    CSV row carries for an empty cell (NaN) or a cell reading "inf"."""
+    if isinstance(payload, float) and not math.isfinite(payload):
+        return None if math.isnan(payload) else str(payload)
+    if isinstance(payload, dict):
+        return {key: _storable(value) for key, value in payload.items()}
+    if isinstance(payload, list | tuple):
+        return [_storable(value) for value in payload]
+    return payload
 
 
 def _without_nul(text: str | None) -> str | None:
@@ -204,7 +222,7 @@ def _commit_page(
                     "stream": summary.stream,
                     "record_key": _without_nul(r.record_key),
                     "error": _without_nul(r.error),
-                    "payload": r.payload,
+                    "payload": _storable(r.payload),
                     "at": _now(),
                 }
                 for r in rejects

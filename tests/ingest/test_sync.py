@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from ingest import sync
-from ingest.records import Ticket
+from ingest.records import PullRequest, Ticket
 from ingest.store import RECORD_TABLES, quarantine, sync_runs
 from ingest.sync import Page, Reject, Stream, read_cursor, run_stream
 
@@ -114,3 +114,32 @@ def test_a_page_stored_record_by_record_is_still_one_transaction(
         run_stream(engine, stream_of(page))
 
     assert stored(engine) == {} and held(engine) == {}
+
+
+def test_an_integer_over_64_bits_is_quarantined_not_a_stuck_stream(engine: sa.Engine) -> None:
+    def pull(number: int, additions: int) -> PullRequest:
+        return PullRequest(
+            source="github", repo="acme/api", number=number, url="u", title="t",
+            author_account="ann", author_email=None, created=T0, updated=T0,
+            ready_for_review=None, merged=None, closed=None, additions=additions, deletions=0,
+            base_branch="main",
+        )  # fmt: skip
+
+    page = Page([pull(1, 10), pull(2, 2**70), pull(3, 30)], cursor="c1")
+
+    summary = run_stream(engine, dataclasses.replace(stream_of(page), source="github"))
+
+    assert (summary.records, summary.quarantined, summary.error) == (2, 1, None)
+    assert list(held(engine)) == ["github:acme/api/2"]
+    with engine.connect() as conn:
+        assert read_cursor(conn, source="github", stream="tickets") == "c1"
+
+
+def test_a_reject_payload_with_nan_or_infinity_is_stored(engine: sa.Engine) -> None:
+    payload = {"value": float("nan"), "rows": [float("inf"), -float("inf"), 1.5]}
+    page = Page([ticket("OPS-1")], [Reject(payload, "bad sample", "csv:s1")], cursor="c1")
+
+    summary = run_stream(engine, stream_of(page))
+
+    assert (summary.records, summary.quarantined, summary.error) == (1, 1, None)
+    assert held(engine)["csv:s1"].payload == {"value": None, "rows": ["inf", "-inf", 1.5]}
