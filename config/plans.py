@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,6 +14,12 @@ from config.errors import FieldValueError
 Better = Literal["lower", "higher"]
 
 DAYS_PER_WEEK = 7
+MIN_ACTIVE_DAYS = 4
+"""Active days a weekly window needs before its per-week count is judged. A count over one or
+two days, scaled to a week, swings on a single event (one ticket on a lone Sunday reads as
+seven a week, none as zero), so such a window is `insufficient`, never met or missed. Four is
+more than half a week. Only a window clipped at the plan's start can be that short: the others
+reach back over excluded days until they hold seven active ones (evaluate.windows)."""
 
 # The key under which a catalog describes every `rating:NAME` metric (ratings are open-ended).
 RATING_METRICS = "rating:NAME"
@@ -219,17 +224,30 @@ class Plan(BaseModel):
         """A goal must hold in `sustain.required` weekly windows, and a plan has only as many
         windows as it has weeks: one too short for its goals could never end with them met,
         which a manager should learn when writing the plan, not at its end."""
-        weeks = math.ceil(((self.end - self.start).days + 1) / DAYS_PER_WEEK)
+        active = self._active_days()
+        weeks = active // DAYS_PER_WEEK + (active % DAYS_PER_WEEK >= MIN_ACTIVE_DAYS)
         for index, goal in enumerate(self.goals):
             if goal.sustain.required > weeks:
                 raise FieldValueError(
-                    f"the plan has {weeks} week{'s' if weeks != 1 else ''} ({self.start} to "
-                    f"{self.end}), but this goal must hold in {goal.sustain.required} weekly "
-                    "windows, so it could never be met: lengthen the plan or lower "
-                    "sustain.required",
+                    f"the plan has {active} active days ({self.start} to {self.end}, less "
+                    f"exclusions), {weeks} weekly window{'s' if weeks != 1 else ''} of at least "
+                    f"{MIN_ACTIVE_DAYS} days, but this goal must hold in "
+                    f"{goal.sustain.required}, so it could never be met: lengthen the plan or "
+                    "lower sustain.required",
                     ("goals", index, "sustain", "required"),
                 )
         return self
+
+    def _active_days(self) -> int:
+        """Plan days not covered by a date-range exclusion (overlapping ranges count once)."""
+        excluded = {
+            exclusion.from_ + timedelta(days=offset)
+            for exclusion in self.exclusions
+            if exclusion.from_ is not None and exclusion.to is not None
+            for offset in range((exclusion.to - exclusion.from_).days + 1)
+        }
+        days = (self.end - self.start).days + 1
+        return days - sum(self.start <= day <= self.end for day in excluded)
 
     def baseline_window(self) -> Window:
         """Default: the same number of days, right before the start."""
@@ -241,6 +259,7 @@ class Plan(BaseModel):
 
 
 __all__ = [
+    "MIN_ACTIVE_DAYS",
     "RATING_METRICS",
     "Better",
     "Exclusion",

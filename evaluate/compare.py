@@ -9,13 +9,12 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
-from config.plans import Better, Goal, Sustain, Target
+from config.plans import MIN_ACTIVE_DAYS, Better, Goal, Sustain, Target
 from evaluate.measure import Measurement
 from evaluate.stats import rate_difference_p_value
 from evaluate.windows import DAYS_PER_WEEK, Span
 
 __all__ = [
-    "MIN_ACTIVE_DAYS",
     "Change",
     "RateTest",
     "Sustained",
@@ -32,14 +31,6 @@ __all__ = [
 
 WeekStatus = Literal["met", "not_met", "insufficient"]
 Interval = tuple[float, float]
-
-MIN_ACTIVE_DAYS = 4
-"""Active days a weekly window needs before its per-week count is judged. A count over one or
-two days, scaled to a week, swings on a single event (one ticket on a lone Sunday reads as
-seven a week, none as zero), so such a window is `insufficient`, never met or missed. Four is
-more than half a week. Only a window clipped at the plan's start can be that short: the others
-reach back over excluded days until they hold seven active ones (`weekly_spans`)."""
-
 
 def _sign(better: Better) -> int:
     return 1 if better == "higher" else -1

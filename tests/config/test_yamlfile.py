@@ -216,12 +216,18 @@ def test_a_plan_shorter_than_a_goal_must_be_sustained_is_refused(tmp_path: Path)
     error = plan_error(tmp_path, short)
 
     assert located(error) == [(9, "goals[0]")]
-    assert error.problem.startswith("the plan has 2 weeks (2026-09-01 to 2026-09-14), but this "
-                                    "goal must hold in 3 weekly windows")
+    assert error.problem.startswith(
+        "the plan has 14 active days (2026-09-01 to 2026-09-14, less exclusions), 2 weekly "
+        "windows of at least 4 days, but this goal must hold in 3")
     explicit = short + "    sustain: {weeks: 4, required: 3}\n"
     assert located(plan_error(tmp_path, explicit)) == [(11, "goals[0].sustain.required")]
-    path = write(tmp_path / "plans" / "ana-2026q4.yaml", short.replace("09-14", "09-15"))
-    assert load_model(path, Plan).end.day == 15  # a third, one-day week: it can be met
+    # A third window needs 4 active days: one or three days more cannot make it.
+    assert located(plan_error(tmp_path, short.replace("09-14", "09-17"))) == [(9, "goals[0]")]
+    path = write(tmp_path / "plans" / "ana-2026q4.yaml", short.replace("09-14", "09-18"))
+    assert load_model(path, Plan).end.day == 18
+    on_leave = short.replace("09-14", "09-21") + (
+        "exclusions:\n  - {from: 2026-09-08, to: 2026-09-14, reason: Leave}\n")
+    assert located(plan_error(tmp_path, on_leave)) == [(9, "goals[0]")]  # 14 active days
     path = write(tmp_path / "plans" / "ana-2026q4.yaml",
                  short + "    sustain: {weeks: 2, required: 2}\n")
     assert load_model(path, Plan).goals[0].sustain.required == 2
