@@ -3,8 +3,10 @@
 It answers what the connector and the `jira` client ask, the way the real services do where it
 matters for a sync: Cloud's enhanced search pages by `nextPageToken`, refuses an unbounded query
 and no longer serves the old `/search`; Data Center pages by `startAt`; both read the JQL
-`updated >= "..."` literal in the user's time zone, cap `maxResults`, honour `fields`, and cut the
-embedded changelog to the latest 100 entries (the full one comes from the changelog endpoints).
+`updated >= "..."` literal in the user's time zone (a local time the autumn clock change makes
+happen twice in its earlier meaning, unless told otherwise), cap `maxResults`, honour `fields`, and
+cut the embedded changelog to the latest 100 entries (the full one comes from the changelog
+endpoints). A test can edit issues between the requests of a sync (`before_search`).
 Other JQL clauses are not evaluated: every issue matches them, ordered by `updated`, then by key
 (project, then number), as `ORDER BY updated, key` asks: without the key Jira sets no tie order.
 
@@ -81,7 +83,9 @@ class JqlError(ValueError):
 
 @dataclass
 class FakeJira:
-    """A `fakes.server` handler. `queries` lists the JQL received, for tests to check."""
+    """A `fakes.server` handler. `queries` lists the JQL received, for tests to check;
+    `before_search` is called before each search is answered, so a test can edit `issues` there
+    (then `reindex`) as people do while a sync pages."""
 
     issues: Sequence[Issue]
     deployment: Deployment = "cloud"
@@ -89,6 +93,8 @@ class FakeJira:
     statuses: Sequence[Mapping[str, Any]] = DEFAULT_STATUSES
     authorization: str | None = None  # the exact Authorization header to require, if any
     base_url: str = "https://jira.example"
+    later_fold: bool = False  # read a twice-happening local time in its later meaning
+    before_search: Callable[[FakeJira], None] | None = None
     queries: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -202,6 +208,8 @@ class FakeJira:
     def _first_match(self, jql: str, *, bounded: bool) -> int:
         """Index in `_order` of the first issue the JQL's `updated >=` bound lets through."""
         self.queries.append(jql)
+        if self.before_search is not None:
+            self.before_search(self)
         if len(_ORDER_BY.findall(jql)) > 1:
             raise JqlError("Error in the JQL Query: expecting end of query, got 'ORDER BY'")
         where = _ORDER_BY.split(jql)[0].strip()
@@ -212,7 +220,8 @@ class FakeJira:
         found = _UPDATED_SINCE.search(where)
         if found is None:
             return 0
-        since = _read_jql_time(found["when"], ZoneInfo(self.time_zone or "UTC"))
+        zone = ZoneInfo(self.time_zone or "UTC")
+        since = _read_jql_time(found["when"], zone).replace(fold=int(self.later_fold))
         return bisect.bisect_left(self._updated, int(since.timestamp() * 1000))
 
     # changelogs -------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ JQL_TIME = "%Y-%m-%d %H:%M"
 # Cloud pages by token; Data Center re-searches from the newest minute read (keyset), which needs
 # ties in a set order: Jira leaves issues with equal `updated` in none.
 SEARCH_ORDER = {"cloud": "updated ASC", "datacenter": "updated ASC, key ASC"}
+DATACENTER_PAGE_MIN = 2  # an offset page repeats the issue before it, and needs one more to move
 FIRST_SYNC_BOUND = "1970-01-01 00:00"  # Cloud's search/jql refuses a query without a restriction
 WESTMOST_OFFSET = timedelta(hours=-12)  # no zone lags UTC more: the bound when /myself has no zone
 
@@ -180,9 +181,21 @@ def jql_time(instant: datetime, zone: tzinfo | None) -> str:
 
     Jira reads the literal in the user's zone; with no zone known, the UTC time less 12 hours is
     at or before `instant` whatever the zone. Seconds are dropped, which only widens the overlap.
+    A local time that happens twice (the autumn clock change) may be read in either meaning, so
+    it is written for the instant one clock shift earlier: both readings are then at or before.
     """
-    local = instant.astimezone(zone) if zone else instant.astimezone(UTC) + WESTMOST_OFFSET
-    return local.strftime(JQL_TIME)
+    if zone is None:
+        return (instant.astimezone(UTC) + WESTMOST_OFFSET).strftime(JQL_TIME)
+    local = instant.astimezone(zone)
+    return (instant.astimezone(UTC) - _clock_shift(local)).astimezone(zone).strftime(JQL_TIME)
+
+
+def _clock_shift(local: datetime) -> timedelta:
+    """How far the clocks went back around `local` if its wall time happens twice, else 0."""
+    earlier, later = local.replace(fold=0).utcoffset(), local.replace(fold=1).utcoffset()
+    if earlier is None or later is None or earlier <= later:
+        return timedelta(0)
+    return earlier - later
 
 
 def build_jql(
@@ -226,36 +239,43 @@ def _datacenter_pages(
     Plain `startAt` offsets skip an issue for good when one before it is edited between pages
     (it moves to the end and the rest shift back). Offsets are used only within one bound, when
     it cannot move (a page all inside the overlap, or the user's zone unknown, when the bound lags
-    by half a day); they then overlap by one issue, which must come back first, else something
-    moved and the search starts again from the newest minute read.
+    by half a day); they then overlap by one issue, which must come back first with the same
+    `updated` (an edited one may land at its old offset again), else something moved and the
+    search starts again from the newest minute read. So a page holds at least two issues, even
+    if `page_size` is 1: the overlap and one more.
     """
     read: dict[str, object] = {}  # issue key → its `updated` as read in this run
     newest = since
-    jql = build_jql(configured, since, site.zone, order=SEARCH_ORDER["datacenter"])
+    size, order = max(page_size, DATACENTER_PAGE_MIN), SEARCH_ORDER["datacenter"]
+    jql = build_jql(configured, since, site.zone, order=order)
     start, anchor = 0, None
     while True:
-        result = site.client.search_issues(jql, startAt=start, **_search_args(page_size))
+        result = site.client.search_issues(jql, startAt=start, **_search_args(size))
         issues = result.get("issues") or []
-        if anchor is not None and (not issues or issues[0].get("key") != anchor):
-            jql = build_jql(configured, newest, site.zone, order=SEARCH_ORDER["datacenter"])
-            start, anchor = 0, None
+        if anchor is not None and (not issues or _version(issues[0]) != anchor):
+            jql, start, anchor = build_jql(configured, newest, site.zone, order=order), 0, None
             continue
         fresh = [raw for raw in issues if read.get(raw.get("key"), _UNREAD) != _raw_updated(raw)]
-        read.update((raw.get("key"), _raw_updated(raw)) for raw in fresh)
+        read.update(_version(raw) for raw in fresh)
         newest = _newest(newest, fresh)
         if fresh:
             yield fresh
         if not issues or start + len(issues) >= int(result.get("total") or 0):
             return
-        following = build_jql(configured, newest, site.zone, order=SEARCH_ORDER["datacenter"])
+        following = build_jql(configured, newest, site.zone, order=order)
         if following != jql and site.zone is not None:
             jql, start, anchor = following, 0, None
-        else:  # overlap by one issue, or none if the server serves one at a time
+        else:  # overlap by one issue, or none if the server caps pages at one (unchecked then)
             start += max(len(issues) - 1, 1)
-            anchor = issues[-1].get("key") if len(issues) > 1 else None
+            anchor = _version(issues[-1]) if len(issues) > 1 else None
 
 
 _UNREAD = object()
+
+
+def _version(raw: Mapping[str, Any]) -> tuple[Any, object]:
+    """An issue as read: its key and `updated` (an edit changes the second)."""
+    return raw.get("key"), _raw_updated(raw)
 
 
 def _raw_updated(raw: Mapping[str, Any]) -> object:

@@ -10,6 +10,7 @@ import base64
 import csv
 import itertools
 import json
+import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from config.errors import ConfigError
 from config.sources import JiraSource
 from fakes.jira import DONE, IN_PROGRESS, TO_DO, FakeJira, generate_issues
 from fakes.server import Fault, LocalServer
+from ingest.records import Ticket
 from ingest.sources import jira, jira_issues
 from ingest.sources.jira import JiraSession, build_jql, jql_time, strip_order_by
 from ingest.sources.jira_issues import parse_issue
@@ -202,14 +204,17 @@ def test_datacenter_pages_by_keyset_with_a_bearer_token(
 
 
 def edit_on_pages(
-    fake: FakeJira, edits: dict[int, list[dict[str, Any]]], at: datetime
+    fake: FakeJira,
+    edits: dict[int, list[dict[str, Any]]],
+    at: datetime,
+    step: timedelta = timedelta(0),
 ) -> Callable[[RunSummary], None]:
-    """Edits the issues `edits[n]` once page n is stored, before the next search: they move to
-    the end."""
+    """Edits the issues `edits[n]` once page n is stored, before the next search, the i-th at
+    `at + i·step`: they move to the end."""
 
     def edit(summary: RunSummary) -> None:
-        for edited in edits.pop(summary.pages, []):
-            edited["fields"].update(summary="Edited", updated=at.isoformat())
+        for number, edited in enumerate(edits.pop(summary.pages, [])):
+            edited["fields"].update(summary="Edited", updated=(at + number * step).isoformat())
         fake.reindex()
 
     return edit
@@ -258,6 +263,88 @@ def test_datacenter_pages_through_a_minute_of_ties_edited_between_pages(
     assert set(stored) == {issue["key"] for issue in issues}
     assert all(stored[i["key"]].summary == "Edited" for edited in edits.values() for i in edited)
     assert sync.server.count("/rest/api/2/search") <= 8  # 3 pages, the minute re-read, restarts
+
+
+def spaced(count: int, first: datetime, gap: timedelta) -> list[dict[str, Any]]:
+    """`count` issues updated `gap` apart from `first`, in key order."""
+    issues = generated(count)
+    for number, issue in enumerate(issues):
+        issue["fields"]["updated"] = (first + number * gap).isoformat()
+    return issues
+
+
+def test_datacenter_restarts_when_the_overlap_issue_itself_was_edited(
+    engine: sa.Engine, fake_jira: Callable[..., Sync]
+) -> None:
+    """The overlap issue (OPS-3) edited, then the two before it: it comes back first again, but
+    with a new `updated`. Checked by key alone, OPS-4 and OPS-5 were never read."""
+    issues = spaced(5, datetime(2026, 3, 1, 10, tzinfo=UTC), timedelta(minutes=5))
+    fake = FakeJira(issues, deployment="datacenter", time_zone=None)
+    sync = fake_jira(fake, email_env=None, page_size=3)
+    edits = {1: [issues[2], issues[0], issues[1]]}
+
+    sync.run(engine, on_page=edit_on_pages(fake, edits, END, timedelta(seconds=1)))
+
+    stored = tickets(engine)
+    assert set(stored) == {issue["key"] for issue in issues}
+    assert [stored[f"OPS-{n}"].summary == "Edited" for n in range(1, 6)] == [True] * 3 + [False] * 2
+    assert stored_cursor(engine) == (END + timedelta(seconds=2)).isoformat()
+
+
+def test_datacenter_pages_of_one_still_overlap(
+    engine: sa.Engine, fake_jira: Callable[..., Sync]
+) -> None:
+    """A page of one leaves no room for the overlap issue, so Data Center asks for two."""
+    issues = spaced(4, datetime(2026, 3, 1, 10, tzinfo=UTC), timedelta(minutes=5))
+    fake = FakeJira(issues, deployment="datacenter", time_zone=None)
+    sync = fake_jira(fake, email_env=None, page_size=1)
+
+    sync.run(engine, on_page=edit_on_pages(fake, {1: [issues[0]]}, END))
+
+    assert set(tickets(engine)) == {issue["key"] for issue in issues}
+    searches = [r for r in sync.server.requests if r.path == "/rest/api/2/search"]
+    assert {r.arg("maxResults") for r in searches} == {"2"}
+
+
+def editing_at_random(rng: random.Random, at: datetime, edits: int) -> Callable[[FakeJira], None]:
+    """Before each search, edits random issues (one more at even odds), each 0–40 s after the
+    edit before (so some share a minute, some a millisecond), until `edits` edits are spent."""
+    clock, left = at, edits
+
+    def edit(fake: FakeJira) -> None:
+        nonlocal clock, left
+        while left and rng.random() < 0.5:
+            clock += timedelta(seconds=rng.randint(0, 40))
+            rng.choice(fake.issues)["fields"]["updated"] = clock.isoformat()
+            left -= 1
+        fake.reindex()
+
+    return edit
+
+
+@pytest.mark.parametrize("zone", [None, "UTC"])
+@pytest.mark.parametrize("page_size", [1, 2, 3, 4])
+def test_datacenter_reads_every_issue_edited_at_random_while_paging(
+    fake_jira: Callable[..., Sync], page_size: int, zone: str | None
+) -> None:
+    """Fuzz: six issues, some sharing a minute, edited at random between searches; every issue
+    is read, whichever page size, whether the bound can move (zone known) or not."""
+    sync = fake_jira(FakeJira([], deployment="datacenter"), email_env=None, page_size=page_size)
+    for seed in range(100):
+        rng = random.Random(seed)
+        issues = generated(6)
+        moment = datetime(2026, 3, 1, 10, tzinfo=UTC)
+        for issue in rng.sample(issues, len(issues)):  # key order is not time order
+            moment += timedelta(seconds=rng.randint(0, 90))
+            issue["fields"]["updated"] = moment.isoformat()
+        fake = FakeJira(issues, deployment="datacenter", time_zone=zone)
+        fake.before_search = editing_at_random(rng, moment, edits=8)
+        sync.server.handler = fake  # one server, a fresh fake per seed
+
+        pages = jira.tickets(sync.source, sync.session, cursor=None, lookback=timedelta(0))
+        read = {r.ticket_key for page in pages for r in page.records if isinstance(r, Ticket)}
+
+        assert read == {issue["key"] for issue in issues}, f"seed {seed}"
 
 
 def test_configured_deployment_skips_detection(
@@ -645,9 +732,9 @@ def test_build_jql_bounds_every_query() -> None:
     assert build_jql("order by updated", None, None) == (
         'updated >= "1970-01-01 00:00" ORDER BY updated ASC'
     )
-    since = datetime(2026, 10, 25, 0, 59, 59, tzinfo=UTC)
+    since = datetime(2026, 10, 25, 0, 59, 59, tzinfo=UTC)  # 02:59 CEST, an hour before 02:59 CET
     assert build_jql("project = A OR project = B", since, ZoneInfo("Europe/Berlin")) == (
-        '(project = A OR project = B) AND updated >= "2026-10-25 02:59" ORDER BY updated ASC'
+        '(project = A OR project = B) AND updated >= "2026-10-25 01:59" ORDER BY updated ASC'
     )
 
 
@@ -655,7 +742,7 @@ def test_build_jql_bounds_every_query() -> None:
     ("zone", "literal"),
     [
         ("UTC", "2026-10-25 01:30"),
-        ("Europe/Berlin", "2026-10-25 02:30"),  # the 2nd 02:30 of that night; Jira reads the 1st
+        ("Europe/Berlin", "2026-10-25 02:30"),  # the 2nd 02:30 of that night: either is before
         ("Asia/Kolkata", "2026-10-25 07:00"),
         ("Pacific/Kiritimati", "2026-10-25 15:30"),
         ("America/St_Johns", "2026-10-24 23:00"),
@@ -665,3 +752,40 @@ def test_build_jql_bounds_every_query() -> None:
 def test_jql_time_is_the_users_wall_clock(zone: str | None, literal: str) -> None:
     instant = datetime(2026, 10, 25, 1, 30, 45, tzinfo=UTC)
     assert jql_time(instant, ZoneInfo(zone) if zone else None) == literal
+
+
+@pytest.mark.parametrize(
+    ("instant", "literal"),
+    [
+        (datetime(2026, 11, 1, 4, 59, tzinfo=UTC), "2026-11-01 00:59"),  # EDT, happens once
+        (datetime(2026, 11, 1, 5, 30, tzinfo=UTC), "2026-11-01 00:30"),  # 1st 01:30: back an hour
+        (datetime(2026, 11, 1, 6, 30, tzinfo=UTC), "2026-11-01 01:30"),  # 2nd 01:30: the 1st
+        (datetime(2026, 11, 1, 7, 0, tzinfo=UTC), "2026-11-01 02:00"),  # EST, happens once
+        (datetime(2026, 3, 8, 7, 0, tzinfo=UTC), "2026-03-08 03:00"),  # spring: 02:xx never is
+    ],
+)
+def test_jql_time_at_the_autumn_clock_change_is_before_in_either_meaning(
+    instant: datetime, literal: str
+) -> None:
+    """New York's 01:00–02:00 of 1 November 2026 happens twice (EDT, then EST); Jira may read
+    it either way, so the literal is at or before `instant` in both."""
+    zone = ZoneInfo("America/New_York")
+    assert jql_time(instant, zone) == literal
+    for fold in (0, 1):
+        read = datetime.strptime(literal, jira.JQL_TIME).replace(tzinfo=zone, fold=fold)
+        assert read <= instant
+
+
+def test_datacenter_restart_bound_in_the_repeated_hour_skips_nothing(
+    engine: sa.Engine, fake_jira: Callable[..., Sync]
+) -> None:
+    """Two pages end at 01:20 EDT; a Jira reading "01:20" as EST (an hour later) would skip the
+    issues of that hour, so the restart bound says 00:20."""
+    issues = spaced(10, datetime(2026, 11, 1, 5, 10, tzinfo=UTC), timedelta(minutes=10))
+    fake = FakeJira(issues, deployment="datacenter", time_zone="America/New_York", later_fold=True)
+    sync = fake_jira(fake, email_env=None, page_size=2)
+
+    sync.run(engine)
+
+    assert set(tickets(engine)) == {issue["key"] for issue in issues}
+    assert fake.queries[1] == 'updated >= "2026-11-01 00:20" ORDER BY updated ASC, key ASC'
