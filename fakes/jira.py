@@ -526,6 +526,20 @@ class GeneratedIssues(Sequence[Issue]):
     def pick(self, rng: random.Random) -> str:
         return rng.choices(self.accounts, cum_weights=self.account_weights)[0]
 
+    def pick_assignee(self, rng: random.Random, created: datetime) -> str:
+        """Who gets a new ticket: someone working faster (a factor below 1) takes on more, in
+        proportion to their speed, so an improving person's volume grows with them."""
+        if self.factor is _never_slower:
+            return self.pick(rng)
+        shares = itertools.pairwise(
+            (0.0, *(self.account_weights or range(1, len(self.accounts) + 1)))
+        )
+        weights = [
+            (high - low) / self.factor(account, created)
+            for account, (low, high) in zip(self.accounts, shares, strict=True)
+        ]
+        return rng.choices(self.accounts, weights=weights)[0]
+
 
 def generate_issues(
     n: int,
@@ -544,7 +558,8 @@ def generate_issues(
 
     `resolution_factor` multiplies the time to resolve per account (a mapping), or per account
     and creation time (a function), so a demo person can improve between a baseline and a
-    current window; `account_weights` sets who gets how many tickets; `emails` are shown where
+    current window; it also sets their share of new tickets and how often their work is
+    reopened; `account_weights` sets who gets how many tickets; `emails` are shown where
     given (Cloud hides the rest). Rates go by name: `reopen_rate`, `reassign_rate`, `due_rate`,
     `long_changelog_rate` (changelogs over 100 entries).
     """
@@ -588,7 +603,7 @@ def _user(account: str, email: str | None) -> dict[str, Any]:
 def _generate(issues: GeneratedIssues, index: int) -> Issue:
     rng = random.Random(issues.seed * 1_000_003 + index)
     created = issues.start + (issues.end - issues.start) * ((index + rng.random()) / issues.n)
-    assignee, reporter = issues.pick(rng), issues.pick(rng)
+    assignee, reporter = issues.pick_assignee(rng, created), issues.pick(rng)
     initial = assignee if rng.random() >= UNASSIGNED_RATE else None
     events = [e for e in _timeline(issues, rng, created, assignee, initial) if e.at < issues.end]
     histories, status, current, resolved = _replay(issues, index, events, initial)
@@ -689,7 +704,8 @@ def _timeline(
         assignee = other
     moment += timedelta(hours=rng.lognormvariate(math.log(20 * factor), 0.9))
     events.append(Event(moment, "status", DONE, assignee))
-    if rng.random() < issues.reopen_rate:
+    # Rushed work comes back more often: the reopen chance follows the factor (capped at 1.5×).
+    if rng.random() < issues.reopen_rate * min(factor, 1.5):
         moment += hours(30)
         events.append(Event(moment, "status", IN_PROGRESS, assignee))
         moment += timedelta(hours=rng.lognormvariate(math.log(6 * factor), 0.7))
