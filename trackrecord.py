@@ -26,6 +26,7 @@ from config.plans import Plan
 from config.reference import config_reference
 from evaluate.catalog import EventCatalog
 from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plan
+from evaluate.metrics import metric_spec
 from evaluate.plans import (
     OUTCOMES,
     add_rating,
@@ -159,7 +160,7 @@ def quarantine(
         held = held_records(conn, source=source)
     if as_json:
         rows = [dataclasses.asdict(h) for h in held]
-        sys.stdout.write(json.dumps(rows, default=_json_default) + "\n")
+        _print_json(rows)
         return
     if not held:
         out.print("no quarantined records")
@@ -200,12 +201,12 @@ def evaluate(
     workspace = _open(config)
     chosen = _plan(workspace, plan)
     day = as_of.date() if as_of else datetime.now(workspace.settings.zone).date()
-    frames = workspace.evidence()
+    frames = workspace.evidence(kinds=_plan_kinds(chosen))
     results = _evaluate(workspace, chosen, day, checkpoints=checkpoints, evidence=frames)
     if evidence is not None:
         _print_goal_evidence(results[-1], evidence, frames, as_json)
     elif as_json:
-        out.print_json(json.dumps(results if checkpoints else results[-1]))
+        _print_json(results if checkpoints else results[-1])
     else:
         for result in results:
             _print_evaluation(result)
@@ -222,7 +223,7 @@ def _evaluate(
     """The plan as of `as_of` (last), after its passed checkpoints when asked; the stored
     human decision rides on the last one."""
     inputs = {
-        "evidence": workspace.evidence() if evidence is None else evidence,
+        "evidence": workspace.evidence(kinds=_plan_kinds(plan)) if evidence is None else evidence,
         "people": workspace.config.people.people,
         "tz": workspace.settings.zone,
         "version": workspace.versions[plan.id],
@@ -308,7 +309,7 @@ def _print_goal_evidence(
     urls = _urls(frames, {key for _, key in used})
     rows = [{"window": window, "key": key, "url": urls.get(key)} for window, key in used]
     if as_json:
-        out.print_json(json.dumps(rows))
+        _print_json(rows)
     else:
         for row in rows:
             out.print(f"{row['window']}\t{row['key']}\t{row['url'] or ''}", soft_wrap=True)
@@ -347,7 +348,7 @@ def evidence_list(
         for row in _rows(frame, person)
     ]
     if as_json:
-        sys.stdout.write(json.dumps(rows, default=_json_default) + "\n")
+        _print_json(rows)
         return
     for row in rows:
         out.print(f"{row['key']}\t{row.get('person') or '—'}\t{row.get('url', '')}")
@@ -357,6 +358,17 @@ def _rows(frame: Any, person: str | None) -> list[dict[str, Any]]:
     if person is not None:
         frame = frame[frame["person"] == person] if "person" in frame else frame.iloc[0:0]
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def _plan_kinds(plan: Plan) -> set[str]:
+    """The record kinds a plan's metrics read: loading only those keeps a command quick."""
+    return {kind for goal in plan.goals for kind in metric_spec(goal.metric).kinds}
+
+
+def _print_json(value: Any) -> None:
+    """Plain JSON for scripts, indented for people; not rich's highlighter, which takes seconds
+    on the tens of thousands of evidence keys an evaluation can carry."""
+    sys.stdout.write(json.dumps(value, indent=2, default=_json_default, ensure_ascii=False) + "\n")
 
 
 def _json_default(value: Any) -> Any:
@@ -474,7 +486,7 @@ def plans_suggest(
     except LookupError as exc:
         _fail(str(exc))
     if as_json:
-        out.print_json(json.dumps(suggestions.to_json()))
+        _print_json(suggestions.to_json())
     else:
         _print_suggestions(suggestions)
 

@@ -7,6 +7,7 @@ validated state.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,9 +39,11 @@ class Workspace:
     def source_kinds(self) -> dict[str, str]:
         return {source.name: source.kind for source in self.config.sources.sources}
 
-    def evidence(self) -> dict[str, pd.DataFrame]:
+    def evidence(self, kinds: Collection[str] | None = None) -> dict[str, pd.DataFrame]:
+        """The stored records of these kinds (default all), people attached."""
         return load_evidence(
             self.engine,
+            kinds=kinds,
             persons=self.config.people.people,
             source_kinds=self.source_kinds,
             bots={s.name: s.is_bot for s in self._github_sources},
