@@ -37,6 +37,8 @@ SECRETS = {
     "PAGERDUTY_TOKEN": "demo-pagerduty-token",
 }
 HISTORY_DAYS = 270
+# People on plans who get slower, not faster (a factor on their times): not every plan succeeds.
+DECLINING = {"ilund": 1.6}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,27 +114,38 @@ def _scaled_pr(pr: Any, factor: float) -> Any:
     )
 
 
-def _pagerduty(people: Any, start: datetime, end: datetime) -> PagerDutyFake:
-    users = sorted(p.accounts["pagerduty"] for p in people if "pagerduty" in p.accounts)
+def _pagerduty(
+    people: Any, plans: dict[str, Plan], start: datetime, end: datetime
+) -> PagerDutyFake:
+    owner = {p.accounts["pagerduty"]: p.id for p in people if "pagerduty" in p.accounts}
     hours = (end - start).total_seconds() / 3600
+
+    def slowdown(user: str, created: datetime) -> float:
+        person = owner.get(user, "")
+        declining = person in DECLINING and created.date() >= plans[person].start
+        return DECLINING[person] if declining else 1.0
+
     incidents = generate_incidents(
         int(hours // 30),
         start=start,
         every=timedelta(hours=30),
-        users=users,
+        users=sorted(owner),
         seed=17,
         services=(("PK3ZQ7A", "checkout"), ("PW81XRT", "storefront")),
+        slowdown=slowdown,
     )
     return PagerDutyFake(incidents, token=SECRETS["PAGERDUTY_TOKEN"])
 
 
-def _prometheus(sources: dict[str, Any]) -> PrometheusFake:
+def _prometheus(sources: dict[str, Any], plans: dict[str, Plan]) -> PrometheusFake:
     prometheus = next(s for s in sources["sources"] if s["kind"] == "prometheus")
     error_query, up_query = (series["query"] for series in prometheus["series"])
+    # checkout, which ilund owns, gets worse during the plan.
+    worse_from = datetime.combine(plans["ilund"].start, datetime.min.time(), UTC).timestamp()
     return PrometheusFake(
         {
             error_query: [
-                error_ratio("checkout", base=0.008),
+                error_ratio("checkout", base=lambda t: 0.008 if t < worse_from else 0.013),
                 error_ratio("storefront", base=0.02),
             ],
             up_query: [
@@ -177,7 +190,7 @@ def demo_org(root: Path) -> Iterator[DemoOrg]:
         handlers = {
             "jira": _jira(people, plans, start, now),
             "github": _github(people, plans, start, now),
-            "pagerduty": _pagerduty(people, start, now),
+            "pagerduty": _pagerduty(people, plans, start, now),
         }
         servers = {kind: stack.enter_context(serving(h)) for kind, h in handlers.items()}
         urls = {kind: server.url for kind, server in servers.items()}
@@ -185,7 +198,7 @@ def demo_org(root: Path) -> Iterator[DemoOrg]:
         stack.callback(prometheus_server.stop)
         urls["prometheus"] = prometheus_server.url
         config_dir, sources = _write_config(root, urls)
-        prometheus_server.handler = _prometheus(sources)
+        prometheus_server.handler = _prometheus(sources, plans)
         stack.enter_context(_environment(SECRETS))
         yield DemoOrg(config_dir=config_dir, database_url=f"sqlite:///{database}", now=now)
 

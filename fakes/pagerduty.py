@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -190,11 +190,13 @@ def _incident(number: int, created: datetime, service: tuple[str, str], rng: ran
     }
 
 
-def _lifecycle(raw: Raw, status: str, user: Raw, rng: random.Random) -> Raw:
+def _lifecycle(
+    raw: Raw, status: str, user: Raw, rng: random.Random, factor: float = 1.0
+) -> Raw:
     """Status fields and log entries as PagerDuty keeps them for an incident in `status`."""
     created = _time(raw["created_at"])
-    acked = created + timedelta(minutes=rng.randint(1, 30))
-    resolved = acked + timedelta(minutes=rng.randint(10, 480))
+    acked = created + timedelta(minutes=rng.randint(1, 30) * factor)
+    resolved = acked + timedelta(minutes=rng.randint(10, 480) * factor)
     service = raw["service"]
     entries = [_entry("trigger", raw, created, service), _entry("assign", raw, created, service)]
     assignment = [{"at": raw["created_at"], "assignee": user}]
@@ -233,11 +235,13 @@ def generate_incidents(
     statuses: Mapping[str, float] | None = None,
     seed: int = 0,
     first_number: int = 1000,
+    slowdown: Callable[[str, datetime], float] | None = None,
 ) -> list[Raw]:
     """Incidents created `every` apart from `start`, with realistic status fields and logs.
 
     `statuses` weighs resolved / acknowledged / triggered (default 8 : 1 : 1); a triggered one
-    here was never acknowledged.
+    here was never acknowledged. `slowdown(user, created)` multiplies the times to acknowledge
+    and resolve, for a responder who gets slower or faster.
     """
     rng = random.Random(seed)
     weights = statuses or {"resolved": 0.8, "acknowledged": 0.1, "triggered": 0.1}
@@ -245,9 +249,11 @@ def generate_incidents(
     for index in range(count):
         number = first_number + index
         raw = _incident(number, start + index * every, rng.choice(list(services)), rng)
-        user = _reference("user", rng.choice(list(users)), "Generated user")
+        user_id = rng.choice(list(users))
+        user = _reference("user", user_id, "Generated user")
         status = rng.choices(list(weights), weights=list(weights.values()))[0]
-        generated.append(_lifecycle(raw, status, user, rng))
+        factor = slowdown(user_id, _time(raw["created_at"])) if slowdown else 1.0
+        generated.append(_lifecycle(raw, status, user, rng, factor))
     return generated
 
 

@@ -37,14 +37,20 @@ def _noise(*parts: object) -> float:
 
 
 def error_ratio(
-    service: str, *, base: float = 0.01, seed: int = 0, idle_hours: int = 0
+    service: str,
+    *,
+    base: float | Callable[[int], float] = 0.01,
+    seed: int = 0,
+    idle_hours: int = 0,
 ) -> FakeSeries:
-    """An error ratio around `base`; the first `idle_hours` of each day have no traffic (NaN)."""
+    """An error ratio around `base` (a level, or one per Unix second, for a service that gets
+    worse or better); the first `idle_hours` of each day have no traffic (NaN)."""
+    level = base if callable(base) else lambda _t: base
 
     def value(t: int) -> float:
         if (t % 86_400) < idle_hours * 3600:
             return math.nan
-        return round(base * 2 * _noise(seed, service, t), 6)
+        return round(level(t) * 2 * _noise(seed, service, t), 6)
 
     return FakeSeries({"service": service}, value)
 
