@@ -72,6 +72,16 @@ def _open(config_dir: Path | None, *, database_url: str | None = None) -> Worksp
         raise typer.Exit(exc.exit_code) from None
 
 
+def _day_option(help: str, *flags: str) -> Any:
+    """A YYYY-MM-DD option (typer hands it over as a datetime at midnight)."""
+    return typer.Option(*flags, formats=["%Y-%m-%d"], metavar="DATE", help=help)
+
+
+def _day(option: datetime | None, workspace: Workspace) -> date:
+    """The option's day, or today in the configured zone."""
+    return option.date() if option else datetime.now(workspace.settings.zone).date()
+
+
 def _fail(message: str) -> NoReturn:
     """A user mistake: one clear line and a non-zero exit, never a traceback."""
     err.print(f"[red]error:[/red] {message}", highlight=False)
@@ -159,8 +169,7 @@ def quarantine(
     with workspace.engine.connect() as conn:
         held = held_records(conn, source=source)
     if as_json:
-        rows = [dataclasses.asdict(h) for h in held]
-        _print_json(rows)
+        _print_json([dataclasses.asdict(h) for h in held])
         return
     if not held:
         out.print("no quarantined records")
@@ -182,9 +191,7 @@ def quarantine(
 @app.command()
 def evaluate(
     plan: Annotated[str, typer.Argument(help="Plan id (its file name under plans/).")],
-    as_of: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], metavar="DATE", help="Default: today.")
-    ] = None,
+    as_of: Annotated[datetime | None, _day_option("Default: today.")] = None,
     checkpoints: Annotated[
         bool, typer.Option("--checkpoints", help="Also evaluate as of each checkpoint passed.")
     ] = False,
@@ -200,7 +207,7 @@ def evaluate(
     With --checkpoints the JSON is a list: one object per checkpoint, then the as-of date."""
     workspace = _open(config)
     chosen = _plan(workspace, plan)
-    day = as_of.date() if as_of else datetime.now(workspace.settings.zone).date()
+    day = _day(as_of, workspace)
     frames = workspace.evidence(kinds=_plan_kinds(chosen))
     results = _evaluate(workspace, chosen, day, checkpoints=checkpoints, evidence=frames)
     if evidence is not None:
@@ -372,9 +379,7 @@ def _print_json(value: Any) -> None:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
+    if hasattr(value, "isoformat"):  # dates, datetimes and pandas timestamps
         return value.isoformat()
     if hasattr(value, "tolist"):
         return value.tolist()
@@ -452,27 +457,18 @@ def plans_suggest(
         ),
     ] = None,
     as_of: Annotated[
-        datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d"],
-            metavar="DATE",
-            help="Use no evidence after this day. Default: today.",
-        ),
+        datetime | None, _day_option("Use no evidence after this day. Default: today.")
     ] = None,
     start: Annotated[
         datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d"],
-            metavar="DATE",
-            help="The plan's first day; the baseline is the 90 days before it. Default: as-of.",
-        ),
+        _day_option("The plan's first day; the baseline is the 90 days before it. Default: as-of."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     config: ConfigDir = None,
 ) -> None:
     """Propose plan goals from the role's metrics and the person's own baseline."""
     workspace = _open(config)
-    day = as_of.date() if as_of else datetime.now(workspace.settings.zone).date()
+    day = _day(as_of, workspace)
     try:
         suggestions = suggest_goals(
             person,
@@ -531,8 +527,7 @@ def decide(
     """Record the human decision beside the recommended outcome."""
     workspace = _open(config)
     chosen = _plan(workspace, plan)
-    today = datetime.now(workspace.settings.zone).date()
-    recommended = _evaluate(workspace, chosen, today)[-1]["outcome"]
+    recommended = _evaluate(workspace, chosen, _day(None, workspace))[-1]["outcome"]
     try:
         with workspace.engine.begin() as conn:
             record_decision(
@@ -558,13 +553,7 @@ def rate(
     by: Annotated[str, typer.Option(metavar="PERSON", help="Who rates (a person id).")],
     note: Annotated[str, typer.Option(metavar="TEXT", help="What was observed.")] = "",
     on: Annotated[
-        datetime | None,
-        typer.Option(
-            "--date",
-            formats=["%Y-%m-%d"],
-            metavar="DATE",
-            help="When it was observed; default today.",
-        ),
+        datetime | None, _day_option("When it was observed; default today.", "--date")
     ] = None,
     config: ConfigDir = None,
 ) -> None:

@@ -357,10 +357,7 @@ class SourcesFile(BaseModel):
         """The incident join runs once over all deployments, whichever source stored them (a CSV
         deployment joins through a GitHub source's `services`), so two windows would leave it
         undefined which one applies."""
-        joining = [
-            (index, source) for index, source in enumerate(self.sources)
-            if isinstance(source, GithubSource) and source.services
-        ]
+        joining = self._joining_sources()
         for index, source in joining[1:]:
             first = joining[0][1]
             if source.incident_window_hours != first.incident_window_hours:
@@ -371,12 +368,18 @@ class SourcesFile(BaseModel):
                 )
         return self
 
+    def _joining_sources(self) -> list[tuple[int, GithubSource]]:
+        """The GitHub sources whose `services` join incidents to deployments, with positions."""
+        return [
+            (index, source) for index, source in enumerate(self.sources)
+            if isinstance(source, GithubSource) and source.services
+        ]
+
     @property
     def incident_window_hours(self) -> float:
         """The change-failure window of the incident join (see `GithubSource`)."""
-        windows = [s.incident_window_hours for s in self.sources
-                   if isinstance(s, GithubSource) and s.services]
-        return windows[0] if windows else DEFAULT_INCIDENT_WINDOW_HOURS
+        joining = self._joining_sources()
+        return joining[0][1].incident_window_hours if joining else DEFAULT_INCIDENT_WINDOW_HOURS
 
     def named(self, name: str) -> AnySource:
         """The source `trackrecord sync --source NAME` means; KeyError lists the names."""
