@@ -9,13 +9,14 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
-from config.plans import MIN_ACTIVE_DAYS, Better, Goal, Sustain, Target
+from config.plans import DAYS_PER_WEEK, MIN_ACTIVE_DAYS, Better, Goal, Sustain, Target
 from evaluate.measure import Measurement
 from evaluate.stats import rate_difference_p_value
-from evaluate.windows import DAYS_PER_WEEK, Span
+from evaluate.windows import Span
 
 __all__ = [
     "Change",
+    "Interval",
     "RateTest",
     "Sustained",
     "TeamContext",
@@ -31,6 +32,7 @@ __all__ = [
 
 WeekStatus = Literal["met", "not_met", "insufficient"]
 Interval = tuple[float, float]
+
 
 def _sign(better: Better) -> int:
     return 1 if better == "higher" else -1
@@ -95,7 +97,11 @@ def change(baseline: Measurement, current: Measurement, better: Better,
 def is_sufficient(measurement: Measurement, statistic: str, goal: Goal) -> bool:
     """Medians, means and rates need `min_samples` events; a per-week count needs `min_weeks`
     active weeks, since a week without events is a measurement, not missing data; a
-    point-in-time count needs the window to have some time left after exclusions."""
+    point-in-time count needs the window to have some time left after exclusions. A window
+    of no one (the rest of a team of one) is never sufficient: its per-week and point-in-time
+    counts would read as zeros, a team that did nothing rather than no team to compare with."""
+    if measurement.members == 0:
+        return False
     if statistic == "per_week":
         return measurement.active_weeks >= goal.min_weeks
     if statistic == "count":
@@ -178,13 +184,16 @@ def sustained(weeks: Sequence[tuple[Span, Measurement]], rule: Sustain, statisti
 @dataclass(frozen=True)
 class TeamContext:
     team: str | None
-    members: int
     baseline: Measurement | None
     current: Measurement | None
     change: Change
     relative_to_team: float | None
     team_wide_shift: bool
     sufficient: bool
+
+    @property
+    def members(self) -> int:
+        return self.current.members if self.current is not None else 0
 
 
 def _team_wide_shift(person: Change, team: Change) -> bool:
@@ -214,14 +223,13 @@ def team_context(team: str | None, baseline: Measurement | None, current: Measur
     When the team's data is insufficient, only who the team is, its size and its counts are
     kept: a change (or a change relative to the person's) computed from too few events or
     weeks would read as a comparison the evaluation cannot make."""
-    members = current.members if current is not None else 0
     if not sufficient:
-        return TeamContext(team, members, _unmeasured(baseline), _unmeasured(current),
+        return TeamContext(team, _unmeasured(baseline), _unmeasured(current),
                            Change(None, None, None), None, False, False)
     relative_to_team = (
         person.relative - team_change.relative
         if person.relative is not None and team_change.relative is not None
         else None
     )
-    return TeamContext(team, members, baseline, current, team_change, relative_to_team,
+    return TeamContext(team, baseline, current, team_change, relative_to_team,
                        _team_wide_shift(person, team_change), sufficient)

@@ -1,6 +1,6 @@
 """Evaluate plans as of a date (DESIGN §5): the pure entry points of the evaluation core.
 
-Three steps, each over every goal of every plan at once: lay out each goal's windows as
+Four steps, each over every goal of every plan at once: lay out each goal's windows as
 measurement requests, measure all requests of a metric in one pass (`EventIndex`), compute all
 intervals of a statistic in one vectorized call, then judge each goal. Nothing here reads a
 clock, a database or the network: evidence, people, the as-of date and the zone come in.
@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -24,6 +25,7 @@ from evaluate import stats
 from evaluate.catalog import EventCatalog
 from evaluate.compare import (
     Change,
+    Interval,
     RateTest,
     TeamContext,
     change,
@@ -48,8 +50,6 @@ from evaluate.windows import (
 )
 
 __all__ = ["evaluate_at_checkpoints", "evaluate_plan", "evaluate_plans"]
-
-Interval = tuple[float, float]
 
 
 def evaluate_plan(plan: Plan, *, evidence: Evidence, people: Sequence[Person], as_of: date,
@@ -107,6 +107,16 @@ class _Job:
     plan: Plan
     as_of: date
     version: int
+
+
+class _PlanWindows(NamedTuple):
+    """What every goal of one evaluated plan shares."""
+
+    job: _Job
+    exclusions: Exclusions
+    baseline: Span
+    current: Span
+    team: str | None
 
 
 @dataclass(frozen=True)
@@ -173,22 +183,25 @@ class _Evaluator:
         return results
 
     def _plan_setups(self, job: _Job) -> list[_GoalSetup]:
-        exclusions = plan_exclusions(job.plan, self.tz)
-        return [self._goal_setup(job, goal, exclusions) for goal in job.plan.goals]
+        """The windows and exclusions every goal of the plan shares are worked out once."""
+        shared = _PlanWindows(
+            job, plan_exclusions(job.plan, self.tz), baseline_span(job.plan, self.tz),
+            current_span(job.plan, job.as_of, self.tz), self.team_of.get(job.plan.employee),
+        )
+        return [self._goal_setup(shared, goal) for goal in job.plan.goals]
 
     def _request(self, group: Hashable, request: Request) -> _Handle:
         self.requests[group].append(request)
         return _Handle(group, len(self.requests[group]) - 1)
 
-    def _goal_setup(self, job: _Job, goal: Goal, exclusions: Exclusions) -> _GoalSetup:
+    def _goal_setup(self, shared: _PlanWindows, goal: Goal) -> _GoalSetup:
         spec, statistic, better = _resolve(goal)
-        person, team = job.plan.employee, self.team_of.get(job.plan.employee)
-        base, now = baseline_span(job.plan, self.tz), current_span(job.plan, job.as_of, self.tz)
+        job, exclusions, base, now, team = shared
         weeks = weekly_spans(job.plan, job.as_of, goal.sustain.weeks, self.tz, exclusions)
         group = (goal.metric, tuple(sorted(goal.params.items())), statistic)
 
         def ask(span: Span, *, team: str | None = None, audit: bool = False) -> _Handle:
-            return self._request(group, Request(person, span, exclusions, team, audit))
+            return self._request(group, Request(job.plan.employee, span, exclusions, team, audit))
 
         return _GoalSetup(
             goal, spec, statistic, better, base, now,
@@ -239,7 +252,7 @@ def _pairs(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Measur
 
 
 def _exposure(measurement: Measurement) -> float:
-    return measurement.active_weeks * max(measurement.members, 1)
+    return measurement.active_weeks * measurement.members
 
 
 def _snapshots(measurement: Measurement) -> float:
@@ -247,7 +260,7 @@ def _snapshots(measurement: Measurement) -> float:
     Each snapshot is taken as one Poisson draw, so two counts compare like two weekly rates
     with an exposure of one. A ticket still open at both instants is in both counts; treating
     them as independent widens the interval, so a change it calls clear is clear."""
-    return float(max(measurement.members, 1))
+    return float(measurement.members)
 
 
 def _event_count(measurement: Measurement) -> int:
@@ -306,16 +319,12 @@ def _intervals(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Me
 def _team(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
           interval: tuple[Interval, RateTest | None] | None, person: Change
           ) -> TeamContext | None:
-    """The rest of the team, sufficient only when there is a rest: a team of one has no one
-    to compare with, yet its per-week counts and point-in-time counts would read as zeros
-    (a window of no events is a measurement for those) and pass as a team that did nothing."""
+    """The rest of the team over the goal's windows (a team of one is never sufficient)."""
     if setup.team_baseline is None or setup.team_current is None:
         return None
     base = _measurement(measured, setup.team_baseline)
     now = _measurement(measured, setup.team_current)
-    enough = now.members > 0 and all(
-        is_sufficient(m, setup.statistic, setup.goal) for m in (base, now)
-    )
+    enough = all(is_sufficient(m, setup.statistic, setup.goal) for m in (base, now))
     team_change = change(base, now, setup.better, interval[0] if interval else None)
     return team_context(setup.team, base, now, team_change, person, enough)
 
@@ -348,7 +357,7 @@ def _judge(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
     status = goal_status(sufficient=base_ok and now_ok, target_met=met, held=held.held,
                          significant_improvement=person.significant_improvement)
     return GoalEvaluation(
-        setup.goal, setup.goal.metric, setup.statistic, setup.better, setup.spec.unit,
+        setup.goal, setup.statistic, setup.better, setup.spec.unit,
         setup.baseline_span, base, setup.current_span, now, person, met, held, team, status,
         _flags(base_ok, now_ok, team),
     )

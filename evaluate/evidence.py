@@ -28,6 +28,7 @@ __all__ = [
     "lookup",
     "names",
     "utc",
+    "utc_nanos",
 ]
 
 Evidence = Mapping[str, pd.DataFrame]
@@ -45,6 +46,12 @@ def utc(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC").dt.as_unit("ns")
     return pd.to_datetime(values, utc=True, errors="coerce").dt.as_unit("ns")
+
+
+def utc_nanos(stamps: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch of zone-aware timestamps; NaT reads as the smallest int64."""
+    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns")
+    return naive.to_numpy().view(np.int64)
 
 
 def _empty_column(name: str, length: int, index: pd.Index) -> pd.Series:

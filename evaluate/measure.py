@@ -12,14 +12,14 @@ Times are whole UTC seconds: window bounds are midnights, so `floor(at) >= lo` e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from config.people import Person
-from evaluate.evidence import names
+from evaluate.evidence import names, utc_nanos
 from evaluate.windows import Exclusions, Span, active_weeks, measurement_instant
 
 __all__ = ["EventIndex", "Measurement", "Request"]
@@ -27,6 +27,7 @@ __all__ = ["EventIndex", "Measurement", "Request"]
 _GROUP = np.int64(1 << 34)  # each owner's events occupy one block of the composite sort key
 _OFFSET = np.int64(1 << 33)  # seconds since the epoch, shifted to be non-negative
 _OPEN_ENDED = np.iinfo(np.int64).max
+_NAT = np.iinfo(np.int64).min  # how `utc_nanos` reads NaT
 _EMPTY = np.empty(0)
 
 
@@ -59,16 +60,9 @@ class Measurement:
 
 def _seconds(stamps: pd.Series, *, up: bool = False) -> np.ndarray:
     """UTC seconds (floor, or ceiling with `up`); NaT becomes open-ended."""
-    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns")
-    nanos = naive.to_numpy().view(np.int64)
+    nanos = utc_nanos(stamps)
     whole = -(-nanos // 1_000_000_000) if up else nanos // 1_000_000_000
-    return np.where(naive.isna().to_numpy(), _OPEN_ENDED, np.clip(whole, -_OFFSET, _OFFSET - 1))
-
-
-def _exact(stamps: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch (NaT as the smallest integer), for ordering only."""
-    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns")
-    return naive.to_numpy().view(np.int64)
+    return np.where(nanos == _NAT, _OPEN_ENDED, np.clip(whole, -_OFFSET, _OFFSET - 1))
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
@@ -85,8 +79,9 @@ class _Ordering:
     rows: np.ndarray
 
     @classmethod
-    def of(cls, owners: np.ndarray, at: np.ndarray, ties: _TieBreak) -> _Ordering:
-        codes, names = _codes(owners)
+    def of(cls, codes: np.ndarray, names: dict[str, int], at: np.ndarray, ties: _TieBreak
+           ) -> _Ordering:
+        """`codes` and `names` as `_codes` gives them for the events' owners."""
         rows = np.lexsort((at, codes))
         composite = codes[rows].astype(np.int64) * _GROUP + at[rows] + _OFFSET
         ties.order(composite, rows)
@@ -142,7 +137,8 @@ class EventIndex:
         owners = names(events["person"])
         own_team = pd.Series(owners, dtype=object).map(self.team_of).to_numpy(dtype=object)
         teams = np.where(pd.isna(own_team), None, own_team)
-        teams = np.where(names(events["team"]) != None, names(events["team"]), teams)  # noqa: E711
+        series_teams = names(events["team"])
+        teams = np.where(series_teams != None, series_teams, teams)  # noqa: E711
         self.spells = "until" in events
         self.at = _seconds(events["at"], up=self.spells)
         self.until = _seconds(events["until"], up=True) if self.spells else self.at
@@ -155,11 +151,11 @@ class EventIndex:
         self.rank[self.by_value] = np.arange(len(self.values))
         self.keys = events["key"].to_numpy(dtype=object)
         self.records = events["record"].to_numpy(dtype=object)
-        self.person_code = _codes(owners)[0]
+        self.person_code, person_names = _codes(owners)
         # Input order must not matter: ties in time (and every list of keys) follow the key.
-        ties = _TieBreak(self.keys, _exact(events["at"]))
-        self.by_person = _Ordering.of(owners, self.at, ties)
-        self.by_team = _Ordering.of(teams, self.at, ties)
+        ties = _TieBreak(self.keys, utc_nanos(events["at"]))
+        self.by_person = _Ordering.of(self.person_code, person_names, self.at, ties)
+        self.by_team = _Ordering.of(*_codes(teams), self.at, ties)
 
     def measure(self, requests: Sequence[Request], statistic: str) -> list[Measurement]:
         """Measure every request with one statistic (median, mean, rate, per_week, count)."""
@@ -303,31 +299,31 @@ def _exclusion_reason(request: Request, key: str, record: str, at: int) -> str |
     return request.exclusions.range_reason(int(at))
 
 
+def _ranges_of(bounds: Sequence[tuple[tuple[int, int], ...]], request_of: np.ndarray
+               ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The j-th excluded range [lo, hi) of each row's request, for j = 0, 1, ...: a request
+    with fewer ranges gets the empty range [0, 0), which holds and overlaps nothing."""
+    for j in range(max((len(b) for b in bounds), default=0)):
+        lo = np.array([b[j][0] if j < len(b) else 0 for b in bounds], dtype=np.int64)
+        hi = np.array([b[j][1] if j < len(b) else 0 for b in bounds], dtype=np.int64)
+        yield lo[request_of], hi[request_of]
+
+
 def _in_excluded_ranges(requests: list[Request], request_of: np.ndarray, at: np.ndarray
                         ) -> np.ndarray:
     """Whether each event falls in one of its own request's excluded date ranges."""
-    bounds = [r.exclusions.bounds for r in requests]
-    widest = max((len(b) for b in bounds), default=0)
     inside = np.zeros(len(at), dtype=bool)
-    for j in range(widest):
-        lo = np.array([b[j][0] if j < len(b) else 0 for b in bounds], dtype=np.int64)
-        hi = np.array([b[j][1] if j < len(b) else 0 for b in bounds], dtype=np.int64)
-        inside |= (at >= lo[request_of]) & (at < hi[request_of])
+    for lo, hi in _ranges_of([r.exclusions.bounds for r in requests], request_of):
+        inside |= (at >= lo) & (at < hi)
     return inside
 
 
 def _overlap_seconds(requests: list[Request], request_of: np.ndarray, lo: np.ndarray,
                      hi: np.ndarray) -> np.ndarray:
     """Seconds of each [lo, hi) inside its own request's excluded ranges (each counted once)."""
-    bounds = [r.exclusions.merged_bounds for r in requests]
-    widest = max((len(b) for b in bounds), default=0)
     total = np.zeros(len(lo), dtype=np.int64)
-    for j in range(widest):
-        start = np.array([b[j][0] if j < len(b) else 0 for b in bounds], dtype=np.int64)
-        end = np.array([b[j][1] if j < len(b) else 0 for b in bounds], dtype=np.int64)
-        total += np.maximum(
-            np.minimum(end[request_of], hi) - np.maximum(start[request_of], lo), 0
-        )
+    for start, end in _ranges_of([r.exclusions.merged_bounds for r in requests], request_of):
+        total += np.maximum(np.minimum(end, hi) - np.maximum(start, lo), 0)
     return total
 
 

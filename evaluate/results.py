@@ -100,7 +100,6 @@ def _team(team: TeamContext | None) -> dict[str, Any]:
 @dataclass(frozen=True)
 class GoalEvaluation:
     goal: Goal
-    metric: str
     statistic: Statistic
     better: Better
     unit: str
@@ -114,6 +113,10 @@ class GoalEvaluation:
     team: TeamContext | None
     status: GoalStatus
     flags: tuple[str, ...] = ()
+
+    @property
+    def metric(self) -> str:
+        return self.goal.metric
 
     @property
     def evidence(self) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ from evaluate.evidence import Evidence
 from evaluate.measure import Measurement, Request
 from evaluate.metrics import METRICS, MetricSpec
 from evaluate.results import json_number
-from evaluate.windows import Exclusions, Span, span
+from evaluate.windows import NO_EXCLUSIONS, Span, span
 
 __all__ = [
     "BASELINE_DAYS",
@@ -54,7 +54,6 @@ DEFAULT_MIN_SAMPLES: int = Goal.model_fields["min_samples"].default
 DEFAULT_MIN_WEEKS: int = Goal.model_fields["min_weeks"].default
 
 Basis = Literal["own_baseline", "team_level", "hold", "zero_baseline", "insufficient_data"]
-_NO_EXCLUSIONS = Exclusions()
 
 
 def role_template(role: str) -> tuple[MetricSpec, ...]:
@@ -62,15 +61,15 @@ def role_template(role: str) -> tuple[MetricSpec, ...]:
     return tuple(spec for spec in METRICS.values() if role in spec.roles and spec.better)
 
 
-def suggestion_window(start: date, as_of: date, *, days: int = BASELINE_DAYS) -> tuple[date, date]:
-    """The `days` before the plan's start, cut at the as-of date: evidence from after the day
-    the suggestion is made must not shape it (a later re-run gives the same answer)."""
-    return start - timedelta(days=days), min(start - timedelta(days=1), as_of)
+def suggestion_window(start: date, as_of: date) -> tuple[date, date]:
+    """The `BASELINE_DAYS` before the plan's start, cut at the as-of date: evidence from after
+    the day the suggestion is made must not shape it (a later re-run gives the same answer)."""
+    return start - timedelta(days=BASELINE_DAYS), min(start - timedelta(days=1), as_of)
 
 
-def choose_target(baseline: float, team: float | None, better: Better, *, rate: bool = False,
-                  improvement: float = IMPROVEMENT) -> tuple[float | None, Basis]:
-    """The less strict of "`improvement` better than the baseline" and the team's value; the
+def choose_target(baseline: float, team: float | None, better: Better, *, rate: bool = False
+                  ) -> tuple[float | None, Basis]:
+    """The less strict of "`IMPROVEMENT` better than the baseline" and the team's value; the
     baseline itself when the person already matches the team, or is at the best value there is.
     A rate stays within [0, 1].
     From a zero baseline, "20% more" is still zero: no target (None, "zero_baseline")."""
@@ -79,7 +78,7 @@ def choose_target(baseline: float, team: float | None, better: Better, *, rate: 
         return baseline, "hold"
     if better == "higher" and baseline <= 0:
         return None, "zero_baseline"
-    own = max(baseline * (1 + sign * improvement), 0.0)
+    own = max(baseline * (1 + sign * IMPROVEMENT), 0.0)
     own = min(own, 1.0) if rate else own
     if own == baseline:  # a rate already at 0 or 1, or a zero duration: nothing to gain
         return baseline, "hold"
@@ -204,14 +203,13 @@ def suggest_goals(person: str, *, evidence: Evidence, people: Sequence[Person], 
 def _suggest(catalog: EventCatalog, person: Person, spec: MetricSpec, window: Span,
              settings: dict[str, int]) -> GoalSuggestion:
     """Measure the person and the rest of the team exactly as an evaluation would."""
-    requests = [Request(person.id, window, _NO_EXCLUSIONS),
-                Request(person.id, window, _NO_EXCLUSIONS, team=person.team)]
+    requests = [Request(person.id, window, NO_EXCLUSIONS),
+                Request(person.id, window, NO_EXCLUSIONS, team=person.team)]
     own, team = catalog.index(spec.name).measure(requests, spec.statistic)
     # A goal with this metric's defaults: sufficiency is judged exactly as the plan would be.
     probe = Goal(metric=spec.name, statistic=spec.statistic,
                  target=Target(improve_by=IMPROVEMENT), **settings)
-    # No teammates is no comparison, not a team at zero (a per-week count would read 0).
-    team_ok = team.members > 0 and is_sufficient(team, spec.statistic, probe)
+    team_ok = is_sufficient(team, spec.statistic, probe)  # never for a team of one
     if not is_sufficient(own, spec.statistic, probe) or own.value is None:
         return GoalSuggestion(spec, own, team, team_ok, None, "insufficient_data",
                               _too_little(own, spec, probe))

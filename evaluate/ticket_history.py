@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluate.evidence import EvidenceReader
+from evaluate.evidence import EvidenceReader, utc_nanos
 
 __all__ = ["DONE", "IN_PROGRESS", "TicketHistory", "last_at_or_before"]
 
@@ -26,10 +26,6 @@ _NO_TIME = np.iinfo(np.int64).min
 
 TICKET_COLUMNS = ("key", "url", "person", "status_category", "created", "resolved", "due")
 CHANGE_COLUMNS = ("ticket", "at", "field", "from_value", "to_value", "from_person", "to_person")
-
-
-def _nanos(stamps: pd.Series) -> np.ndarray:
-    return stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().view(np.int64)
 
 
 def last_at_or_before(change_code: np.ndarray, change_at: np.ndarray, query_code: np.ndarray,
@@ -62,9 +58,9 @@ class _Changes:
 
     @classmethod
     def of(cls, frame: pd.DataFrame, old: str, new: str) -> _Changes:
-        order = np.lexsort((_nanos(frame["at"]), frame["code"].to_numpy()))
+        order = np.lexsort((utc_nanos(frame["at"]), frame["code"].to_numpy()))
         rows = frame.iloc[order]
-        return cls(rows["code"].to_numpy(), _nanos(rows["at"]),
+        return cls(rows["code"].to_numpy(), utc_nanos(rows["at"]),
                    rows[old].to_numpy(dtype=object), rows[new].to_numpy(dtype=object))
 
     def first_of(self, codes: np.ndarray) -> np.ndarray:
@@ -155,7 +151,7 @@ class TicketHistory:
     def assignee_at(self, codes: np.ndarray, at: pd.Series) -> np.ndarray:
         """Who held each ticket at each instant (person ids; None when unassigned/unmatched)."""
         current = self.tickets["person"].to_numpy(dtype=object)[codes]
-        return self.assignee.value_at(codes, _nanos(at), current)
+        return self.assignee.value_at(codes, utc_nanos(at), current)
 
     def open_assigned_spells(self, min_age: pd.Timedelta) -> pd.DataFrame:
         """Intervals [at, until) in which a ticket was open, older than `min_age` and held by
@@ -163,7 +159,7 @@ class TicketHistory:
         gives a person's aged open tickets at that instant. `created` is kept so a plan's
         excluded time can be taken off a ticket's age (`EventIndex` does, per plan)."""
         status = self._status_with_resolution()
-        created = _nanos(self.tickets["created"])
+        created = utc_nanos(self.tickets["created"])
         aged = created + min_age.value
         known = self.tickets["created"].notna().to_numpy()
         points = _breakpoints(self.codes[known], [created[known], aged[known]], status,
@@ -193,7 +189,7 @@ class TicketHistory:
         bare = (~has_history & self.tickets["status_category"].eq(DONE).to_numpy()
                 & self.tickets["resolved"].notna().to_numpy())
         code = np.r_[self.status.code, self.codes[bare]]
-        at = np.r_[self.status.at, _nanos(self.tickets["resolved"])[bare]]
+        at = np.r_[self.status.at, utc_nanos(self.tickets["resolved"])[bare]]
         order = np.lexsort((at, code))
         old = np.r_[self.status.old, np.full(bare.sum(), IN_PROGRESS, dtype=object)]
         new = np.r_[self.status.new, np.full(bare.sum(), DONE, dtype=object)]

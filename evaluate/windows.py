@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from config.plans import Plan
+from config.plans import DAYS_PER_WEEK, Plan
 
 __all__ = [
+    "NO_EXCLUSIONS",
     "ExcludedRange",
     "Exclusions",
     "Span",
@@ -34,8 +35,6 @@ __all__ = [
     "span",
     "weekly_spans",
 ]
-
-DAYS_PER_WEEK = 7
 
 
 @lru_cache(maxsize=65536)
@@ -104,7 +103,7 @@ def weekly_spans(plan: Plan, as_of: date, weeks: int, tz: ZoneInfo,
     to meet through no fault of the person. So the last window ends on the last active day,
     and a window reaches back over excluded days until it holds seven active ones; without
     exclusions these are plain seven-day windows."""
-    excluded = (exclusions or _NONE).day_ranges
+    excluded = (exclusions or NO_EXCLUSIONS).day_ranges
     return _weekly_spans(plan.start, min(as_of, plan.end), weeks, excluded, tz)
 
 
@@ -182,7 +181,7 @@ class Exclusions:
         return None
 
 
-_NONE = Exclusions()
+NO_EXCLUSIONS = Exclusions()
 
 
 def plan_exclusions(plan: Plan, tz: ZoneInfo) -> Exclusions:
@@ -198,9 +197,9 @@ def plan_exclusions(plan: Plan, tz: ZoneInfo) -> Exclusions:
 def excluded_days(window: Span, exclusions: Exclusions) -> int:
     """Calendar days of the window inside any excluded range; overlapping ranges count once."""
     covered, cursor = 0, window.start
-    for excluded in sorted(exclusions.ranges, key=lambda r: r.span.start):
-        first = max(excluded.span.start, cursor)
-        last = min(excluded.span.end, window.end)
+    for excluded_start, excluded_end in exclusions.day_ranges:
+        first = max(excluded_start, cursor)
+        last = min(excluded_end, window.end)
         if last >= first:
             covered += (last - first).days + 1
             cursor = last + timedelta(days=1)

@@ -348,10 +348,12 @@ def _drop_moved_tickets(conn: Connection, tickets: list[Ticket]) -> None:
     for ticket in tickets:
         if ticket.issue_id is not None:
             keys.setdefault(ticket.source, {})[ticket.issue_id] = ticket.ticket_key
+    query = _MOVED_FROM[conn.dialect.name]
     for source, now in keys.items():
-        query = _MOVED_FROM[conn.dialect.name]
         moved = conn.execute(query, {"source": source, "now": json.dumps(now)}).scalars().all()
-        for table in (_ticket_changes, _tickets) if moved else ():
+        if not moved:
+            continue
+        for table in (_ticket_changes, _tickets):
             old = table.c.ticket_key.in_(moved)
             conn.execute(delete(table).where(table.c.source == source, old))
 

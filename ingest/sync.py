@@ -181,14 +181,11 @@ def _refusal(exc: Exception) -> str:
 
 
 def _payload(record: Record) -> dict[str, Any]:
-    """A refused record's row as JSON can hold it."""
-    return {name: _json_value(value) for name, value in record.row().items()}
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, date):  # datetime included
-        return value.isoformat()
-    return list(value) if isinstance(value, tuple) else value
+    """A refused record's row as JSON can hold it (dates as text; `_storable` does the rest)."""
+    return {
+        name: value.isoformat() if isinstance(value, date) else value  # datetime included
+        for name, value in record.row().items()
+    }
 
 
 def _storable(payload: Any) -> Any:

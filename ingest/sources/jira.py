@@ -255,7 +255,7 @@ def _datacenter_pages(
         if anchor is not None and (not issues or _version(issues[0]) != anchor):
             jql, start, anchor = build_jql(configured, newest, site.zone, order=order), 0, None
             continue
-        fresh = [raw for raw in issues if read.get(raw.get("key"), _UNREAD) != _raw_updated(raw)]
+        fresh = [raw for raw in issues if _version(raw) not in read.items()]
         read.update(_version(raw) for raw in fresh)
         newest = _newest(newest, fresh)
         if fresh:
@@ -270,20 +270,14 @@ def _datacenter_pages(
             anchor = _version(issues[-1]) if len(issues) > 1 else None
 
 
-_UNREAD = object()
-
-
 def _version(raw: Mapping[str, Any]) -> tuple[Any, object]:
     """An issue as read: its key and `updated` (an edit changes the second)."""
-    return raw.get("key"), _raw_updated(raw)
-
-
-def _raw_updated(raw: Mapping[str, Any]) -> object:
     fields = raw.get("fields")
-    return fields.get("updated") if isinstance(fields, Mapping) else None
+    return raw.get("key"), fields.get("updated") if isinstance(fields, Mapping) else None
 
 
 def _newest(moment: datetime | None, issues: Sequence[Mapping[str, Any]]) -> datetime | None:
+    """The latest of `moment` and the issues' readable `updated` times."""
     for raw in issues:
         updated = _updated_or_none(raw)
         if updated is not None and (moment is None or updated > moment):
@@ -364,7 +358,6 @@ def _page(
     behind the run's starting cursor: a re-read overlap is older)."""
     records: list[Record] = []
     rejects: list[Reject] = []
-    newest = floor
     for raw in issues:
         try:
             ticket, changes = parse_issue(
@@ -372,13 +365,10 @@ def _page(
             )
         except PARSE_ERRORS as exc:
             rejects.append(Reject(raw, f"{type(exc).__name__}: {exc}", _reject_key(raw, source)))
-            updated = _updated_or_none(raw)
         else:
             records.append(ticket)
             records.extend(changes)
-            updated = ticket.updated
-        if updated is not None and (newest is None or updated > newest):
-            newest = updated
+    newest = _newest(floor, issues)
     cursor = None if newest is None else newest.astimezone(UTC).isoformat()
     return Page(records, rejects, cursor)
 
