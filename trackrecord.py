@@ -8,38 +8,32 @@ import json
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import pandas as pd
 import typer
 import typer.main
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
+import service
 from config import EXAMPLES_DIR
 from config.errors import ConfigError
-from config.plans import Plan
 from config.reference import config_reference
-from evaluate.catalog import EventCatalog
-from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plan
-from evaluate.metrics import metric_spec
-from evaluate.plans import (
-    OUTCOMES,
-    add_rating,
-    changes,
-    history,
-    latest_decision,
-    record_decision,
-)
-from evaluate.suggest import IMPROVEMENT, Suggestions, suggest_goals
-from evaluate.workspace import Workspace, open_workspace
-from ingest.evidence import unmatched_accounts
-from ingest.sources.csv import column_reference
-from ingest.sync import RunSummary, Stream, held_records, run_stream
+from evaluate.compare import TeamContext
+from evaluate.results import GoalEvaluation, json_number
+from evaluate.suggest import IMPROVEMENT, Suggestions
+from service import PlanReport, RunSummary, Workspace, csv_columns_reference
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 evidence_app = typer.Typer(no_args_is_help=True, help="The stored source records.")
@@ -66,10 +60,13 @@ ConfigDir = Annotated[
 def _open(config_dir: Path | None, *, database_url: str | None = None) -> Workspace:
     """The workspace, or the configuration's problems as clear lines and exit status 78."""
     try:
-        return open_workspace(config_dir, database_url=database_url)
+        workspace = service.open_workspace(config_dir, database_url=database_url)
     except ConfigError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
+    for notice in workspace.config.notices:
+        err.print(f"[yellow]warning:[/yellow] {notice}", highlight=False)
+    return workspace
 
 
 def _day_option(help: str, *flags: str) -> Any:
@@ -79,7 +76,7 @@ def _day_option(help: str, *flags: str) -> Any:
 
 def _day(option: datetime | None, workspace: Workspace) -> date:
     """The option's day, or today in the configured zone."""
-    return option.date() if option else datetime.now(workspace.settings.zone).date()
+    return option.date() if option else service.today(workspace)
 
 
 def _fail(message: str) -> NoReturn:
@@ -118,38 +115,33 @@ def sync(
     config: ConfigDir = None,
 ) -> None:
     """Fetch new and changed records from every configured source (or one), incrementally."""
-    workspace = _open(config)
-    summaries = [_sync_stream(workspace, stream) for stream in workspace.streams(source)]
-    for summary in summaries:
-        out.print(summary.line(), style="red" if summary.error else None)
+    summaries = _sync(_open(config), source)
     if held := sum(s.quarantined for s in summaries):
         out.print(f"{held} records quarantined: `trackrecord quarantine` shows why")
     if any(s.error for s in summaries):
         raise typer.Exit(1)
 
 
-def _sync_stream(workspace: Workspace, stream: Stream) -> RunSummary:
-    # Sources do not announce their size, so the bar pulses while the counts grow.
+def _sync(workspace: Workspace, source: str | None = None) -> list[RunSummary]:
+    """Sync with a pulsing bar per stream (sources do not announce their size), then one line
+    per stream."""
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task(f"{stream.source}/{stream.name}")
+        tasks: dict[tuple[str, str], TaskID] = {}
 
         def show(summary: RunSummary) -> None:
-            progress.update(
-                task,
-                description=f"{stream.source}/{stream.name}: "
-                f"{summary.records} records, {summary.requests} requests",
-            )
+            name = (summary.source, summary.stream)
+            task = tasks.get(name) or tasks.setdefault(name, progress.add_task(""))
+            progress.update(task, description=f"{summary.source}/{summary.stream}: "
+                            f"{summary.records} records, {summary.requests} requests")
 
         try:
-            return run_stream(workspace.engine, stream, on_page=show)
-        except Exception as exc:  # the run log holds the details; go on with other streams
-            return RunSummary(
-                source=stream.source,
-                stream=stream.name,
-                run_id=0,
-                error=f"{type(exc).__name__}: {exc}",
-            )
+            summaries = service.sync(workspace, source, on_page=show)
+        except LookupError as exc:
+            _fail(str(exc))
+    for summary in summaries:
+        out.print(summary.line(), style="red" if summary.error else None)
+    return summaries
 
 
 @app.command()
@@ -165,9 +157,7 @@ def quarantine(
     """List records a source sent that could not be read: held with the error, never dropped.
 
     Fix the record at its source (or report a connector bug); the next sync stores it."""
-    workspace = _open(config)
-    with workspace.engine.connect() as conn:
-        held = held_records(conn, source=source)
+    held = service.quarantined(_open(config), source)
     if as_json:
         _print_json([dataclasses.asdict(h) for h in held])
         return
@@ -206,47 +196,28 @@ def evaluate(
 
     With --checkpoints the JSON is a list: one object per checkpoint, then the as-of date."""
     workspace = _open(config)
-    chosen = _plan(workspace, plan)
-    day = _day(as_of, workspace)
-    frames = workspace.evidence(kinds=_plan_kinds(chosen))
-    results = _evaluate(workspace, chosen, day, checkpoints=checkpoints, evidence=frames)
+    report = _report(workspace, plan, _day(as_of, workspace), checkpoints=checkpoints)
     if evidence is not None:
-        _print_goal_evidence(results[-1], evidence, frames, as_json)
+        _print_goal_evidence(report, evidence, as_json)
     elif as_json:
-        _print_json(results if checkpoints else results[-1])
+        _print_json(report.all_json() if checkpoints else report.to_json())
     else:
-        for result in results:
-            _print_evaluation(result)
+        for evaluation in report.checkpoints:
+            _print_evaluation(PlanReport(evaluation))
+        _print_evaluation(report)
 
 
-def _evaluate(
-    workspace: Workspace,
-    plan: Plan,
-    as_of: date,
-    *,
-    checkpoints: bool = False,
-    evidence: dict[str, pd.DataFrame] | None = None,
-) -> list[dict[str, Any]]:
-    """The plan as of `as_of` (last), after its passed checkpoints when asked; the stored
-    human decision rides on the last one."""
-    inputs = {
-        "evidence": workspace.evidence(kinds=_plan_kinds(plan)) if evidence is None else evidence,
-        "people": workspace.config.people.people,
-        "tz": workspace.settings.zone,
-        "version": workspace.versions[plan.id],
-    }
-    catalog = EventCatalog(inputs["evidence"], people=inputs["people"], tz=inputs["tz"])
-    earlier = (
-        evaluate_at_checkpoints(plan, as_of=as_of, catalog=catalog, **inputs) if checkpoints else []
-    )
-    results = [r.to_json() for r in earlier if r.as_of != as_of]
-    results.append(evaluate_plan(plan, as_of=as_of, catalog=catalog, **inputs).to_json())
-    with workspace.engine.connect() as conn:
-        results[-1]["decision"] = latest_decision(conn, plan.id)
-    return results
+def _report(workspace: Workspace, plan: str, day: date, *, checkpoints: bool = False
+            ) -> PlanReport:
+    try:
+        return service.evaluate(workspace, plan, day, checkpoints=checkpoints)
+    except LookupError as exc:
+        _fail(str(exc))
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: float | int | None) -> str:
+    if isinstance(value, float):
+        value = json_number(value)  # the JSON's precision, so table and JSON never disagree
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -263,73 +234,56 @@ def _target(target: dict[str, Any]) -> str:
     return TARGET_SIGNS.get(name, f"{name} ") + shown
 
 
-def _team(team: dict[str, Any]) -> str:
-    if team.get("change_relative") is None:
+def _team(team: TeamContext | None) -> str:
+    relative = json_number(team.change.relative) if team else None
+    if team is None or relative is None:
         return "—"
-    shift = " shift" if team.get("team_wide_shift") else ""
-    return f"{team['change_relative']:+.0%}{shift}"
+    return f"{relative:+.0%}" + (" shift" if team.team_wide_shift else "")
 
 
-def _print_evaluation(result: dict[str, Any]) -> None:
+def _goal_row(goal: GoalEvaluation) -> tuple[str, ...]:
+    interval = goal.change.interval
+    return (
+        f"{goal.metric}\n({goal.statistic})",
+        f"{_fmt(goal.baseline.value)}\nn={goal.baseline.n}",
+        f"{_fmt(goal.current.value)}\nn={goal.current.n}",
+        _fmt(goal.change.absolute)
+        + (f"\n[{_fmt(interval[0])}, {_fmt(interval[1])}]" if interval else ""),
+        _target(goal.goal.target.model_dump(exclude_none=True)),
+        f"{goal.sustained.weeks_met}/{goal.sustained.weeks}",
+        _team(goal.team),
+        "\n".join([goal.status, *goal.flags]),
+    )
+
+
+def _print_evaluation(report: PlanReport) -> None:
     """The goals table; `change` is signed so that positive means better, relative team change."""
-    title = f"{result['plan']} (version {result['version']}) as of {result['as_of']}"
+    result = report.evaluation
+    title = f"{result.plan} (version {result.version}) as of {result.as_of.isoformat()}"
     caption = "change: + is better, with its 95% interval; team: the rest of the team's change"
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD)
     for column in ("goal", "baseline", "current", "change", "target", "weeks", "team", "status"):
         table.add_column(column, no_wrap=column in ("goal", "status"))
-    for goal in result["goals"]:
-        change = goal.get("change") or {}
-        interval = change.get("interval")
-        sustained = goal.get("sustained") or {}
-        table.add_row(
-            f"{goal['metric']}\n({goal['statistic']})",
-            f"{_fmt(goal['baseline']['value'])}\nn={goal['baseline']['n']}",
-            f"{_fmt(goal['current']['value'])}\nn={goal['current']['n']}",
-            _fmt(change.get("absolute"))
-            + (f"\n[{_fmt(interval[0])}, {_fmt(interval[1])}]" if interval else ""),
-            _target(goal["target"]),
-            f"{sustained.get('weeks_met', '—')}/{sustained.get('weeks', '—')}",
-            _team(goal.get("team") or {}),
-            "\n".join([goal["status"], *goal.get("flags", [])]),
-        )
+    for goal in result.goals:
+        table.add_row(*_goal_row(goal))
     out.print(table)
-    out.print(f"Recommended outcome: [bold]{result['outcome']}[/bold] (a person decides)")
-    if result.get("decision"):
-        d = result["decision"]
-        out.print(f"Decision: {d['outcome']} by {d['by']} on {d['at'][:10]}: {d['reason']}")
+    out.print(f"Recommended outcome: [bold]{result.outcome}[/bold] (a person decides)")
+    if d := report.decision:
+        out.print(f"Decision: {d.outcome} by {d.by} on {d.at:%Y-%m-%d}: {d.reason}")
 
 
-def _print_goal_evidence(
-    result: dict[str, Any], metric: str, frames: dict[str, pd.DataFrame], as_json: bool
-) -> None:
+def _print_goal_evidence(report: PlanReport, metric: str, as_json: bool) -> None:
     """Each record behind a goal's numbers: its window, key and link back to the source."""
-    goals = [g for g in result["goals"] if g["metric"] == metric]
-    if not goals:
-        names = ", ".join(g["metric"] for g in result["goals"])
-        _fail(f"plan {result['plan']} has no goal {metric!r} (goals: {names})")
-    used = [
-        (window, key)
-        for goal in goals
-        for window in ("baseline", "current")
-        for key in goal[window]["evidence"]
-    ]
-    urls = _urls(frames, {key for _, key in used})
-    rows = [{"window": window, "key": key, "url": urls.get(key)} for window, key in used]
+    try:
+        rows = service.goal_evidence(report, metric)
+    except LookupError as exc:
+        _fail(str(exc))
     if as_json:
-        _print_json(rows)
-    else:
-        for row in rows:
-            out.print(f"{row['window']}\t{row['key']}\t{row['url'] or ''}", soft_wrap=True)
-        out.print(f"{len(rows)} records" if rows else "no records")
-
-
-def _urls(frames: dict[str, pd.DataFrame], keys: set[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for frame in frames.values():
-        if "url" in frame:
-            rows = frame[frame["key"].isin(keys) & frame["url"].notna()]
-            found.update(zip(rows["key"], rows["url"], strict=True))
-    return found
+        _print_json([dataclasses.asdict(row) for row in rows])
+        return
+    for row in rows:
+        out.print(f"{row.window}\t{row.key}\t{row.url or ''}", soft_wrap=True)
+    out.print(f"{len(rows)} records" if rows else "no records")
 
 
 @evidence_app.command("list")
@@ -344,32 +298,15 @@ def evidence_list(
     config: ConfigDir = None,
 ) -> None:
     """Print stored records with their key, person, times, url and the fields metrics use."""
-    workspace = _open(config)
-    frames = workspace.evidence()
-    if kind is not None and kind not in frames:
-        _fail(f"unknown kind {kind!r}; kinds: {', '.join(frames)}")
-    rows = [
-        {"kind": name, **row}
-        for name, frame in frames.items()
-        if kind in (None, name)
-        for row in _rows(frame, person)
-    ]
+    try:
+        rows = service.evidence_records(_open(config), kind=kind, person=person)
+    except LookupError as exc:
+        _fail(str(exc))
     if as_json:
         _print_json(rows)
         return
     for row in rows:
         out.print(f"{row['key']}\t{row.get('person') or '—'}\t{row.get('url', '')}")
-
-
-def _rows(frame: Any, person: str | None) -> list[dict[str, Any]]:
-    if person is not None:
-        frame = frame[frame["person"] == person] if "person" in frame else frame.iloc[0:0]
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-
-
-def _plan_kinds(plan: Plan) -> set[str]:
-    """The record kinds a plan's metrics read: loading only those keeps a command quick."""
-    return {kind for goal in plan.goals for kind in metric_spec(goal.metric).kinds}
 
 
 def _print_json(value: Any) -> None:
@@ -389,8 +326,7 @@ def _json_default(value: Any) -> Any:
 @people_app.command("check")
 def people_check(config: ConfigDir = None) -> None:
     """List tool accounts seen in records that match nobody in people.yaml."""
-    workspace = _open(config)
-    unmatched = unmatched_accounts(workspace.evidence())
+    unmatched = service.unmatched(_open(config))
     if not unmatched:
         out.print("every account in the stored records belongs to a person in people.yaml")
         return
@@ -403,26 +339,19 @@ def people_check(config: ConfigDir = None) -> None:
     raise typer.Exit(1)
 
 
-def _plan(workspace: Workspace, plan_id: str) -> Plan:
-    plan = workspace.config.plans.get(plan_id)
-    if plan is None:
-        _fail(f"no plan {plan_id!r}; plans: {', '.join(workspace.config.plans) or 'none'}")
-    return plan
-
-
 @plans_app.command("history")
 def plans_history(
     plan: Annotated[str, typer.Argument(help="Plan id.")], config: ConfigDir = None
 ) -> None:
     """Every stored version of a plan and what changed in each."""
-    workspace = _open(config)
-    _plan(workspace, plan)
-    with workspace.engine.connect() as conn:
-        versions = history(conn, plan)
+    try:
+        versions = service.plan_history(_open(config), plan)
+    except LookupError as exc:
+        _fail(str(exc))
     previous: dict[str, Any] = {}
     for version in versions:
         out.print(f"[bold]version {version.version}[/bold]  {version.created:%Y-%m-%d %H:%M} UTC")
-        for line in changes(previous, version.content) if previous else ["first version"]:
+        for line in service.changes(previous, version.content) if previous else ["first version"]:
             out.print(f"  {line}", highlight=False)
         previous = version.content
 
@@ -470,14 +399,8 @@ def plans_suggest(
     workspace = _open(config)
     day = _day(as_of, workspace)
     try:
-        suggestions = suggest_goals(
-            person,
-            evidence=workspace.evidence(),
-            people=workspace.config.people.people,
-            tz=workspace.settings.zone,
-            start=start.date() if start else day,
-            as_of=day,
-            role=role,
+        suggestions = service.suggest(
+            workspace, person, as_of=day, start=start.date() if start else None, role=role
         )
     except LookupError as exc:
         _fail(str(exc))
@@ -500,15 +423,14 @@ def _print_suggestions(suggestions: Suggestions) -> None:
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("metric", "statistic", "baseline (n)", "team", "target", "why"):
         table.add_column(column, no_wrap=column != "why")
-    for row in (s.to_json() for s in suggestions.goals):
-        team = row["team"]
+    for goal in suggestions.goals:
         table.add_row(
-            row["metric"],
-            row["statistic"],
-            f"{_fmt(row['baseline']['value'])} ({row['baseline']['n']})",
-            _fmt(team["value"]) if team["sufficient"] else "—",
-            _target(row["target"]) if row["target"] else "—",
-            row["why"],
+            goal.spec.name,
+            goal.spec.statistic,
+            f"{_fmt(goal.baseline.value)} ({goal.baseline.n})",
+            _fmt(goal.team.value) if goal.team_sufficient else "—",
+            _target(goal.goal.target.model_dump(exclude_none=True)) if goal.goal else "—",
+            goal.why,
         )
     out.print(table)
     out.print(suggestions.goals_yaml(), markup=False, highlight=False, soft_wrap=True, end="")
@@ -518,31 +440,18 @@ def _print_suggestions(suggestions: Suggestions) -> None:
 def decide(
     plan: Annotated[str, typer.Argument(help="Plan id.")],
     outcome: Annotated[
-        str, typer.Option(metavar="OUTCOME", help=f"One of: {', '.join(OUTCOMES)}.")
+        str, typer.Option(metavar="OUTCOME", help=f"One of: {', '.join(service.OUTCOMES)}.")
     ],
     by: Annotated[str, typer.Option(metavar="PERSON", help="Who decides (a person id).")],
     reason: Annotated[str, typer.Option(metavar="TEXT", help="Why: kept with the decision.")],
     config: ConfigDir = None,
 ) -> None:
     """Record the human decision beside the recommended outcome."""
-    workspace = _open(config)
-    chosen = _plan(workspace, plan)
-    recommended = _evaluate(workspace, chosen, _day(None, workspace))[-1]["outcome"]
     try:
-        with workspace.engine.begin() as conn:
-            record_decision(
-                conn,
-                plan_id=plan,
-                version=workspace.versions[plan],
-                recommended=recommended,
-                outcome=outcome,
-                decided_by=by,
-                reason=reason,
-                now=datetime.now(UTC),
-            )
-    except ValueError as exc:
+        decision = service.decide(_open(config), plan, outcome=outcome, by=by, reason=reason)
+    except (LookupError, ValueError) as exc:
         _fail(str(exc))
-    out.print(f"recorded: {plan} → {outcome} by {by} (recommended: {recommended})")
+    out.print(f"recorded: {plan} → {outcome} by {by} (recommended: {decision.recommended})")
 
 
 @app.command()
@@ -560,28 +469,12 @@ def rate(
     """Enter a behavioural rating; plans evaluate it as the metric rating:NAME.
 
     Ratings observed before the plan (--date) give the goal its baseline."""
-    workspace = _open(config)
-    known = {p.id for p in workspace.config.people.people}
-    for who in (person, by):
-        if who not in known:
-            _fail(f"{who!r} is not in people.yaml")
-    now = datetime.now(workspace.settings.zone)
-    if on is not None and on.date() > now.date():
-        _fail(f"{on:%Y-%m-%d} is in the future")
-    # A past day is dated at its noon in the configured zone: that day whatever the offset or DST.
-    at = (
-        now
-        if on is None or on.date() == now.date()
-        else datetime.combine(on.date(), time(12), now.tzinfo)
-    )
     try:
-        with workspace.engine.begin() as conn:
-            rating = add_rating(
-                conn, person=person, name=name, value=value, author=by, note=note, at=at
-            )
+        rating = service.rate(_open(config), person, name, value, by=by, note=note,
+                              on=on.date() if on else None)
     except ValueError as exc:
         _fail(str(exc))
-    out.print(f"recorded {rating.key}: {person} {name} = {value} by {by} on {at:%Y-%m-%d}")
+    out.print(f"recorded {rating.key}: {person} {name} = {value} by {by} on {rating.at:%Y-%m-%d}")
 
 
 @app.command()
@@ -595,11 +488,9 @@ def demo(
 
     with demo_org(directory) as org:
         workspace = _open(org.config_dir, database_url=org.database_url)
-        for stream in workspace.streams():
-            summary = _sync_stream(workspace, stream)
-            out.print(summary.line(), style="red" if summary.error else None)
-    for plan in workspace.config.plans.values():
-        _print_evaluation(_evaluate(workspace, plan, org.now.date())[-1])
+        _sync(workspace)
+    for plan in workspace.config.plans:
+        _print_evaluation(service.evaluate(workspace, plan, org.now.date()))
     out.print(f"\nconfiguration: {org.config_dir}   database: {org.database_url}")
     out.print(
         f"try: trackrecord evaluate PLAN --config {org.config_dir} --json "
@@ -614,7 +505,7 @@ def cli_reference() -> str:
         arguments = [p for p in command.params if p.param_type_name == "argument"]
         usage = " ".join([*path, *(_metavar(p) for p in arguments), "[OPTIONS]"])
         lines += [f"#### `{usage}`", "", _reflowed(inspect.cleandoc(command.help or "")), ""]
-        rows = [(_metavar(p), p.help or "") for p in arguments]  # type: ignore[attr-defined]
+        rows = [(_metavar(p), getattr(p, "help", None) or "") for p in arguments]
         rows += [(_option(p), _option_help(p)) for p in command.params if p not in arguments]
         if rows:
             lines += ["| | |", "|---|---|", *(f"| `{k}` | {v} |" for k, v in rows), ""]
@@ -649,7 +540,7 @@ def _option_help(option: Any) -> str:
 README_SECTIONS: dict[str, Callable[[], str]] = {
     "cli": cli_reference,
     "config": config_reference,
-    "csv-columns": column_reference,
+    "csv-columns": csv_columns_reference,
 }
 
 

@@ -9,6 +9,7 @@ are raised together: fixing a configuration should not take one run per typo.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ class Config:
     sources: SourcesFile
     people: PeopleFile
     plans: dict[str, Plan]
+    notices: tuple[str, ...] = ()  # file:line warnings that do not stop anything (deprecations)
 
 
 def load_config(config_dir: Path, *, known_metrics: Collection[str] | None = None) -> Config:
@@ -78,7 +80,10 @@ def load_config(config_dir: Path, *, known_metrics: Collection[str] | None = Non
     if errors or people is None or sources is None or plans is None:
         flat = [each for error in errors for each in error.errors]
         raise ConfigError.from_errors(sorted(flat, key=_file_and_line))
-    return Config(sources=sources.model, people=people.model, plans=plans)
+    notices = tuple(
+        str(sources.document.error(loc, problem)) for loc, problem in sources.model.deprecations
+    )
+    return Config(sources=sources.model, people=people.model, plans=plans, notices=notices)
 
 
 def load_people(config_dir: Path) -> PeopleFile:
@@ -107,7 +112,7 @@ def load_plans(
     plans: dict[str, Plan] = {}
     first_file: dict[str, Path] = {}
     for path in _plan_files(folder):
-        loaded = _collect(errors, lambda path=path: _load_plan(path, known_metrics, people))
+        loaded = _collect(errors, functools.partial(_load_plan, path, known_metrics, people))
         if loaded is None:
             continue
         plan, document = loaded

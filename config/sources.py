@@ -222,14 +222,13 @@ class GithubSource(_Source):
     )
     services: dict[RepoName, str] = Field(
         default_factory=dict,
-        description="Repository → service, to join incidents to deployments.",
+        description="Deprecated: use the top-level `services` (still read, merged into it).",
     )
     incident_window_hours: float = Field(
         default=DEFAULT_INCIDENT_WINDOW_HOURS,
         gt=0,
-        description="A deployment followed by an incident on its service within this many hours "
-        "is a change failure. One rule for every deployment (CSV imports too), so GitHub "
-        "sources with `services` must agree on it.",
+        description="Deprecated: use the top-level `incident_window_hours` (still read when the "
+        "top level does not set it; GitHub sources that set it must agree).",
     )
     request_interval: float = Field(
         default=0.25,
@@ -338,6 +337,17 @@ class SourcesFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sources: list[Source] = Field(description="Every source to sync; names are unique.")
+    services: dict[RepoName, str] = Field(
+        default_factory=dict,
+        description="Repository (owner/name) → the incident service it runs, to join incidents "
+        "to deployments from any source (GitHub or CSV).",
+    )
+    incident_window_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description="A deployment followed by an incident on its service within this many hours "
+        f"is a change failure (default {DEFAULT_INCIDENT_WINDOW_HOURS:g}).",
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> SourcesFile:
@@ -354,9 +364,10 @@ class SourcesFile(BaseModel):
 
     @model_validator(mode="after")
     def _one_incident_window(self) -> SourcesFile:
-        """The incident join runs once over all deployments, whichever source stored them (a CSV
-        deployment joins through a GitHub source's `services`), so two windows would leave it
-        undefined which one applies."""
+        """The incident join runs once over all deployments, whichever source stored them, so
+        two windows would leave it undefined which one applies."""
+        if self.incident_window_hours is not None:
+            return self
         joining = self._joining_sources()
         for index, source in joining[1:]:
             first = joining[0][1]
@@ -369,17 +380,37 @@ class SourcesFile(BaseModel):
         return self
 
     def _joining_sources(self) -> list[tuple[int, GithubSource]]:
-        """The GitHub sources whose `services` join incidents to deployments, with positions."""
+        """The GitHub sources with the old per-source `services`, with positions."""
         return [
             (index, source) for index, source in enumerate(self.sources)
             if isinstance(source, GithubSource) and source.services
         ]
 
     @property
-    def incident_window_hours(self) -> float:
-        """The change-failure window of the incident join (see `GithubSource`)."""
+    def failure_window_hours(self) -> float:
+        """The change-failure window: the top level's, else the GitHub sources' agreed one."""
+        if self.incident_window_hours is not None:
+            return self.incident_window_hours
         joining = self._joining_sources()
         return joining[0][1].incident_window_hours if joining else DEFAULT_INCIDENT_WINDOW_HOURS
+
+    @property
+    def repo_services(self) -> dict[str, str]:
+        """Repository → incident service: the GitHub sources' old maps, then the top level's."""
+        merged = {repo: svc for _, s in self._joining_sources() for repo, svc in
+                  s.services.items()}
+        return merged | self.services
+
+    @property
+    def deprecations(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Settings still read from their old place: (field path, what to do instead)."""
+        return [
+            (("sources", index, field), f"deprecated here: move it to the top-level `{field}:`")
+            for index, source in enumerate(self.sources)
+            if isinstance(source, GithubSource)
+            for field in ("services", "incident_window_hours")
+            if field in source.model_fields_set
+        ]
 
     def named(self, name: str) -> AnySource:
         """The source `trackrecord sync --source NAME` means; KeyError lists the names."""

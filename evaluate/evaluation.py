@@ -8,10 +8,8 @@ clock, a database or the network: evidence, people, the as-of date and the zone 
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -87,21 +85,6 @@ def _catalog(catalog: EventCatalog | None, evidence: Evidence, people: Sequence[
     return catalog
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A batch allocates hundreds of thousands of small objects and no reference cycles, yet
-    CPython's cycle collector would walk the whole heap (the evidence included) several times
-    while they pile up: on a thousand plans that cost more than the evaluation. The previous
-    state is restored, so nested or concurrent calls are harmless."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @dataclass(frozen=True)
 class _Job:
     plan: Plan
@@ -165,10 +148,6 @@ class _Evaluator:
         self.requests: dict[Hashable, list[Request]] = defaultdict(list)
 
     def run(self, jobs: Sequence[_Job]) -> list[PlanEvaluation]:
-        with _collector_paused():
-            return self._run(jobs)
-
-    def _run(self, jobs: Sequence[_Job]) -> list[PlanEvaluation]:
         setups = [self._plan_setups(job) for job in jobs]
         measured = self._measure_all()
         flat = [setup for plan_setups in setups for setup in plan_setups]

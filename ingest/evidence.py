@@ -10,18 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from config.people import Person
 from config.sources import DEFAULT_BOTS
-from ingest.failures import DEFAULT_WINDOW as DEFAULT_FAILURE_WINDOW
-from ingest.failures import mark_change_failures
 from ingest.identities import AccountIndex
 from ingest.records import KINDS
-from ingest.store import RECORD_TABLES
+from ingest.store import RECORD_TABLES, UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,7 @@ def _read_kind(engine: Engine, kind: str) -> pd.DataFrame:
     with engine.connect() as conn:
         frame = pd.read_sql(select(table), conn)
     for name, column in table.columns.items():
-        if column.type.python_type is datetime:
+        if isinstance(column.type, UTCDateTime):  # a column of only NULLs reads as objects
             frame[name] = pd.to_datetime(frame[name], utc=True)
     return frame
 
@@ -167,24 +164,15 @@ def load_evidence(
     source_kinds: Mapping[str, str],
     kinds: Collection[str] | None = None,
     bots: Mapping[str, BotRule] | None = None,
-    services: Mapping[str, str] | None = None,
-    failure_window: timedelta = DEFAULT_FAILURE_WINDOW,
 ) -> dict[str, pd.DataFrame]:
     """Every stored record of the asked kinds (default all), with keys and people attached.
 
     `bots` maps a source name to its rule (a GitHub source's `is_bot`); sources without one use
-    `default_is_bot`. `services` maps a repository to its incident service (the GitHub sources'
-    `services`): deployments get `failure_reason` (`ingest.failures`), None when not failed.
+    `default_is_bot`.
     """
     index = AccountIndex.build(persons)
     rules = dict(bots or {})
-    frames = {kind: _frame(engine, kind, index, source_kinds, rules) for kind in kinds or KINDS}
-    if "deployment" in frames:
-        incidents = frames["incident"] if "incident" in frames else _read_kind(engine, "incident")
-        frames["deployment"] = mark_change_failures(
-            frames["deployment"], incidents, services=services or {}, window=failure_window
-        )
-    return frames
+    return {kind: _frame(engine, kind, index, source_kinds, rules) for kind in kinds or KINDS}
 
 
 @dataclass(frozen=True)

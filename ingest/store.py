@@ -183,30 +183,6 @@ quarantine = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 
-plan_versions = Table(
-    "plan_versions",
-    metadata,
-    Column("plan_id", String(255), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("content", JSON, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("created", UTCDateTime, nullable=False),
-)
-
-decisions = Table(
-    "decisions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("plan_id", String(255), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("recommended", String(64), nullable=False),
-    Column("outcome", String(64), nullable=False),
-    Column("decided_by", String(255), nullable=False),
-    Column("decided_at", UTCDateTime, nullable=False),
-    Column("reason", Text, nullable=False),
-)
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -378,12 +354,10 @@ __all__ = [
     "SCHEMA_LOCK",
     "UTCDateTime",
     "accounts",
-    "decisions",
     "lock_exclusively",
     "make_engine",
     "metadata",
     "people",
-    "plan_versions",
     "quarantine",
     "sqlite_utc_text",
     "sync_runs",

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import service.tables  # noqa: F401  (registers the case-file tables on the shared metadata)
 from ingest.store import metadata
 
 connection = context.config.attributes["connection"]

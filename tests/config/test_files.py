@@ -254,3 +254,22 @@ def test_problems_in_several_files_come_together(config_dir: Path) -> None:
         ("sources.yaml", 2, "sources[0].url"),
     ]
     assert len(str(error).splitlines()) == 4
+
+
+def test_the_old_per_source_services_still_read_with_a_located_notice(config_dir: Path) -> None:
+    github = (
+        "  - name: gh\n    kind: github\n    token_env: T\n    repos: [acme/api]\n"
+        "    services: {acme/api: checkout}\n"
+    )
+    write(config_dir / "sources.yaml", SOURCES + github)
+
+    config = load_config(config_dir, known_metrics=CATALOG)
+
+    assert config.sources.repo_services == {"acme/api": "checkout"}
+    [notice] = config.notices
+    assert notice.startswith("sources.yaml:") or "sources.yaml:" in notice
+    assert "sources[1].services" in notice and "top-level `services:`" in notice
+    write(config_dir / "sources.yaml", SOURCES + github.replace(
+        "    services: {acme/api: checkout}\n", "") + "services: {acme/api: checkout}\n")
+    moved = load_config(config_dir, known_metrics=CATALOG)
+    assert moved.notices == () and moved.sources.repo_services == {"acme/api": "checkout"}

@@ -197,9 +197,9 @@ def test_github_repos_are_owner_and_name(tmp_path: Path) -> None:
 def test_incident_window_hours(tmp_path: Path) -> None:
     with_services = GITHUB + "    services: {acme/api: checkout}\n"
     assert load_model(write(tmp_path / "s.yaml", with_services), SourcesFile
-                      ).incident_window_hours == 24
+                      ).failure_window_hours == 24
     hours = with_services + "    incident_window_hours: 2.5\n"
-    assert load_model(write(tmp_path / "s.yaml", hours), SourcesFile).incident_window_hours == 2.5
+    assert load_model(write(tmp_path / "s.yaml", hours), SourcesFile).failure_window_hours == 2.5
 
     error = sources_error(tmp_path, with_services + "    incident_window_hours: 0\n")
 
@@ -220,7 +220,7 @@ def test_github_sources_joining_incidents_agree_on_the_window(tmp_path: Path) ->
     )
     no_services = second.replace(", services: {acme/x: x}", "")
     assert load_model(write(tmp_path / "s.yaml", text + no_services), SourcesFile
-                      ).incident_window_hours == 4
+                      ).failure_window_hours == 4
 
 
 def test_bots() -> None:

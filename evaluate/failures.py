@@ -1,12 +1,14 @@
 """Change failures: which deployments failed, and why, in words a reviewer can check.
 
 A deployment is a change failure when its own state says so (failure, error, rolled back), or
-when an incident on the service its repository runs (`GithubSource.services`) starts within a
-window (24 h by default) after the deployment started. Each incident is laid at the door of the
-*latest* deployment before it on that service, never of every deployment that day: two releases
-an hour apart do not both fail for one outage, which matters when the count is someone's
-evidence (the same rule DevLake uses). The start (`created`) is the deployment's time here, so an
-incident during a slow rollout belongs to that rollout, not to the one before it.
+when an incident on the service its repository runs (sources.yaml's top-level `services`) starts
+within a window (`incident_window_hours`, 24 h by default) after the deployment started. The join
+runs over every stored deployment, whichever source brought it (GitHub or a CSV import). Each
+incident is laid at the door of the *latest* deployment before it on that service, never of
+every deployment that day: two releases an hour apart do not both fail for one outage, which
+matters when the count is someone's evidence (the same rule DevLake uses). The start (`created`)
+is the deployment's time here, so an incident during a slow rollout belongs to that rollout, not
+to the one before it.
 
 Pure: frames in, a new frame out, nothing read or written elsewhere.
 """
@@ -18,14 +20,11 @@ from datetime import timedelta
 
 import pandas as pd
 
+from evaluate.evidence import utc
+
 FAILED_STATES = frozenset({"failure", "error", "rolled_back"})
 DEFAULT_WINDOW = timedelta(hours=24)
 REASON = "failure_reason"
-
-
-def _utc(values: pd.Series) -> pd.Series:
-    """One resolution for both sides: merge_asof refuses to join µs with ns times."""
-    return pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
 
 
 def _state_reasons(deployments: pd.DataFrame) -> list[str | None]:
@@ -52,14 +51,14 @@ def _incident_reasons(
             "service": incidents["service"].astype(str).str.casefold(),
             "shown": incidents["service"].astype(str),
             "incident": _incident_keys(incidents),
-            "at": _utc(incidents["created"]),
+            "at": utc(incidents["created"]),
         }
     ).dropna(subset=["at"])
     right = pd.DataFrame(
         {
             "service": deployments["repo"].map(folded),
             "row": range(len(deployments)),
-            "deployed": _utc(deployments["created"]),
+            "deployed": utc(deployments["created"]),
         }
     ).dropna(subset=["service", "deployed"])
     matched = pd.merge_asof(

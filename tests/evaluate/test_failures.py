@@ -5,17 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
-import sqlalchemy as sa
 
-from config.files import Config
-from config.people import PeopleFile
-from config.settings import Settings
-from config.sources import SourcesFile
-from evaluate.workspace import Workspace
-from ingest.evidence import load_evidence
-from ingest.failures import mark_change_failures
-from ingest.records import Deployment, Incident
-from ingest.store import upsert_records
+from evaluate.failures import mark_change_failures
 
 T0 = datetime(2026, 9, 1, 10, tzinfo=UTC)
 SERVICES = {"acme/api": "checkout", "acme/web": "storefront"}
@@ -135,84 +126,3 @@ def test_no_deployments_gives_an_empty_frame_with_the_column() -> None:
     empty = pd.DataFrame(columns=["deployment_id", "repo", "state", "created"])
     marked = mark_change_failures(empty, incidents(), services=SERVICES)
     assert marked.empty and "failure_reason" in marked
-
-
-def stored_deployment(ident: str, state: str, offset: timedelta) -> Deployment:
-    return Deployment(
-        source="gh",
-        deployment_id=ident,
-        repo="acme/api",
-        url="",
-        environment="production",
-        sha="abc",
-        creator_account="jdoe",
-        created=T0 + offset,
-        finished=T0 + offset + timedelta(minutes=5),
-        state=state,
-        updated=T0 + offset,
-    )
-
-
-def stored_incident(offset: timedelta) -> Incident:
-    return Incident(
-        source="pd",
-        incident_id="Q1",
-        url="",
-        title="Down",
-        service="checkout",
-        urgency="high",
-        assignee_account=None,
-        created=T0 + offset,
-        acknowledged=None,
-        resolved=None,
-        updated=T0,
-    )
-
-
-def test_load_evidence_marks_stored_deployments(engine: sa.Engine) -> None:
-    deployment, incident = stored_deployment, stored_incident(timedelta(hours=2))
-    with engine.begin() as conn:
-        upsert_records(
-            conn,
-            [
-                deployment("d1", "success", timedelta(0)),
-                deployment("d2", "failure", timedelta(days=2)),
-                deployment("d3", "success", timedelta(days=4)),
-                incident,
-            ],
-        )
-
-    for kinds in (None, ["deployment"]):
-        frames = load_evidence(
-            engine,
-            persons=[],
-            source_kinds={"gh": "github", "pd": "pagerduty"},
-            kinds=kinds,
-            services={"acme/api": "checkout"},
-        )
-        assert reasons(frames["deployment"].sort_values("deployment_id")) == {
-            "d1": "incident pd:Q1 on checkout 2.0 h after",
-            "d2": "state: failure",
-            "d3": None,
-        }
-
-
-def test_the_configured_incident_window_decides_which_deployments_failed(
-    engine: sa.Engine,
-) -> None:
-    """sources.yaml's `incident_window_hours` reaches the join the workspace runs."""
-    with engine.begin() as conn:
-        upsert_records(conn, [stored_deployment("d1", "success", timedelta(0)),
-                              stored_incident(timedelta(hours=2))])
-
-    def reason(hours: float) -> str | None:
-        github = {"name": "gh", "kind": "github", "token_env": "T", "repos": ["acme/api"],
-                  "services": {"acme/api": "checkout"}, "incident_window_hours": hours}
-        pagerduty = {"name": "pd", "kind": "pagerduty", "token_env": "PD"}
-        sources = SourcesFile.model_validate({"sources": [github, pagerduty]})
-        config = Config(sources=sources, people=PeopleFile(people=[]), plans={})
-        workspace = Workspace(settings=Settings(), engine=engine, config=config, versions={})
-        return workspace.evidence()["deployment"]["failure_reason"].item()
-
-    assert reason(24) == "incident pd:Q1 on checkout 2.0 h after"
-    assert reason(1.5) is None

@@ -1,4 +1,4 @@
-"""Plan persistence: every change to a plan is a new version, ratings and the human decision.
+"""The case file: every version of a plan, the ratings people enter and the human decisions.
 
 The YAML file is what managers edit; the database keeps every version they ever saved, so an
 evaluation or a snapshot can always name (and show) the exact plan it judged.
@@ -18,14 +18,16 @@ from sqlalchemy import Connection, insert, select
 from config.plans import Plan
 from evaluate.metrics import is_known_metric
 from ingest.records import Rating
-from ingest.store import decisions, plan_versions, upsert_records
+from ingest.store import upsert_records
+from service.tables import decisions, plan_versions
 
 # What a person may decide: the recommendation's outcomes, or more time.
 OUTCOMES = ("successful_completion", "partial_improvement", "insufficient_improvement", "extended")
 
 
 def _canonical(plan: Plan) -> dict[str, Any]:
-    return json.loads(plan.model_dump_json(by_alias=True))
+    content: dict[str, Any] = json.loads(plan.model_dump_json(by_alias=True))
+    return content
 
 
 def _digest(content: dict[str, Any]) -> str:
@@ -113,7 +115,27 @@ def record_decision(
     )
 
 
-def latest_decision(conn: Connection, plan_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Decision:
+    outcome: str
+    recommended: str
+    by: str
+    at: datetime
+    reason: str
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "recommended": self.recommended,
+            "by": self.by,
+            "at": self.at.isoformat(),
+            "reason": self.reason,
+            "version": self.version,
+        }
+
+
+def latest_decision(conn: Connection, plan_id: str) -> Decision | None:
     row = conn.execute(
         select(decisions)
         .where(decisions.c.plan_id == plan_id)
@@ -122,14 +144,14 @@ def latest_decision(conn: Connection, plan_id: str) -> dict[str, Any] | None:
     ).first()
     if row is None:
         return None
-    return {
-        "outcome": row.outcome,
-        "recommended": row.recommended,
-        "by": row.decided_by,
-        "at": row.decided_at.isoformat(),
-        "reason": row.reason,
-        "version": row.version,
-    }
+    return Decision(
+        outcome=row.outcome,
+        recommended=row.recommended,
+        by=row.decided_by,
+        at=row.decided_at,
+        reason=row.reason,
+        version=row.version,
+    )
 
 
 def add_rating(
@@ -168,6 +190,7 @@ def add_rating(
 
 __all__ = [
     "OUTCOMES",
+    "Decision",
     "PlanVersion",
     "add_rating",
     "changes",

@@ -1,0 +1,194 @@
+"""Evaluation use cases: judge a plan as of a day, list the records behind a goal, suggest goals,
+and record what people decide or rate. Each gathers from the workspace, calls the pure core and
+persists or returns a typed result for a shell to render."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from config.plans import Plan
+from evaluate.catalog import EventCatalog
+from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plans
+from evaluate.evidence import Evidence
+from evaluate.results import PlanEvaluation
+from evaluate.suggest import Suggestions, suggest_goals
+from ingest.records import Rating
+from service.casefile import (
+    Decision,
+    PlanVersion,
+    add_rating,
+    history,
+    latest_decision,
+    record_decision,
+)
+from service.workspace import Workspace, plan_kinds
+
+__all__ = [
+    "EvidenceRow",
+    "PlanReport",
+    "decide",
+    "evaluate",
+    "evaluate_many",
+    "goal_evidence",
+    "plan_history",
+    "rate",
+    "suggest",
+    "today",
+]
+
+
+def today(ws: Workspace) -> date:
+    """Today in the configured zone: the as-of day when a user names none."""
+    return datetime.now(ws.settings.zone).date()
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    """A plan as of a day, after each passed checkpoint when asked, with the stored decision."""
+
+    evaluation: PlanEvaluation
+    checkpoints: tuple[PlanEvaluation, ...] = ()
+    decision: Decision | None = None
+    evidence: Evidence = field(default_factory=dict, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The object of DESIGN §10, with the decision when one is recorded."""
+        out = self.evaluation.to_json()
+        out["decision"] = self.decision.to_json() if self.decision else None
+        return out
+
+    def all_json(self) -> list[dict[str, Any]]:
+        """One object per checkpoint, then the as-of day's."""
+        return [*(c.to_json() for c in self.checkpoints), self.to_json()]
+
+
+def evaluate(ws: Workspace, plan_id: str, as_of: date, *, checkpoints: bool = False
+             ) -> PlanReport:
+    """The plan as of `as_of`; with `checkpoints`, also as of each checkpoint passed before."""
+    plan = ws.plan(plan_id)
+    evidence = ws.evidence(kinds=plan_kinds(plan))
+    inputs = _inputs(ws, evidence)
+    earlier = evaluate_at_checkpoints(plan, as_of=as_of, version=ws.versions[plan.id], **inputs
+                                      ) if checkpoints else []
+    [report] = _reports(ws, [plan], as_of, inputs)
+    return dataclasses.replace(
+        report, checkpoints=tuple(e for e in earlier if e.as_of != as_of), evidence=evidence
+    )
+
+
+def evaluate_many(ws: Workspace, plan_ids: Collection[str], as_of: date) -> list[PlanReport]:
+    """Many plans as of one day, in one pass over the evidence their goals read."""
+    plans = [ws.plan(plan_id) for plan_id in plan_ids]
+    kinds = {kind for plan in plans for kind in plan_kinds(plan)}
+    return _reports(ws, plans, as_of, _inputs(ws, ws.evidence(kinds=kinds))) if plans else []
+
+
+def _inputs(ws: Workspace, evidence: Evidence) -> dict[str, Any]:
+    people, tz = ws.config.people.people, ws.settings.zone
+    catalog = EventCatalog(evidence, people=people, tz=tz)
+    return {"evidence": evidence, "people": people, "tz": tz, "catalog": catalog}
+
+
+def _reports(ws: Workspace, plans: Sequence[Plan], as_of: date, inputs: dict[str, Any]
+             ) -> list[PlanReport]:
+    evaluations = evaluate_plans(plans, as_of=as_of, versions=[ws.versions[p.id] for p in plans],
+                                 **inputs)
+    with ws.engine.connect() as conn:
+        return [PlanReport(evaluation, decision=latest_decision(conn, evaluation.plan))
+                for evaluation in evaluations]
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    window: str  # baseline | current
+    key: str
+    url: str | None
+
+
+def goal_evidence(report: PlanReport, metric: str) -> list[EvidenceRow]:
+    """Each record behind a goal's numbers, with its window and its link back to the source;
+    LookupError names the plan's goals for a metric it has none of."""
+    goals = [g for g in report.evaluation.goals if g.metric == metric]
+    if not goals:
+        names = ", ".join(g.metric for g in report.evaluation.goals)
+        raise LookupError(f"plan {report.evaluation.plan} has no goal {metric!r} (goals: {names})")
+    used = [
+        (window, key)
+        for goal in goals
+        for window, measurement in (("baseline", goal.baseline), ("current", goal.current))
+        for key in measurement.keys
+    ]
+    urls = _urls(report.evidence, {key for _, key in used})
+    return [EvidenceRow(window, key, urls.get(key)) for window, key in used]
+
+
+def _urls(frames: Evidence, keys: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for frame in frames.values():
+        if "url" in frame:
+            rows = frame[frame["key"].isin(keys) & frame["url"].notna()]
+            found.update(zip(rows["key"], rows["url"], strict=True))
+    return found
+
+
+def suggest(ws: Workspace, person: str, *, as_of: date, start: date | None = None,
+            role: str | None = None) -> Suggestions:
+    """Goals drawn from the person's own baseline (see `evaluate.suggest`); LookupError for an
+    unknown person or role."""
+    return suggest_goals(
+        person,
+        evidence=ws.evidence(),
+        people=ws.config.people.people,
+        tz=ws.settings.zone,
+        start=start or as_of,
+        as_of=as_of,
+        role=role,
+    )
+
+
+def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str) -> Decision:
+    """Record the human decision beside today's recommendation; ValueError when the outcome is
+    unknown or the reason empty."""
+    recommended = evaluate(ws, plan_id, today(ws)).evaluation.outcome
+    now = datetime.now(UTC)
+    with ws.engine.begin() as conn:
+        record_decision(
+            conn,
+            plan_id=plan_id,
+            version=ws.versions[plan_id],
+            recommended=recommended,
+            outcome=outcome,
+            decided_by=by,
+            reason=reason,
+            now=now,
+        )
+    return Decision(outcome, recommended, by, now, reason, ws.versions[plan_id])
+
+
+def rate(ws: Workspace, person: str, name: str, value: int, *, by: str, note: str = "",
+         on: date | None = None) -> Rating:
+    """A behavioural rating, evaluated as the metric rating:NAME. A past day is dated at its noon
+    in the configured zone: that day whatever the offset or DST. ValueError for an unknown
+    person, a future day, a value outside 1–5 or a self-rating."""
+    known = {p.id for p in ws.config.people.people}
+    for who in (person, by):
+        if who not in known:
+            raise ValueError(f"{who!r} is not in people.yaml")
+    now = datetime.now(ws.settings.zone)
+    if on is not None and on > now.date():
+        raise ValueError(f"{on:%Y-%m-%d} is in the future")
+    at = now if on is None or on == now.date() else datetime.combine(on, time(12), now.tzinfo)
+    with ws.engine.begin() as conn:
+        return add_rating(conn, person=person, name=name, value=value, author=by, note=note,
+                          at=at)
+
+
+def plan_history(ws: Workspace, plan_id: str) -> list[PlanVersion]:
+    """Every stored version of the plan, oldest first."""
+    ws.plan(plan_id)
+    with ws.engine.connect() as conn:
+        return history(conn, plan_id)

@@ -1,0 +1,98 @@
+"""The gather step every shell shares: settings, schema, validated files, stored people and plan
+versions, and the evidence frames handed to the core.
+
+Opening a workspace reads the settings, creates or upgrades the schema, loads and cross-checks the
+YAML files and mirrors people.yaml into the database, so the command line, the scheduler and the
+web app all start from the same, validated state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from config.files import Config, load_config
+from config.plans import Plan
+from config.settings import Settings, get_settings
+from config.sources import GithubSource
+from evaluate.evidence import Evidence
+from evaluate.failures import mark_change_failures
+from evaluate.frames import check_frames
+from evaluate.metrics import metric_rules, metric_spec
+from ingest.evidence import load_evidence
+from ingest.identities import store_people
+from ingest.schema import migrate
+from ingest.store import make_engine
+from service.casefile import record_version
+
+__all__ = ["Workspace", "open_workspace", "plan_kinds"]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    settings: Settings
+    engine: Engine
+    config: Config
+    versions: dict[str, int]  # plan id → the stored version matching its file
+
+    @property
+    def source_kinds(self) -> dict[str, str]:
+        return {source.name: source.kind for source in self.config.sources.sources}
+
+    def plan(self, plan_id: str) -> Plan:
+        """The plan with this id; LookupError lists the plans there are."""
+        plan = self.config.plans.get(plan_id)
+        if plan is None:
+            names = ", ".join(self.config.plans) or "none"
+            raise LookupError(f"no plan {plan_id!r}; plans: {names}")
+        return plan
+
+    def evidence(self, kinds: Collection[str] | None = None) -> Evidence:
+        """The stored records of these kinds (default all), people attached, change failures
+        marked, every frame checked against the core's declared schema."""
+        wanted = set(kinds) if kinds is not None else None
+        loaded = set(wanted) | {"incident"} if wanted and "deployment" in wanted else wanted
+        frames = load_evidence(
+            self.engine,
+            kinds=loaded,
+            persons=self.config.people.people,
+            source_kinds=self.source_kinds,
+            bots={s.name: s.is_bot for s in self.config.sources.sources
+                  if isinstance(s, GithubSource)},
+        )
+        check_frames(frames)
+        if "deployment" in frames:
+            frames["deployment"] = mark_change_failures(
+                frames["deployment"],
+                frames["incident"],
+                services=self.config.sources.repo_services,
+                window=timedelta(hours=self.config.sources.failure_window_hours),
+            )
+        return {kind: frame for kind, frame in frames.items() if wanted is None or kind in wanted}
+
+
+def plan_kinds(plan: Plan) -> set[str]:
+    """The record kinds a plan's metrics read: loading only those keeps a command quick."""
+    return {kind for goal in plan.goals for kind in metric_spec(goal.metric).kinds}
+
+
+def open_workspace(config_dir: Path | None = None, *, database_url: str | None = None) -> Workspace:
+    """Settings → schema → validated config → people and plan versions stored.
+
+    Raises ConfigError on bad files. A plan file that changed since the last command becomes a
+    new stored version here, so every evaluation names the version it judged.
+    """
+    overrides = {"config_dir": config_dir, "database_url": database_url}
+    settings = get_settings(**{name: value for name, value in overrides.items() if value})
+    config = load_config(settings.config_dir, known_metrics=metric_rules())
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        store_people(conn, config.people.people)
+        versions = {pid: record_version(conn, plan, now=now) for pid, plan in config.plans.items()}
+    return Workspace(settings=settings, engine=engine, config=config, versions=versions)

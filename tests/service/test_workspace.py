@@ -1,0 +1,185 @@
+"""The workspace hands the core checked frames with change failures marked, whichever source
+stored the deployments, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from config.files import Config
+from config.people import PeopleFile
+from config.settings import Settings
+from config.sources import SourcesFile
+from evaluate.frames import FRAME_SCHEMAS, FrameContractError, check_frames, frame_problems
+from ingest.evidence import load_evidence
+from ingest.records import (
+    KINDS,
+    Deployment,
+    Incident,
+    PullRequest,
+    Rating,
+    Review,
+    ReviewRequest,
+    Sample,
+    Ticket,
+    TicketChange,
+)
+from ingest.store import upsert_records
+from service.workspace import Workspace
+
+T0 = datetime(2026, 9, 1, 10, tzinfo=UTC)
+GITHUB = {"name": "gh", "kind": "github", "token_env": "T", "repos": ["acme/api"]}
+PAGERDUTY = {"name": "pd", "kind": "pagerduty", "token_env": "PD"}
+
+
+def stored_deployment(ident: str, state: str, offset: timedelta, source: str = "gh"
+                      ) -> Deployment:
+    return Deployment(
+        source=source,
+        deployment_id=ident,
+        repo="acme/api",
+        url="",
+        environment="production",
+        sha="abc",
+        creator_account="jdoe",
+        created=T0 + offset,
+        finished=T0 + offset + timedelta(minutes=5),
+        state=state,
+        updated=T0 + offset,
+    )
+
+
+def stored_incident(offset: timedelta) -> Incident:
+    return Incident(
+        source="pd",
+        incident_id="Q1",
+        url="",
+        title="Down",
+        service="checkout",
+        urgency="high",
+        assignee_account=None,
+        created=T0 + offset,
+        acknowledged=None,
+        resolved=None,
+        updated=T0,
+    )
+
+
+def workspace(engine: sa.Engine, sources: dict[str, Any]) -> Workspace:
+    config = Config(sources=SourcesFile.model_validate(sources), people=PeopleFile(people=[]),
+                    plans={})
+    return Workspace(settings=Settings(), engine=engine, config=config, versions={})
+
+
+def reasons(frame: pd.DataFrame) -> dict[str, str | None]:
+    frame = frame.sort_values("deployment_id")
+    return dict(zip(frame["deployment_id"], frame["failure_reason"], strict=True))
+
+
+def test_stored_deployments_are_marked_when_loaded_alone_or_with_all(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        upsert_records(conn, [
+            stored_deployment("d1", "success", timedelta(0)),
+            stored_deployment("d2", "failure", timedelta(days=2)),
+            stored_deployment("d3", "success", timedelta(days=4)),
+            stored_incident(timedelta(hours=2)),
+        ])
+    ws = workspace(engine, {"sources": [GITHUB, PAGERDUTY], "services": {"acme/api": "checkout"}})
+
+    for kinds in (None, ["deployment"]):
+        frames = ws.evidence(kinds)
+        assert reasons(frames["deployment"]) == {
+            "d1": "incident pd:Q1 on checkout 2.0 h after",
+            "d2": "state: failure",
+            "d3": None,
+        }
+    assert set(ws.evidence(["deployment"])) == {"deployment"}  # the join's incidents stay inside
+
+
+def test_the_configured_incident_window_decides_which_deployments_failed(
+    engine: sa.Engine,
+) -> None:
+    """sources.yaml's `incident_window_hours` reaches the join, top level or (deprecated) on a
+    GitHub source."""
+    with engine.begin() as conn:
+        upsert_records(conn, [stored_deployment("d1", "success", timedelta(0)),
+                              stored_incident(timedelta(hours=2))])
+
+    def reason(sources: dict[str, Any]) -> str | None:
+        return workspace(engine, sources).evidence()["deployment"]["failure_reason"].item()
+
+    top = {"sources": [GITHUB, PAGERDUTY], "services": {"acme/api": "checkout"}}
+    assert reason(top) == "incident pd:Q1 on checkout 2.0 h after"
+    assert reason({**top, "incident_window_hours": 1.5}) is None
+    old = {**GITHUB, "services": {"acme/api": "checkout"}, "incident_window_hours": 1.5}
+    assert reason({"sources": [old, PAGERDUTY]}) is None
+    assert reason({"sources": [{**old, "incident_window_hours": 24}, PAGERDUTY]}) is not None
+
+
+def test_deployments_imported_from_csv_join_incidents_too(engine: sa.Engine) -> None:
+    """The repository → service map is no longer a GitHub source's: a CSV deployment joins."""
+    with engine.begin() as conn:
+        upsert_records(conn, [stored_deployment("c1", "success", timedelta(0), source="sheets"),
+                              stored_incident(timedelta(hours=3))])
+    sources = {"sources": [{"name": "sheets", "kind": "csv", "path": "imports/"}, PAGERDUTY],
+               "services": {"acme/api": "checkout"}}
+
+    frame = workspace(engine, sources).evidence(["deployment"])["deployment"]
+
+    assert reasons(frame) == {"c1": "incident pd:Q1 on checkout 3.0 h after"}
+
+
+def test_the_real_loader_meets_every_declared_frame_schema(engine: sa.Engine) -> None:
+    """The contract test: every kind, empty and with rows, straight from the database."""
+    assert set(FRAME_SCHEMAS) == set(KINDS)
+    ws = workspace(engine, {"sources": [GITHUB, PAGERDUTY]})
+    check_frames(ws.evidence())  # empty tables
+    with engine.begin() as conn:
+        upsert_records(conn, [stored_deployment("d1", "success", timedelta(0)),
+                              stored_incident(timedelta(hours=2)), *_one_of_each_other_kind()])
+    frames = load_evidence(engine, persons=[], source_kinds=ws.source_kinds)
+    assert all(not frame.empty for frame in frames.values())
+    assert all(frame_problems(kind, frame) == [] for kind, frame in frames.items())
+
+
+def _one_of_each_other_kind() -> list[Any]:
+    at = T0
+    return [
+        Ticket(source="jira", ticket_key="OPS-1", url="u", project="OPS", issue_type="Task",
+               summary="s", status="Done", status_category="done", assignee_account="a",
+               assignee_email=None, reporter_account=None, created=at, updated=at, resolved=at,
+               due=at.date(), priority=None),
+        TicketChange(source="jira", ticket_key="OPS-1", change_id="1", at=at, field="status",
+                     from_value="new", to_value="done", from_name=None, to_name=None,
+                     author_account=None),
+        PullRequest(source="gh", repo="acme/api", number=1, url="u", title="t",
+                    author_account="a", author_email=None, created=at, updated=at,
+                    ready_for_review=None, merged=at, closed=at, additions=1, deletions=1,
+                    base_branch="main"),
+        ReviewRequest(source="gh", repo="acme/api", number=1, reviewer_account="b", at=at),
+        Review(source="gh", review_id="r1", repo="acme/api", number=1, url="u",
+               reviewer_account="b", state="APPROVED", submitted=at),
+        Sample(source="prom", series="s", metric="error_rate", owner="a", at=at, value=0.1),
+        Rating(source="trackrecord", rating_id="x", person="a", name="communication", value=4,
+               author="b", at=at, note=""),
+    ]
+
+
+def test_a_renamed_or_mistyped_column_breaks_the_contract_loudly() -> None:
+    renamed = pd.DataFrame({"source": ["gh"], "key": ["gh:1"], "url": [""], "person": ["a"],
+                            "created": [T0], "ready_for_review": [None], "merged_at": [T0],
+                            "is_bot": [False]})
+    with pytest.raises(FrameContractError, match="pull_request: column 'merged' is missing"):
+        check_frames({"pull_request": renamed})
+    naive = renamed.rename(columns={"merged_at": "merged"}).assign(created=[T0.replace(
+        tzinfo=None)], ready_for_review=pd.Series([T0]))
+    [problem] = frame_problems("pull_request", naive)
+    assert problem.startswith("pull_request.created: should hold zone-aware datetimes, has date")
+    assert frame_problems("pull_request", naive.iloc[0:0].drop(columns="is_bot")) == [
+        "pull_request: column 'is_bot' is missing"
+    ]
+    assert frame_problems("tickets", renamed)[0].startswith("tickets: not a record kind")
