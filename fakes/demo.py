@@ -28,7 +28,7 @@ from fakes.github import FakeGithub, generate_deployments, generate_pull_request
 from fakes.jira import FakeJira, generate_issues
 from fakes.pagerduty import PagerDutyFake, generate_incidents
 from fakes.prometheus import PrometheusFake, error_ratio, up
-from fakes.server import LocalServer, serving
+from fakes.server import Handler, LocalServer, serving
 
 SECRETS = {
     "JIRA_EMAIL": "demo@example.com",
@@ -187,7 +187,7 @@ def demo_org(root: Path) -> Iterator[DemoOrg]:
     plans = _plans_by_employee(EXAMPLES_DIR)
     random.seed(5)
     with ExitStack() as stack:
-        handlers = {
+        handlers: dict[str, Handler] = {
             "jira": _jira(people, plans, start, now),
             "github": _github(people, plans, start, now),
             "pagerduty": _pagerduty(people, plans, start, now),

@@ -239,7 +239,8 @@ class FakeGithub:
         for pattern, name in _ROUTES:
             found = pattern.match(path)
             if found:
-                return getattr(self, name)(request, **found.groupdict())
+                handler: Callable[..., Response | None] = getattr(self, name)
+                return handler(request, **found.groupdict())
         return None
 
     def _rate_headers(self, resource: str, remaining: int) -> dict[str, str]:
@@ -372,9 +373,9 @@ class FakeGithub:
         repo = f"{variables.get('owner')}/{variables.get('name')}"
         if repo not in self.repos:
             message = f"Could not resolve to a Repository with the name '{repo}'."
-            error = {"type": "NOT_FOUND", "path": ["repository"], "message": message}
+            missing = {"type": "NOT_FOUND", "path": ["repository"], "message": message}
             return Response(
-                200, {"data": {"rateLimit": rate, "repository": None}, "errors": [error]}, headers
+                200, {"data": {"rateLimit": rate, "repository": None}, "errors": [missing]}, headers
             )
         return Response(
             200, {"data": {"rateLimit": rate, "repository": resolver(repo, variables)}}, headers

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, NamedTuple, cast, overload
 from zoneinfo import ZoneInfo
 
 from fakes.server import Request, Response
@@ -122,7 +122,8 @@ class FakeJira:
             match = pattern.fullmatch(request.path)
             if match and request.method in methods and self.deployment in deployments:
                 try:
-                    return getattr(self, name)(request, **match.groupdict())
+                    handler: Callable[..., Response | None] = getattr(self, name)
+                    return handler(request, **match.groupdict())
                 except JqlError as exc:
                     return _error(400, str(exc))
         return None
@@ -297,9 +298,10 @@ class FakeJira:
 
 _BOTH: tuple[Deployment, ...] = ("cloud", "datacenter")
 _V = r"/rest/api/(?:2|3|latest)"
+_Route = tuple[tuple[str, ...], str, tuple[Deployment, ...], str]
 _ROUTES: tuple[tuple[tuple[str, ...], re.Pattern[str], tuple[Deployment, ...], str], ...] = tuple(
     (methods, re.compile(pattern), deployments, name)
-    for methods, pattern, deployments, name in (
+    for methods, pattern, deployments, name in cast(tuple[_Route, ...], (
         (("GET",), rf"{_V}/serverInfo", _BOTH, "server_info"),
         (("GET",), rf"{_V}/myself", _BOTH, "myself"),
         (("GET",), rf"{_V}/status", _BOTH, "status_list"),
@@ -310,7 +312,7 @@ _ROUTES: tuple[tuple[tuple[str, ...], re.Pattern[str], tuple[Deployment, ...], s
         (("POST",), r"/rest/api/3/changelog/bulkfetch", ("cloud",), "bulk_changelog"),
         (("GET",), rf"{_V}/issue/(?P<issue>[^/]+)/changelog", ("cloud",), "issue_changelog"),
         (("GET",), rf"{_V}/issue/(?P<issue>[^/]+)", _BOTH, "issue"),
-    )
+    ))
 )
 
 
@@ -690,7 +692,9 @@ def _timeline(
     """Events oldest first: pick-up, work, maybe a hand-over and a reopen, and edits of other
     fields between them; times scale with the assignee's resolution factor."""
     factor = issues.factor(assignee, created)
-    hours = lambda mean: timedelta(hours=rng.expovariate(1 / mean))  # noqa: E731
+    def hours(mean: float) -> timedelta:
+        return timedelta(hours=rng.expovariate(1 / mean))
+
     events: list[Event] = []
     moment = created
     if initial is None:
