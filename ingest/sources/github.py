@@ -169,7 +169,7 @@ class GithubApi:
 
     def pages(
         self, url: str, params: Mapping[str, Any], *, etag: str | None = None
-    ) -> Iterator[RestAnswer]:
+    ) -> Generator[RestAnswer, None, None]:
         """A listing page by page, following Link: rel="next"; stops at a 304."""
         answer = self.get(url, params, etag=etag)
         yield answer

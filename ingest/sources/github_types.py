@@ -8,7 +8,7 @@ A module of its own so that the glue (`github`) and the streams (`github_graphql
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -69,7 +69,7 @@ class RestApi(Protocol):
 
     def pages(
         self, url: str, params: Mapping[str, Any], *, etag: str | None = None
-    ) -> Iterator[RestAnswer]: ...
+    ) -> Generator[RestAnswer, None, None]: ...
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -59,6 +60,10 @@ SEARCH_ORDER = {"cloud": "updated ASC", "datacenter": "updated ASC, key ASC"}
 DATACENTER_PAGE_MIN = 2  # an offset page repeats the issue before it, and needs one more to move
 FIRST_SYNC_BOUND = "1970-01-01 00:00"  # Cloud's search/jql refuses a query without a restriction
 WESTMOST_OFFSET = timedelta(hours=-12)  # no zone lags UTC more: the bound when /myself has no zone
+
+
+# The headers the client would give its own session (typed `object` in its options).
+CLIENT_HEADERS = typing.cast(Mapping[str, str], JIRA.DEFAULT_OPTIONS["headers"])
 
 
 class JiraSession(HttpSession):
@@ -139,7 +144,7 @@ def _authenticate(source: JiraSource, session: JiraSession) -> None:
         session.auth = (read_secret(source.email_env).get_secret_value(), token)
     else:
         session.auth = TokenAuth(token)
-    session.headers.update(JIRA.DEFAULT_OPTIONS["headers"])
+    session.headers.update(CLIENT_HEADERS)
 
 
 def _client(url: str, session: JiraSession, api_version: str) -> JIRA:

@@ -25,9 +25,10 @@ def ticket(key: str) -> Ticket:
 
 
 def ticket_keys(engine: sa.Engine) -> list[tuple[str, str]]:
-    columns = RECORD_TABLES["tickets"].c["source", "ticket_key"]
+    tickets = RECORD_TABLES["tickets"]
+    query = sa.select(tickets.c.source, tickets.c.ticket_key)
     with engine.connect() as conn:
-        return sorted((row.source, row.ticket_key) for row in conn.execute(sa.select(columns)))
+        return sorted((row.source, row.ticket_key) for row in conn.execute(query))
 
 
 def test_a_moved_ticket_replaces_the_row_under_its_old_key_only(engine: sa.Engine) -> None:
@@ -43,9 +44,8 @@ def test_a_moved_ticket_replaces_the_row_under_its_old_key_only(engine: sa.Engin
         moved = dataclasses.replace(first, ticket_key="SUP-5", project="SUP")
         store_tickets(conn, [moved, dataclasses.replace(change, ticket_key="SUP-5")])
     with engine.connect() as conn:
-        keys = conn.execute(sa.select(RECORD_TABLES["tickets"].c["source", "ticket_key"])).all()
         changed = conn.execute(sa.select(RECORD_TABLES["ticket_changes"].c.ticket_key)).all()
-    assert sorted(keys) == [("jira", "OPS-2"), ("jira", "SUP-5"), ("jira-2", "OPS-1")]
+    assert ticket_keys(engine) == [("jira", "OPS-2"), ("jira", "SUP-5"), ("jira-2", "OPS-1")]
     assert changed == [("SUP-5",)]
 
 
