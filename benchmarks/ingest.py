@@ -21,6 +21,7 @@ from pathlib import Path
 # This script shares its name with the `ingest` package: keep its own folder off the path.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
+import dataclasses
 import math
 import multiprocessing
 import os
@@ -38,7 +39,7 @@ from fakes.server import LocalServer
 from ingest.schema import migrate
 from ingest.sources.jira import streams
 from ingest.store import RECORD_TABLES, make_engine
-from ingest.sync import Fetch, Page, Stream, run_stream
+from ingest.sync import Fetch, Page, run_stream
 
 PAGE_SIZE = 100
 ACCOUNTS = tuple(f"agent-{n:03d}" for n in range(60))
@@ -96,7 +97,7 @@ def sync(url: str, database: Path) -> tuple[int, float, TimedFetch, int]:
     [stream] = streams(source, lookback=timedelta(minutes=10))
     timed = TimedFetch(stream.fetch)
     started = time.perf_counter()
-    summary = run_stream(engine, Stream(stream.source, stream.name, timed, stream.requests_issued))
+    summary = run_stream(engine, dataclasses.replace(stream, fetch=timed))
     elapsed = time.perf_counter() - started
     engine.dispose()
     return summary.records, elapsed, timed, summary.requests

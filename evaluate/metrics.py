@@ -33,6 +33,11 @@ from evaluate.evidence import (
     utc,
 )
 from evaluate.ticket_history import TicketHistory
+from ingest.records import (
+    FAILED_DEPLOYMENT_STATES,
+    FINISHED_DEPLOYMENT_STATES,
+    SUCCESSFUL_DEPLOYMENT_STATES,
+)
 
 __all__ = [
     "METRICS",
@@ -50,12 +55,6 @@ Params = Mapping[str, Any]
 EventFunction = Callable[[EvidenceReader, Params], pd.DataFrame]
 
 DEFAULT_AGED_DAYS = 14
-# `rolled_back` comes from CSV imports (GitHub has no such state); DESIGN §3 counts it as failed,
-# the same set `ingest.failures` gives a failure reason to.
-FINISHED_DEPLOYMENT_STATES = frozenset({"success", "failure", "error", "inactive", "rolled_back"})
-# GitHub gives `inactive` only to deployments that had succeeded and were superseded.
-SUCCESSFUL_DEPLOYMENT_STATES = frozenset({"success", "inactive"})
-FAILED_DEPLOYMENT_STATES = frozenset({"failure", "error", "rolled_back"})
 
 
 @dataclass(frozen=True)

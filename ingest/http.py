@@ -17,6 +17,8 @@ from typing import Any
 
 import requests
 
+from ingest.records import as_utc
+
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -36,9 +38,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if parsed.tzinfo is None:  # RFC 9110 dates are GMT
-        parsed = parsed.replace(tzinfo=UTC)
-    return max(0.0, (parsed - (now or datetime.now(UTC))).total_seconds())
+    at = as_utc(parsed, naive=UTC)  # RFC 9110 dates are GMT
+    return max(0.0, (at - (now or datetime.now(UTC))).total_seconds())
 
 
 class HttpSession(requests.Session):

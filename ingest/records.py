@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar
 
 
@@ -43,6 +43,17 @@ def aware_time(value: object, api: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError(f"{api} time without a zone: {value!r}")
     return parsed
+
+
+def as_utc(moment: datetime, *, naive: tzinfo | None = None) -> datetime:
+    """The same instant in UTC: the one zone cursors, API bounds and the store write. A naive
+    time is read in `naive` where its format fixes the zone (HTTP dates are GMT; the store keeps
+    naive UTC), else refused: guessing a zone would shift every duration computed from it."""
+    if moment.tzinfo is None:
+        if naive is None:
+            raise ValueError(f"naive datetime {moment!r}: times must carry a zone")
+        moment = moment.replace(tzinfo=naive)
+    return moment.astimezone(UTC)
 
 
 def key_part(value: object) -> str:
@@ -151,8 +162,18 @@ class Deployment(Record):
     creator_account: str | None
     created: datetime
     finished: datetime | None
-    state: str  # success | failure | error | inactive | in_progress | ...
+    state: str  # success | failure | error | inactive | in_progress | ... (see below)
     updated: datetime
+
+
+# A deployment's state, one vocabulary for every source and the evaluation. GitHub gives `inactive`
+# only to a deployment that succeeded and was then replaced by a newer one; `rolled_back` comes
+# from CSV imports (GitHub has no such state) and counts as failed (DESIGN §3). Other states
+# (pending, in_progress, cancelled, ...) are not finished, so they count neither way.
+SUPERSEDED_DEPLOYMENT_STATE = "inactive"
+SUCCESSFUL_DEPLOYMENT_STATES = frozenset({"success", SUPERSEDED_DEPLOYMENT_STATE})
+FAILED_DEPLOYMENT_STATES = frozenset({"failure", "error", "rolled_back"})
+FINISHED_DEPLOYMENT_STATES = SUCCESSFUL_DEPLOYMENT_STATES | FAILED_DEPLOYMENT_STATES
 
 
 @dataclass(frozen=True)
@@ -216,7 +237,11 @@ KINDS: dict[str, type[Record]] = {
 }
 
 __all__ = [
+    "FAILED_DEPLOYMENT_STATES",
+    "FINISHED_DEPLOYMENT_STATES",
     "KINDS",
+    "SUCCESSFUL_DEPLOYMENT_STATES",
+    "SUPERSEDED_DEPLOYMENT_STATE",
     "Deployment",
     "Incident",
     "PullRequest",
@@ -227,6 +252,7 @@ __all__ = [
     "Sample",
     "Ticket",
     "TicketChange",
+    "as_utc",
     "aware_time",
     "key_part",
 ]

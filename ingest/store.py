@@ -9,7 +9,6 @@ naive timestamp.
 from __future__ import annotations
 
 import dataclasses
-import json
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,7 +36,6 @@ from sqlalchemy import (
     Text,
     case,
     create_engine,
-    delete,
     event,
     func,
     text,
@@ -46,7 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 from sqlalchemy.types import TypeDecorator
 
-from ingest.records import KINDS, Record, Ticket
+from ingest.records import KINDS, Record, as_utc
 
 metadata = MetaData()
 
@@ -58,14 +56,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: times must carry a zone")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return None if value is None else as_utc(value).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+        return None if value is None else as_utc(value, naive=UTC)
 
 
 def sqlite_utc_text(value: datetime | None) -> str | None:
@@ -112,9 +106,8 @@ def _record_table(kind: type[Record]) -> Table:
 
 
 RECORD_TABLES: dict[str, Table] = {kind.table: _record_table(kind) for kind in KINDS.values()}
-_tickets, _ticket_changes = RECORD_TABLES["tickets"], RECORD_TABLES["ticket_changes"]
-# Finds the row a moved Jira issue left under its old key (see `_drop_moved_tickets`).
-Index("ix_tickets_issue_id", _tickets.c.source, _tickets.c.issue_id)
+# Finds the row a moved Jira issue left under its old key (`sources.jira_store`).
+Index("ix_tickets_issue_id", RECORD_TABLES["tickets"].c.source, RECORD_TABLES["tickets"].c.issue_id)
 
 # Enrichment columns a later read may lack although nothing changed: PagerDuty's acknowledge time
 # comes from log entries, which a re-read may not fetch; Jira Cloud hides an assignee's address
@@ -293,45 +286,10 @@ def upsert_records(conn: Connection, records: Iterable[Record]) -> int:
     for record in records:
         by_table.setdefault(record.table, []).append(record)
     for name, group in by_table.items():
-        if name == "tickets":
-            _drop_moved_tickets(conn, typing.cast(list[Ticket], group))
         compiled = _compiled_upsert(conn.dialect, RECORD_TABLES[name])
         values = attrgetter(*compiled.columns)  # a tuple: every record has several fields
         compiled.execute(conn, [values(record) for record in group])
     return sum(len(group) for group in by_table.values())
-
-
-# The old keys of a page's moved issues: the page's {issue id: key now} as one JSON object joined
-# to the index (SQLite's json_each and PostgreSQL's json_each_text both give key and value
-# columns); CROSS JOIN makes SQLite walk the page's ids, not every ticket of the source. Usually
-# it finds nothing, in a quarter of the time a select of the page's stored keys took.
-_MOVED_FROM = {
-    dialect: text(
-        f"SELECT t.ticket_key FROM {pairs} AS p CROSS JOIN tickets AS t"
-        " WHERE t.source = :source AND t.issue_id = p.key AND t.ticket_key <> p.value"
-    )
-    for dialect, pairs in {
-        "sqlite": "json_each(:now)",
-        "postgresql": "json_each_text(CAST(:now AS json))",
-    }.items()
-}
-
-
-def _drop_moved_tickets(conn: Connection, tickets: list[Ticket]) -> None:
-    """A Jira issue moved to another project keeps its id under a new key (OPS-1 → SUP-5): delete
-    the row under the old key, and that key's changes, or the issue counts twice."""
-    keys: dict[str, dict[str, str]] = {}  # source → issue id → key now
-    for ticket in tickets:
-        if ticket.issue_id is not None:
-            keys.setdefault(ticket.source, {})[ticket.issue_id] = ticket.ticket_key
-    query = _MOVED_FROM[conn.dialect.name]
-    for source, now in keys.items():
-        moved = conn.execute(query, {"source": source, "now": json.dumps(now)}).scalars().all()
-        if not moved:
-            continue
-        for table in (_ticket_changes, _tickets):
-            old = table.c.ticket_key.in_(moved)
-            conn.execute(delete(table).where(table.c.source == source, old))
 
 
 # pg_advisory_xact_lock keys, one per kind of work that must not run twice at once. "trkr" in the

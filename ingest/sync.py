@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
@@ -50,6 +50,41 @@ class Page:
     cursor: str | None = None  # None: do not move the cursor with this page
 
 
+Item = TypeVar("Item")
+Parsed = TypeVar("Parsed")
+
+
+def describe(exc: BaseException) -> str:
+    """A parse error as a reject states it: its type says which check failed."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _raw_reject(item: Any, exc: Exception) -> Reject:
+    return Reject(item, describe(exc))
+
+
+def parse_or_quarantine(
+    items: Iterable[Item],
+    parse: Callable[[Item], Iterable[Parsed]],
+    *,
+    reject: Callable[[Item, Exception], Reject] = _raw_reject,
+    errors: tuple[type[Exception], ...] = PARSE_ERRORS,
+) -> tuple[list[Parsed], list[Reject]]:
+    """Every source's page loop: what each raw item parses into, in order, and a reject for each
+    item that raises one of `errors` (by default the raw item itself, with the error), so one bad
+    item never costs its page. Anything else raised (a bug, a network failure) ends the run."""
+    parsed: list[Parsed] = []
+    rejects: list[Reject] = []
+    for item in items:
+        try:
+            found = list(parse(item))  # whole, or not at all
+        except errors as exc:
+            rejects.append(reject(item, exc))
+        else:
+            parsed.extend(found)
+    return parsed, rejects
+
+
 @dataclass
 class RunSummary:
     source: str
@@ -71,6 +106,9 @@ class RunSummary:
 
 
 Fetch = Callable[[str | None], Iterable[Page]]
+# Writes records in the page's transaction; returns how many. A connector whose records replace
+# others under another key (Jira's moved issues) supplies its own, else the plain upsert.
+Store = Callable[[Connection, Sequence[Record]], int]
 
 
 @dataclass(frozen=True)
@@ -81,6 +119,7 @@ class Stream:
     name: str
     fetch: Fetch
     requests_issued: Callable[[], int]
+    store: Store = upsert_records
 
 
 def read_cursor(conn: Connection, *, source: str, stream: str) -> str | None:
@@ -137,13 +176,13 @@ def _start_run(engine: Engine, *, source: str, stream: str) -> int:
         return int(result.inserted_primary_key[0])
 
 
-def _store_page(engine: Engine, summary: RunSummary, page: Page) -> RunSummary:
+def _store_page(engine: Engine, stream: Stream, summary: RunSummary, page: Page) -> RunSummary:
     """Commit a page with its cursor; the summary as it stands once the page is in. If the
     database refuses the page (a value it cannot hold), store it again record by record and
     quarantine what it refuses: one bad value must not hold the cursor back for ever."""
     try:
         with engine.begin() as conn:
-            return _commit_page(conn, summary, page, upsert_records(conn, page.records), [])
+            return _commit_page(conn, summary, page, stream.store(conn, page.records), [])
     except REFUSALS as exc:
         log.warning(
             "%s/%s: the database refused a page (%s); storing it record by record",
@@ -156,17 +195,19 @@ def _store_page(engine: Engine, summary: RunSummary, page: Page) -> RunSummary:
             # pysqlite opens its transaction only before a write, and a savepoint opened outside
             # one commits when released: open it first, so the page stays one transaction.
             conn.exec_driver_sql("BEGIN")
-        stored, refused = _upsert_one_by_one(conn, page.records)
+        stored, refused = _store_one_by_one(conn, stream.store, page.records)
         return _commit_page(conn, summary, page, stored, refused)
 
 
-def _upsert_one_by_one(conn: Connection, records: list[Record]) -> tuple[int, list[Reject]]:
+def _store_one_by_one(
+    conn: Connection, store: Store, records: list[Record]
+) -> tuple[int, list[Reject]]:
     """Each record in a savepoint of its own: how many were stored, and the refused ones."""
     stored, refused = 0, []
     for record in records:
         try:
             with conn.begin_nested():
-                upsert_records(conn, [record])
+                store(conn, [record])
         except REFUSALS as exc:
             refused.append(Reject(_payload(record), _refusal(exc), record.key))
         else:
@@ -295,7 +336,7 @@ def run_stream(
     try:
         for page in fetch(cursor):
             summary.requests = requests_issued() - first_request_count
-            summary = _store_page(engine, summary, page)
+            summary = _store_page(engine, stream, summary, page)
             on_page(summary)
     except Exception as exc:
         summary.error = f"{type(exc).__name__}: {exc}"
@@ -315,8 +356,11 @@ __all__ = [
     "Page",
     "Reject",
     "RunSummary",
+    "Store",
     "Stream",
+    "describe",
     "held_records",
+    "parse_or_quarantine",
     "read_cursor",
     "run_stream",
 ]

@@ -48,7 +48,7 @@ import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,8 @@ import pandas as pd
 from config.settings import get_settings
 from config.sources import CsvSource
 from ingest.records import KINDS, Record
-from ingest.sync import Page, Reject, Stream
+from ingest.sources.connector import SyncContext
+from ingest.sync import Page, Reject, Stream, parse_or_quarantine
 
 STREAM = "files"
 SUFFIXES = frozenset({".csv", ".json", ".jsonl", ".ndjson"})
@@ -271,17 +272,19 @@ class FileImport:
     def _page(
         self, rows: Sequence[Mapping[str, Any]], first_row: int, file_kind: str | None
     ) -> Page:
+        def parse(numbered: tuple[int, Mapping[str, Any]]) -> list[tuple[int, Record]]:
+            number, row = numbered
+            kind = _row_kind(row, file_kind)
+            return [(number, parse_row(row, kind, source=self.source, zone=self.zone))]
+
+        def reject(numbered: tuple[int, Mapping[str, Any]], exc: Exception) -> Reject:
+            number, row = numbered
+            return self._reject(row, number, f"{self.name} row {number}, {exc}")
+
+        numbered = enumerate(rows, start=first_row)
+        parsed, rejects = parse_or_quarantine(numbered, parse, reject=reject, errors=(RowError,))
         kept: dict[str, tuple[int, Record]] = {}
-        rejects = []
-        for number, row in enumerate(rows, start=first_row):
-            where = f"{self.name} row {number}"
-            try:
-                record = parse_row(
-                    row, _row_kind(row, file_kind), source=self.source, zone=self.zone
-                )
-            except RowError as exc:
-                rejects.append(self._reject(row, number, f"{where}, {exc}"))
-                continue
+        for number, record in parsed:
             if record.key in kept:  # one statement cannot upsert a key twice
                 earlier = kept[record.key][0]
                 message = (
@@ -345,12 +348,11 @@ def _where(config_dir: Path | None, zone: tzinfo | None) -> tuple[Path, tzinfo]:
 def streams(
     source: CsvSource,
     *,
-    lookback: timedelta | None = None,
     config_dir: Path | None = None,
     zone: tzinfo | None = None,
 ) -> list[Stream]:
-    """The one `files` stream. `lookback` does not apply (checksums, not times, say what is
-    new); the config folder and zone default to the settings, read when the run starts."""
+    """The one `files` stream; the config folder and zone default to the settings, read when
+    the run starts."""
 
     def fetch(cursor: str | None) -> Iterator[Page]:
         folder, read_zone = _where(config_dir, zone)
@@ -360,12 +362,18 @@ def streams(
     return [Stream(source.name, STREAM, fetch, lambda: 0)]
 
 
+def connector(context: SyncContext[CsvSource]) -> list[Stream]:
+    """No lookback: checksums, not times, say which files are new."""
+    return streams(context.source, config_dir=context.config_dir)
+
+
 __all__ = [
     "KIND_NAMES",
     "Column",
     "RowError",
     "column_reference",
     "columns",
+    "connector",
     "files_under",
     "import_files",
     "kind_of_file",

@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from github import Auth, Github, GithubException, GithubRetry
 from github.Requester import Requester
 from urllib3 import Retry
 
 from config.secrets import read_secret
+from ingest.records import as_utc
+from ingest.sources.connector import SyncContext
 from ingest.sources.github_deployments import deployment_repo, run_repo
 from ingest.sources.github_graphql import (
     GraphqlClient,
@@ -40,6 +41,12 @@ from ingest.sources.github_graphql import (
     parse_time,
     pull_request_batches,
     rate_limit_wait,
+)
+from ingest.sources.github_types import (
+    GithubSourceConfig,
+    RepoCursor,
+    RequestCounter,
+    RestAnswer,
 )
 from ingest.sync import Page, Stream
 
@@ -53,32 +60,6 @@ REST_RETRY_STATUSES = (429, 500, 502, 503, 504)
 RATE_LIMIT_STATUSES = frozenset({403, 429})  # GithubRetry retries a 403 only for a rate limit
 GRAPHQL_RETRY_STATUSES = (429, 500, 503)  # 502/504 mean "too big": ask for a smaller page
 GRAPHQL_GAVE_UP = frozenset({502, 504})
-
-_LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
-
-
-class DeploymentSettings(Protocol):
-    environments: list[str]
-    workflows: list[str]
-
-
-class GithubSourceConfig(Protocol):
-    """What the connector reads of a sources.yaml entry (`config.sources.GithubSource`)."""
-
-    name: str
-    url: str
-    token_env: str
-    repos: list[str]
-    org: str | None
-    deployments: DeploymentSettings
-    request_interval: float
-
-    def counts_as_deployment(self, workflow: str) -> bool: ...
-
-
-@dataclass
-class RequestCounter:
-    issued: int = 0
 
 
 class CountingRetry(GithubRetry):
@@ -119,26 +100,6 @@ class CountingRetry(GithubRetry):
             wait = backoff if retry_after is None else retry_after
         if wait > 0:
             self.sleeper(wait)
-
-
-@dataclass(frozen=True)
-class RestAnswer:
-    status: int
-    headers: Mapping[str, str]  # lower-case names
-    body: Any
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
-
-    @property
-    def etag(self) -> str | None:
-        return self.headers.get("etag")
-
-    @property
-    def next_url(self) -> str | None:
-        found = _LINK_NEXT.search(self.headers.get("link", ""))
-        return found.group(1) if found else None
 
 
 class GithubApi:
@@ -208,7 +169,7 @@ class GithubApi:
 
     def pages(
         self, url: str, params: Mapping[str, Any], *, etag: str | None = None
-    ) -> Iterator[RestAnswer]:
+    ) -> Generator[RestAnswer, None, None]:
         """A listing page by page, following Link: rel="next"; stops at a 304."""
         answer = self.get(url, params, etag=etag)
         yield answer
@@ -239,13 +200,6 @@ class GithubApi:
 # Cursor --------------------------------------------------------------------------------------
 
 
-@dataclass
-class RepoCursor:
-    since: datetime | None = None  # newest updatedAt (pull requests) or created_at seen
-    etag: str | None = None  # of the listing's first page
-    pending: dict[str, str] = field(default_factory=dict)  # id → created_at, not finished yet
-
-
 def load_cursor(text: str | None) -> dict[str, RepoCursor]:
     repos = json.loads(text)["repos"] if text else {}
     return {
@@ -261,7 +215,7 @@ def dump_cursor(repos: Mapping[str, RepoCursor]) -> str:
         {
             "repos": {
                 repo: {
-                    "since": state.since.astimezone(UTC).isoformat() if state.since else None,
+                    "since": as_utc(state.since).isoformat() if state.since else None,
                     "etag": state.etag,
                     "pending": state.pending,
                 }
@@ -276,7 +230,7 @@ def dump_cursor(repos: Mapping[str, RepoCursor]) -> str:
 
 
 @dataclass
-class SyncContext:
+class GithubContext:
     """A source's settings and clients, shared by its streams; the secret is read on first use,
     so a missing token is an error in the run log, not at start-up."""
 
@@ -304,7 +258,7 @@ class SyncContext:
         return None if cursor.since is None else cursor.since - self.lookback
 
 
-RepoSync = Callable[[SyncContext, GithubApi, str, RepoCursor], Generator[Page, None, RepoCursor]]
+RepoSync = Callable[[GithubContext, GithubApi, str, RepoCursor], Generator[Page, None, RepoCursor]]
 
 
 def _now() -> datetime:
@@ -323,7 +277,7 @@ def streams(
     workflow globs are. The streams share one client pair and request counter. The pacing is
     the source's `request_interval` unless given."""
     pacing = seconds_between_requests
-    context = SyncContext(
+    context = GithubContext(
         source, lookback, clock, sleep, source.request_interval if pacing is None else pacing
     )
     chosen: list[tuple[str, RepoSync]] = [(PULL_REQUESTS, _pull_request_repo)]
@@ -334,7 +288,7 @@ def streams(
     return [_stream(name, context, sync) for name, sync in chosen]
 
 
-def _stream(name: str, context: SyncContext, sync: RepoSync) -> Stream:
+def _stream(name: str, context: GithubContext, sync: RepoSync) -> Stream:
     def fetch(cursor: str | None) -> Iterator[Page]:
         api = context.api()
         state = load_cursor(cursor)
@@ -346,7 +300,7 @@ def _stream(name: str, context: SyncContext, sync: RepoSync) -> Stream:
 
 
 def _pull_request_repo(
-    context: SyncContext, api: GithubApi, repo: str, cursor: RepoCursor
+    context: GithubContext, api: GithubApi, repo: str, cursor: RepoCursor
 ) -> Generator[Page, None, RepoCursor]:
     newest = cursor.since
     batches = pull_request_batches(
@@ -365,17 +319,18 @@ def _optional_time(value: str | None) -> datetime | None:
     return None if value is None else parse_time(value)
 
 
+def connector(context: SyncContext[GithubSourceConfig]) -> list[Stream]:
+    return streams(context.source, lookback=context.lookback)
+
+
 __all__ = [
     "DEPLOYMENTS",
     "PULL_REQUESTS",
     "WORKFLOW_RUNS",
     "CountingRetry",
     "GithubApi",
-    "GithubSourceConfig",
-    "RepoCursor",
-    "RequestCounter",
-    "RestAnswer",
-    "SyncContext",
+    "GithubContext",
+    "connector",
     "dump_cursor",
     "load_cursor",
     "streams",

@@ -15,29 +15,33 @@ import posixpath
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from github import GithubException
 
-from ingest.records import Deployment, Record
+from ingest.records import (
+    FINISHED_DEPLOYMENT_STATES,
+    SUPERSEDED_DEPLOYMENT_STATE,
+    Deployment,
+    Record,
+    as_utc,
+)
 from ingest.sources.github_graphql import parse_time
-from ingest.sync import PARSE_ERRORS, Page, Reject
-
-if TYPE_CHECKING:  # the stream glue imports this module; these are only its types
-    from ingest.sources.github import GithubApi, GithubSourceConfig, RepoCursor, SyncContext
+from ingest.sources.github_types import GithubSourceConfig, RepoContext, RepoCursor, RestApi
+from ingest.sync import PARSE_ERRORS, Page, Reject, describe, parse_or_quarantine
 
 PER_PAGE = 100
 RUNS_CAP = 1000  # a filtered workflow-runs listing stops here: split the `created` window
 ACTIONS_EPOCH = datetime(2019, 1, 1, tzinfo=UTC)  # no workflow run is older
 PENDING_FOR = timedelta(days=3)  # re-read an unfinished deployment or run this long at most
-FINAL_DEPLOYMENT_STATES = ("success", "failure", "error")
-FINISHED_DEPLOYMENT_STATES = frozenset({*FINAL_DEPLOYMENT_STATES, "inactive"})
+# A status that decides a deployment's outcome: a later `inactive` only means it was replaced.
+DECIDING_STATES = FINISHED_DEPLOYMENT_STATES - {SUPERSEDED_DEPLOYMENT_STATE}
 # A run's conclusion as a deployment state; cancelled, skipped, neutral... are kept as they are.
 RUN_CONCLUSIONS = {"timed_out": "error", "startup_failure": "error"}
 
 
 def deployment_repo(
-    context: SyncContext, api: GithubApi, repo: str, cursor: RepoCursor
+    context: RepoContext, api: RestApi, repo: str, cursor: RepoCursor
 ) -> Generator[Page, None, RepoCursor]:
     """Newest first, down to the cursor − lookback; one environment is filtered by GitHub."""
     environments = context.source.deployments.environments
@@ -65,7 +69,7 @@ def deployment_repo(
     return state
 
 
-def _deployment_by_id(api: GithubApi, repo: str, deployment_id: str) -> dict[str, Any] | None:
+def _deployment_by_id(api: RestApi, repo: str, deployment_id: str) -> dict[str, Any] | None:
     try:
         return api.get(f"/repos/{repo}/deployments/{deployment_id}").body
     except GithubException as exc:
@@ -75,28 +79,30 @@ def _deployment_by_id(api: GithubApi, repo: str, deployment_id: str) -> dict[str
 
 
 def _deployment_page(
-    context: SyncContext,
-    api: GithubApi,
+    context: RepoContext,
+    api: RestApi,
     repo: str,
     raws: Sequence[dict[str, Any]],
     state: RepoCursor,
 ) -> Page:
     """Each deployment with its statuses (newest first): REST has no batched call for them."""
-    records: list[Record] = []
-    rejects: list[Reject] = []
-    for raw in raws:
-        statuses = api.get(
-            f"/repos/{repo}/deployments/{raw.get('id')}/statuses", {"per_page": PER_PAGE}
-        ).body
-        try:
-            deployment = parse_deployment(raw, statuses, source=context.source.name, repo=repo)
-        except PARSE_ERRORS as exc:
-            payload = {"deployment": raw, "statuses": statuses}
-            rejects.append(Reject(payload, f"{type(exc).__name__}: {exc}"))
-            continue
-        records.append(deployment)
+    with_statuses = [(raw, _statuses(api, repo, raw)) for raw in raws]
+
+    def parse(item: tuple[dict[str, Any], Any]) -> list[Record]:
+        raw, statuses = item
+        deployment = parse_deployment(raw, statuses, source=context.source.name, repo=repo)
         _track(context, state, str(raw["id"]), deployment)
-    return Page(records, rejects)
+        return [deployment]
+
+    def reject(item: tuple[dict[str, Any], Any], exc: Exception) -> Reject:
+        return Reject({"deployment": item[0], "statuses": item[1]}, describe(exc))
+
+    return Page(*parse_or_quarantine(with_statuses, parse, reject=reject))
+
+
+def _statuses(api: RestApi, repo: str, raw: Mapping[str, Any]) -> Any:
+    url = f"/repos/{repo}/deployments/{raw.get('id')}/statuses"
+    return api.get(url, {"per_page": PER_PAGE}).body
 
 
 def parse_deployment(
@@ -105,7 +111,7 @@ def parse_deployment(
     """State and finish time from the newest final status (success, failure, error), else the
     newest status: a later `inactive` only means a newer deployment replaced this one."""
     ordered = sorted(statuses, key=lambda s: parse_time(s["created_at"]), reverse=True)
-    final = next((s for s in ordered if s["state"] in FINAL_DEPLOYMENT_STATES), None)
+    final = next((s for s in ordered if s["state"] in DECIDING_STATES), None)
     deciding = final or (ordered[0] if ordered else None)
     state = deciding["state"] if deciding else "pending"
     updated = [parse_time(raw["updated_at"]), *(parse_time(s["updated_at"]) for s in ordered)]
@@ -130,7 +136,7 @@ def parse_deployment(
 
 
 def run_repo(
-    context: SyncContext, api: GithubApi, repo: str, cursor: RepoCursor
+    context: RepoContext, api: RestApi, repo: str, cursor: RepoCursor
 ) -> Generator[Page, None, RepoCursor]:
     """The repository's newest 100 runs (one request, ETag-polled), kept when updated since the
     cursor − lookback: a re-run keeps its place (and `created_at`) in the listing. When they were
@@ -160,7 +166,7 @@ def run_repo(
 
 
 def windowed_runs(
-    api: GithubApi, url: str, start: datetime, end: datetime
+    api: RestApi, url: str, start: datetime, end: datetime
 ) -> Iterator[list[dict[str, Any]]]:
     """Runs created in [start, end], page by page; a window holding more than a filtered listing
     returns is halved until each half fits."""
@@ -178,9 +184,7 @@ def windowed_runs(
         yield answer.body["workflow_runs"]
 
 
-def _deploy_workflows(
-    source: GithubSourceConfig, api: GithubApi, repo: str
-) -> list[dict[str, Any]]:
+def _deploy_workflows(source: GithubSourceConfig, api: RestApi, repo: str) -> list[dict[str, Any]]:
     listing = api.pages(f"/repos/{repo}/actions/workflows", {"per_page": PER_PAGE})
     return [w for a in listing for w in a.body["workflows"] if _is_deploy_run(source, w)]
 
@@ -191,7 +195,7 @@ def _is_deploy_run(source: GithubSourceConfig, run_or_workflow: Mapping[str, Any
     return any(name and source.counts_as_deployment(name) for name in names)
 
 
-def _run_by_id(api: GithubApi, repo: str, run_id: str) -> dict[str, Any] | None:
+def _run_by_id(api: RestApi, repo: str, run_id: str) -> dict[str, Any] | None:
     try:
         return api.get(f"/repos/{repo}/actions/runs/{run_id}").body
     except GithubException as exc:
@@ -201,25 +205,21 @@ def _run_by_id(api: GithubApi, repo: str, run_id: str) -> dict[str, Any] | None:
 
 
 def _run_page(
-    context: SyncContext,
+    context: RepoContext,
     repo: str,
     runs: Sequence[dict[str, Any]],
     state: RepoCursor,
     seen: set[str],
     workflow: str | None = None,
 ) -> Page:
-    records: list[Record] = []
-    rejects: list[Reject] = []
-    for raw in runs:
-        seen.add(str(raw.get("id")))
-        try:
-            run = parse_run(raw, source=context.source.name, repo=repo, workflow=workflow)
-        except PARSE_ERRORS as exc:
-            rejects.append(Reject(raw, f"{type(exc).__name__}: {exc}"))
-            continue
-        records.append(run)
+    seen.update(str(raw.get("id")) for raw in runs)
+
+    def parse(raw: dict[str, Any]) -> list[Record]:
+        run = parse_run(raw, source=context.source.name, repo=repo, workflow=workflow)
         _track(context, state, str(raw["id"]), run)
-    return Page(records, rejects)
+        return [run]
+
+    return Page(*parse_or_quarantine(runs, parse))
 
 
 def parse_run(
@@ -249,16 +249,16 @@ def parse_run(
 # Helpers -------------------------------------------------------------------------------------
 
 
-def _track(context: SyncContext, state: RepoCursor, item_id: str, deployment: Deployment) -> None:
+def _track(context: RepoContext, state: RepoCursor, item_id: str, deployment: Deployment) -> None:
     """Unfinished items are re-read by id on later runs, for PENDING_FOR after their creation."""
-    created = deployment.created.astimezone(UTC).isoformat()
+    created = as_utc(deployment.created).isoformat()
     if deployment.finished is None and _recent(created, context):
         state.pending[item_id] = created
     else:
         state.pending.pop(item_id, None)
 
 
-def _recent(created: str, context: SyncContext) -> bool:
+def _recent(created: str, context: RepoContext) -> bool:
     return context.clock() - parse_time(created) <= PENDING_FOR
 
 
@@ -279,7 +279,7 @@ def _updated(raw: Mapping[str, Any], default: datetime | None) -> Any:
 
 
 def _created_bound(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _later(current: datetime | None, *candidates: datetime | None) -> datetime | None:

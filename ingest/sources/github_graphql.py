@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ingest.http import retry_after_seconds
 from ingest.records import PullRequest, Record, Review, ReviewRequest, aware_time
-from ingest.sync import PARSE_ERRORS, Reject
+from ingest.sync import PARSE_ERRORS, Reject, describe, parse_or_quarantine
 
 log = logging.getLogger(__name__)
 
@@ -170,13 +170,13 @@ def _error_types(body: Mapping[str, Any]) -> set[str]:
     return {str(error.get("type")) for error in body.get("errors") or []}
 
 
-@dataclass
+@dataclass(frozen=True)
 class PullRequestBatch:
     """One page of pull requests as records, and the newest `updatedAt` in it."""
 
-    records: list[Record] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    newest: datetime | None = None
+    records: list[Record]
+    rejects: list[Reject]
+    newest: datetime | None
 
 
 def pull_request_batches(
@@ -244,19 +244,18 @@ def _complete(client: GraphqlClient, repo: str, node: dict[str, Any]) -> dict[st
 def _batch(
     client: GraphqlClient, nodes: Sequence[dict[str, Any]], *, source: str, repo: str
 ) -> PullRequestBatch:
-    batch = PullRequestBatch()
-    for node in nodes:
-        try:
-            whole = _complete(client, repo, node)
-            pull_request, requests, reviews = parse_pull_request(whole, source=source, repo=repo)
-        except PARSE_ERRORS as exc:
-            key = f"{source}:{repo}/{node.get('number')}"
-            batch.rejects.append(Reject(node, f"{type(exc).__name__}: {exc}", key))
-            continue
-        batch.records += [pull_request, *requests, *reviews]
-        if batch.newest is None or pull_request.updated > batch.newest:
-            batch.newest = pull_request.updated
-    return batch
+    def parse(node: dict[str, Any]) -> list[Record]:
+        pull_request, requests, reviews = parse_pull_request(
+            _complete(client, repo, node), source=source, repo=repo
+        )
+        return [pull_request, *requests, *reviews]
+
+    def reject(node: dict[str, Any], exc: Exception) -> Reject:
+        return Reject(node, describe(exc), f"{source}:{repo}/{node.get('number')}")
+
+    records, rejects = parse_or_quarantine(nodes, parse, reject=reject)
+    updated = [record.updated for record in records if isinstance(record, PullRequest)]
+    return PullRequestBatch(records, rejects, max(updated, default=None))
 
 
 def parse_pull_request(

@@ -17,22 +17,26 @@ from __future__ import annotations
 
 import logging
 import re
+import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 from jira import JIRA, JIRAError
+from jira.client import TokenAuth
 from jira.resilientsession import raise_on_error
 
 from config.secrets import read_secret
 from config.sources import JiraSource
 from ingest.http import HttpSession
-from ingest.records import Record
+from ingest.records import Record, as_utc
+from ingest.sources.connector import SyncContext
 from ingest.sources.jira_issues import parse_issue, parse_time, status_categories
-from ingest.sync import PARSE_ERRORS, Page, Reject, Stream
+from ingest.sources.jira_store import store_tickets
+from ingest.sync import PARSE_ERRORS, Page, Reject, Stream, describe, parse_or_quarantine
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,10 @@ SEARCH_ORDER = {"cloud": "updated ASC", "datacenter": "updated ASC, key ASC"}
 DATACENTER_PAGE_MIN = 2  # an offset page repeats the issue before it, and needs one more to move
 FIRST_SYNC_BOUND = "1970-01-01 00:00"  # Cloud's search/jql refuses a query without a restriction
 WESTMOST_OFFSET = timedelta(hours=-12)  # no zone lags UTC more: the bound when /myself has no zone
+
+
+# The headers the client would give its own session (typed `object` in its options).
+CLIENT_HEADERS = typing.cast(Mapping[str, str], JIRA.DEFAULT_OPTIONS["headers"])
 
 
 class JiraSession(HttpSession):
@@ -98,7 +106,7 @@ def streams(
     def fetch(cursor: str | None) -> Iterator[Page]:
         return tickets(source, http, cursor=cursor, lookback=lookback)
 
-    return [Stream(source.name, STREAM, fetch, requests_issued=lambda: http.requests_issued)]
+    return [Stream(source.name, STREAM, fetch, lambda: http.requests_issued, store=store_tickets)]
 
 
 def tickets(
@@ -117,33 +125,32 @@ def tickets(
 
 
 def connect(source: JiraSource, session: JiraSession) -> Site:
-    client = _client(source, session)
-    deployment = source.deployment or _detect_deployment(client)
-    zone = user_zone(client.myself())
-    statuses = status_categories([status.raw for status in client.statuses()])
-    # The client reads the API version per request; Cloud's enhanced search lives under v3.
-    client._options["rest_api_version"] = SEARCH_API[deployment]
+    _authenticate(source, session)
+    metadata = _client(source.url, session, METADATA_API)
+    deployment = source.deployment or _detect_deployment(metadata)
+    zone = user_zone(metadata.myself())
+    statuses = status_categories([status.raw for status in metadata.statuses()])
+    # The client takes its API version when built, and Cloud's enhanced search lives under v3.
+    client = _client(source.url, session, SEARCH_API[deployment])
     client.deploymentType = "Cloud" if deployment == "cloud" else "Server"
     return Site(client, session, source.url, deployment == "cloud", zone, statuses)
 
 
-def _client(source: JiraSource, session: JiraSession) -> JIRA:
-    """A `jira` client whose every request goes through `session` (its own retries off)."""
+def _authenticate(source: JiraSource, session: JiraSession) -> None:
+    """What the client would set on its own session: Cloud's e-mail and API token, or a Data
+    Center personal access token; and the client's default headers."""
     token = read_secret(source.token_env).get_secret_value()
-    auth: dict[str, Any] = {"token_auth": token}  # Data Center personal access token
-    if source.email_env:  # Cloud: e-mail and API token
-        auth = {"basic_auth": (read_secret(source.email_env).get_secret_value(), token)}
-    client = JIRA(
-        source.url,
-        options={"rest_api_version": METADATA_API, "check_update": False},
-        get_server_info=False,
-        max_retries=0,
-        timeout=session.timeout,
-        **auth,
-    )
-    session.auth = client._session.auth
-    session.headers.update(client._session.headers)
-    client._session.close()
+    if source.email_env:
+        session.auth = (read_secret(source.email_env).get_secret_value(), token)
+    else:
+        session.auth = TokenAuth(token)
+    session.headers.update(CLIENT_HEADERS)
+
+
+def _client(url: str, session: JiraSession, api_version: str) -> JIRA:
+    """A `jira` client whose every request goes through `session` (its own retries off)."""
+    options = {"rest_api_version": api_version, "check_update": False}
+    client = JIRA(url, options=options, get_server_info=False, max_retries=0)
     client._session = session  # the client has no public way to take a transport
     return client
 
@@ -185,9 +192,9 @@ def jql_time(instant: datetime, zone: tzinfo | None) -> str:
     it is written for the instant one clock shift earlier: both readings are then at or before.
     """
     if zone is None:
-        return (instant.astimezone(UTC) + WESTMOST_OFFSET).strftime(JQL_TIME)
+        return (as_utc(instant) + WESTMOST_OFFSET).strftime(JQL_TIME)
     local = instant.astimezone(zone)
-    return (instant.astimezone(UTC) - _clock_shift(local)).astimezone(zone).strftime(JQL_TIME)
+    return (as_utc(instant) - _clock_shift(local)).astimezone(zone).strftime(JQL_TIME)
 
 
 def _clock_shift(local: datetime) -> timedelta:
@@ -356,21 +363,17 @@ def _page(
 ) -> Page:
     """Parsed records and rejects, with the newest `updated` seen as cursor (never moving back
     behind the run's starting cursor: a re-read overlap is older)."""
-    records: list[Record] = []
-    rejects: list[Reject] = []
-    for raw in issues:
-        try:
-            ticket, changes = parse_issue(
-                raw, source=source, statuses=site.statuses, base_url=site.url
-            )
-        except PARSE_ERRORS as exc:
-            rejects.append(Reject(raw, f"{type(exc).__name__}: {exc}", _reject_key(raw, source)))
-        else:
-            records.append(ticket)
-            records.extend(changes)
+
+    def parse(raw: dict[str, Any]) -> list[Record]:
+        ticket, changes = parse_issue(raw, source=source, statuses=site.statuses, base_url=site.url)
+        return [ticket, *changes]
+
+    def reject(raw: dict[str, Any], exc: Exception) -> Reject:
+        return Reject(raw, describe(exc), _reject_key(raw, source))
+
+    records, rejects = parse_or_quarantine(issues, parse, reject=reject)
     newest = _newest(floor, issues)
-    cursor = None if newest is None else newest.astimezone(UTC).isoformat()
-    return Page(records, rejects, cursor)
+    return Page(records, rejects, None if newest is None else as_utc(newest).isoformat())
 
 
 def _reject_key(raw: Mapping[str, Any], source: str) -> str | None:
@@ -385,11 +388,16 @@ def _updated_or_none(raw: Mapping[str, Any]) -> datetime | None:
         return None
 
 
+def connector(context: SyncContext[JiraSource]) -> list[Stream]:
+    return streams(context.source, lookback=context.lookback)
+
+
 __all__ = [
     "FIELDS",
     "STREAM",
     "JiraSession",
     "build_jql",
+    "connector",
     "jql_time",
     "streams",
     "strip_order_by",

@@ -36,8 +36,9 @@ import requests
 from config.secrets import read_secret
 from config.sources import PagerDutySource
 from ingest.http import HttpSession
-from ingest.records import Incident, Record, aware_time
-from ingest.sync import PARSE_ERRORS, Page, Reject, Stream
+from ingest.records import Incident, Record, as_utc, aware_time
+from ingest.sources.connector import SyncContext
+from ingest.sync import PARSE_ERRORS, Page, Reject, Stream, describe, parse_or_quarantine
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,11 @@ def _now() -> datetime:
 
 
 def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return as_utc(moment).isoformat(timespec="seconds")
 
 
 def parse_time(text: str) -> datetime:
-    return aware_time(text, "PagerDuty").astimezone(UTC)
+    return as_utc(aware_time(text, "PagerDuty"))
 
 
 def _error_text(response: requests.Response) -> str:
@@ -279,17 +280,13 @@ def parse_incident(raw: Raw, *, source: str, entries: Sequence[Raw] = ()) -> Inc
 def parse_page(
     incidents: Sequence[Raw], entries: Mapping[str, Sequence[Raw]], *, source: str
 ) -> tuple[list[Record], list[Reject]]:
-    records: list[Record] = []
-    rejects: list[Reject] = []
-    for raw in incidents:
-        try:
-            records.append(
-                parse_incident(raw, source=source, entries=entries.get(raw.get("id"), ()))
-            )
-        except PARSE_ERRORS as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            rejects.append(Reject(dict(raw), error, f"{source}:{raw.get('id')}"))
-    return records, rejects
+    def parse(raw: Raw) -> list[Record]:
+        return [parse_incident(raw, source=source, entries=entries.get(raw.get("id"), ()))]
+
+    def reject(raw: Raw, exc: Exception) -> Reject:
+        return Reject(dict(raw), describe(exc), f"{source}:{raw.get('id')}")
+
+    return parse_or_quarantine(incidents, parse, reject=reject)
 
 
 def _oldest_open(incidents: Sequence[Raw], oldest: datetime | None) -> datetime | None:
@@ -360,12 +357,17 @@ def streams(
     return [Stream(source.name, STREAM, fetch, lambda: http.requests_issued)]
 
 
+def connector(context: SyncContext[PagerDutySource]) -> list[Stream]:
+    return streams(context.source, lookback=context.lookback)
+
+
 __all__ = [
     "MAX_RECORDS",
     "MAX_WINDOW",
     "Client",
     "PagerDutyError",
     "authorize",
+    "connector",
     "incidents_in",
     "log_entries_for",
     "needs_log_entries",

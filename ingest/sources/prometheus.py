@@ -40,12 +40,14 @@ from config.secrets import read_secret
 from config.sources import PrometheusSeries, PrometheusSource
 from ingest.http import HttpSession
 from ingest.records import Record, Sample
-from ingest.sync import Page, Reject, Stream
+from ingest.sources.connector import SyncContext
+from ingest.sync import Page, Reject, Stream, parse_or_quarantine
 
 log = logging.getLogger(__name__)
 
 QUERY_RANGE = "/api/v1/query_range"
 MAX_POINTS = 11_000
+SAMPLE_ERRORS = (TypeError, ValueError)  # a pair that is not [time, "number"]
 
 Clock = Callable[[], datetime]
 
@@ -134,21 +136,25 @@ def _parse_series(
         result.unowned[label_value or f"(no {series.owner_label} label)"] += len(values)
         return None
     name = series_name(series.metric, labels, query_tag)
-    for pair in values:
-        try:
-            at, value = _parse_pair(pair)
-        except (TypeError, ValueError) as exc:
-            payload = {"series": name, "metric": dict(labels), "value": pair}
-            result.rejects.append(Reject(payload, f"unparseable sample {pair!r}: {exc}"))
-            continue
+
+    def parse(pair: Any) -> list[Sample]:
+        at, value = _parse_pair(pair)
         if not math.isfinite(value):
             result.no_value += 1
-            continue
-        result.samples.append(
+            return []
+        return [
             Sample(
                 source=source, series=name, metric=series.metric, owner=owner, at=at, value=value
             )
-        )
+        ]
+
+    def reject(pair: Any, exc: Exception) -> Reject:
+        payload = {"series": name, "metric": dict(labels), "value": pair}
+        return Reject(payload, f"unparseable sample {pair!r}: {exc}")
+
+    samples, rejects = parse_or_quarantine(values, parse, reject=reject, errors=SAMPLE_ERRORS)
+    result.samples += samples
+    result.rejects += rejects
     return name
 
 
@@ -300,6 +306,10 @@ def streams(
     ]
 
 
+def connector(context: SyncContext[PrometheusSource]) -> list[Stream]:
+    return streams(context.source, lookback=context.lookback)
+
+
 __all__ = [
     "MAX_POINTS",
     "ChunkResult",
@@ -307,6 +317,7 @@ __all__ = [
     "align",
     "authorize",
     "chunks",
+    "connector",
     "parse_matrix",
     "query_range",
     "query_tags",

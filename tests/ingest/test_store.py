@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ingest import store
-from ingest.records import Incident, PullRequest, Ticket, TicketChange
+from ingest.records import Incident, PullRequest, Ticket
 from ingest.store import RECORD_TABLES, UTCDateTime, metadata, sqlite_utc_text, upsert_records
 
 T0 = datetime(2026, 9, 1, 9, tzinfo=UTC)
@@ -89,7 +89,7 @@ def test_the_fast_sqlite_time_text_refuses_naive_times() -> None:
         sqlite_utc_text(datetime(2026, 9, 1))
 
 
-# Enrichment a later read lacks, moved Jira issues, compiled upserts ---------------------------
+# Enrichment a later read lacks, compiled upserts ------------------------------------------------
 
 
 def stored(engine: sa.Engine, table: str, column: str) -> dict[str, Any]:
@@ -142,25 +142,6 @@ def test_a_reread_without_the_author_email_keeps_it(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         row = conn.execute(sa.select(RECORD_TABLES["pull_requests"])).one()
     assert (row.author_email, row.title) == ("ann@example.com", "Fix it")
-
-
-def test_a_moved_ticket_replaces_the_row_under_its_old_key_only(engine: sa.Engine) -> None:
-    change = TicketChange(
-        source="jira", ticket_key="OPS-1", change_id="1.0", at=T0, field="status",
-        from_value="new", to_value="done", from_name=None, to_name=None, author_account=None,
-    )  # fmt: skip
-    first = dataclasses.replace(ticket("OPS-1"), issue_id="10001")
-    elsewhere = dataclasses.replace(first, source="jira-2")  # same id, another Jira site
-    from_csv = ticket("OPS-2")  # no issue id
-    with engine.begin() as conn:
-        upsert_records(conn, [first, change, elsewhere, from_csv])
-        moved = dataclasses.replace(first, ticket_key="SUP-5", project="SUP")
-        upsert_records(conn, [moved, dataclasses.replace(change, ticket_key="SUP-5")])
-    with engine.connect() as conn:
-        keys = conn.execute(sa.select(RECORD_TABLES["tickets"].c["source", "ticket_key"])).all()
-        changed = conn.execute(sa.select(RECORD_TABLES["ticket_changes"].c.ticket_key)).all()
-    assert sorted(keys) == [("jira", "OPS-2"), ("jira", "SUP-5"), ("jira-2", "OPS-1")]
-    assert changed == [("SUP-5",)]
 
 
 def test_compiled_upserts_are_cached_per_driver(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ingest import sync
 from ingest.records import PullRequest, Ticket
+from ingest.sources.jira_store import store_tickets
 from ingest.store import RECORD_TABLES, quarantine, sync_runs
 from ingest.sync import Page, Reject, Stream, read_cursor, run_stream
 
@@ -34,7 +35,9 @@ def stream_of(*pages: Page) -> Stream:
     def fetch(_cursor: str | None) -> Iterable[Page]:
         return pages
 
-    return Stream(source="jira", name="tickets", fetch=fetch, requests_issued=lambda: 0)
+    return Stream(
+        source="jira", name="tickets", fetch=fetch, requests_issued=lambda: 0, store=store_tickets
+    )
 
 
 def stored(engine: sa.Engine) -> dict[str, sa.Row[Any]]:
