@@ -185,7 +185,7 @@ class _Evaluator:
     def _plan_setups(self, job: _Job) -> list[_GoalSetup]:
         """The windows and exclusions every goal of the plan shares are worked out once."""
         shared = _PlanWindows(
-            job, plan_exclusions(job.plan, self.tz), baseline_span(job.plan, self.tz),
+            job, plan_exclusions(job.plan, self.tz), baseline_span(job.plan, job.as_of, self.tz),
             current_span(job.plan, job.as_of, self.tz), self.team_of.get(job.plan.employee),
         )
         return [self._goal_setup(shared, goal) for goal in job.plan.goals]

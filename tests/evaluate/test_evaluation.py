@@ -315,6 +315,20 @@ def test_a_plan_not_yet_started_has_an_empty_current_window(people):
     assert out["outcome"] == "undetermined"
 
 
+def test_as_of_a_day_inside_the_baseline_counts_only_what_existed_then(people):
+    """A past checkpoint must be reproducible: evidence recorded after the as-of day (B3 on
+    19 August, the team's T2 on 20 August) is never used, the baseline included."""
+    out = evaluate_plan(plan(goals=GOALS), evidence={"ticket": desk_tickets()}, people=people,
+                        as_of=date(2026, 8, 14), tz=UTC).to_json()
+    hours, resolved = out["goals"]
+    assert hours["baseline"] | {"evidence": None} == {
+        "start": "2026-08-03", "end": "2026-08-14", "value": 25.0, "n": 2,
+        "active_weeks": pytest.approx(12 / 7, abs=1e-3), "evidence": None}
+    assert hours["evidence"] == ["jira:B1", "jira:B2"]
+    assert hours["team"]["baseline"]["n"] == 1
+    assert resolved["baseline"]["n"] == 2 and resolved["baseline"]["end"] == "2026-08-14"
+
+
 def test_a_batch_returns_each_plan_with_its_own_goals(people):
     """Goals of all plans are judged together, then handed back plan by plan."""
     def goals(*limits: int) -> list[dict]:
