@@ -5,12 +5,24 @@ from __future__ import annotations
 import copy
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from evaluate import stats
 from evaluate.catalog import EventCatalog
 from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plan, evaluate_plans
-from tests.evaluate.conftest import BERLIN, UTC, frame, person, plan, pull, review, ticket
+from tests.evaluate.conftest import (
+    BERLIN,
+    UTC,
+    frame,
+    person,
+    plan,
+    pull,
+    review,
+    sample,
+    ticket,
+)
 
 HOURS = pd.Timedelta(hours=1)
 
@@ -194,13 +206,13 @@ def test_excluding_a_pull_request_removes_its_reviews(people):
 
 def test_team_owned_samples_count_for_the_team_only(people):
     samples = frame([
-        {"key": f"p:{i}", "series": "s", "metric": "error_rate", "person": who, "team": team,
-         "at": when, "value": value}
-        for i, (who, team, when, value) in enumerate([
-            ("ann", None, "2026-08-10", 0.04), ("ann", None, "2026-09-10", 0.02),
-            (None, "team:desk", "2026-08-10", 0.10), (None, "team:desk", "2026-09-10", 0.05),
-            (None, "team:other", "2026-09-10", 0.90),
-        ])
+        sample(series, "error_rate", when, value, person=who, team=team)
+        for series, who, team, when, value in [
+            ("a", "ann", None, "2026-08-10", 0.04), ("a", "ann", None, "2026-09-10", 0.02),
+            ("d", None, "team:desk", "2026-08-10", 0.10),
+            ("d", None, "team:desk", "2026-09-10", 0.05),
+            ("o", None, "team:other", "2026-09-10", 0.90),
+        ]
     ])
     goals = [{"metric": "error_rate", "target": {"at_most": 0.03}, "min_samples": 1}]
     goal = evaluate_plan(plan(goals=goals), evidence={"sample": samples}, people=people,
@@ -209,6 +221,49 @@ def test_team_owned_samples_count_for_the_team_only(people):
     assert goal.team is not None
     assert (goal.team.baseline.value, goal.team.current.value) == (0.10, 0.05)
     assert goal.team.change.relative == pytest.approx(0.5)
+
+
+def test_sampled_series_count_days_not_samples(people):
+    """DESIGN §5.10: 288 five-minute samples a day are one event; n counts days, the interval
+    resamples days, and the evidence lists each series' days, not 288 keys a day."""
+    def day(when: str, level: float) -> list[dict]:
+        start = pd.Timestamp(when, tz="UTC")
+        return [sample("checkout", "error_rate", (start + k * pd.Timedelta(minutes=5)).isoformat(),
+                       level + (k % 3) * 0.001) for k in range(288)]
+
+    baseline = [f"2026-08-{d:02d}" for d in range(3, 13)]
+    current = [f"2026-09-{d:02d}" for d in range(7, 17)]
+    samples = frame([row for i, when in enumerate(baseline + current)
+                     for row in day(when, (0.02 if when < "2026-09" else 0.01) + i % 4 * 0.002)])
+    goals = [{"metric": "error_rate", "target": {"at_most": 0.02}, "min_samples": 8,
+              "sustain": {"weeks": 2, "required": 1}}]
+    goal = evaluate_plan(plan(goals=goals), evidence={"sample": samples}, people=people,
+                         as_of=date(2026, 9, 16), tz=UTC).goals[0]
+    assert (goal.baseline.n, goal.current.n) == (10, 10)
+    assert goal.evidence[:2] == ("prometheus:checkout/2026-08-03", "prometheus:checkout/2026-08-04")
+    assert len(goal.evidence) == 20
+    days = [np.array([0.021 + i % 4 * 0.002 for i in range(10)]),
+            np.array([0.011 + i % 4 * 0.002 for i in range(10, 20)])]
+    assert goal.baseline.value == pytest.approx(days[0].mean())
+    expected = stats.bootstrap_difference_intervals("mean", [days[0]], [days[1]])[0]
+    assert goal.change.interval == pytest.approx((-expected[1], -expected[0]))
+
+
+def test_a_ticket_resolved_before_it_was_created_is_listed_as_excluded(people):
+    """A negative duration is a data error, not a measurement: it is never counted, and the
+    goal says which record was left out and why instead of dropping it silently."""
+    tickets = pd.concat([desk_tickets(), frame([
+        ticket("BAD", "ann", "2026-09-15T12:00", "2026-09-15T09:00"),
+        ticket("OLD", "bob", "2026-09-15T12:00", "2026-09-15T09:00"),  # a teammate's
+    ])], ignore_index=True)
+    out = evaluate_plan(plan(goals=GOALS), evidence={"ticket": tickets}, people=people,
+                        as_of=date(2026, 10, 4), tz=UTC).to_json()
+    hours, resolved = out["goals"]
+    assert hours["excluded"] == [{"key": "jira:BAD", "reason": "resolved before created"}]
+    assert "jira:BAD" not in hours["evidence"]
+    assert (hours["current"]["value"], hours["current"]["n"]) == (8.5, 4)
+    assert hours["team"]["current"]["n"] == 2  # bob's bad ticket is not counted either
+    assert resolved["current"]["n"] == 5  # it was resolved: it counts as resolved
 
 
 def test_aged_open_tickets_count_at_the_window_end(people):
