@@ -12,6 +12,7 @@ import pytest
 from evaluate import stats
 from evaluate.catalog import EventCatalog
 from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plan, evaluate_plans
+from evaluate.results import GoalEvaluation
 from tests.evaluate.conftest import (
     BERLIN,
     UTC,
@@ -71,13 +72,62 @@ def test_a_plan_met_and_sustained(people):
     assert hours["status"] == "met" and hours["better"] == "lower"
     assert hours["evidence"] == ["jira:B1", "jira:B2", "jira:B3", "jira:C1", "jira:C2",
                                  "jira:C3", "jira:C4"]
-    assert hours["team"] | {"interval": None} == {
+    assert hours["team"] | {"interval": None, "difference_interval": None} == {
         "change_relative": 0.0, "team_wide_shift": False, "team": "desk", "members": 2,
         "change_absolute": 0.0, "interval": None, "relative_to_team": 0.7167,
+        "absolute_to_team": 21.5, "difference_interval": None,
         "sufficient": True, "baseline": {"value": 10.0, "n": 2}, "current": {"value": 10.0, "n": 2}}
+    lower, upper = hours["team"]["difference_interval"]
+    assert 0 < lower < 21.5 < upper  # Ann improved clearly more than the steady team
     assert (resolved["baseline"]["value"], resolved["current"]["value"]) == (0.75, 1.0)
     assert resolved["change"]["relative"] == 0.3333 and resolved["status"] == "met"
     assert 0 <= resolved["change"]["p_value"] <= 1
+
+
+DESK = [person(pid) for pid in ("ann", "bob", "cat", "eve", "fay")]
+
+
+def shifting_desk(person_hours: tuple[float, float], team_hours: tuple[float, float]
+                  ) -> pd.DataFrame:
+    """40 resolutions a window for Ann and for each of her four teammates, near the window's
+    typical time with ±25% jitter (seeded)."""
+    rng = np.random.default_rng(12)
+    rows = []
+    for window, first_day in enumerate(("2026-08-03", "2026-09-07")):
+        start = pd.Timestamp(first_day, tz="UTC")
+        for i in range(40):
+            when = (start + pd.Timedelta(hours=12 * i + 6)).isoformat()
+            for who in ("ann", "bob", "cat", "eve", "fay"):
+                hours = person_hours if who == "ann" else team_hours
+                rows.append(solved(f"{who}-{window}-{i}", who, when,
+                                   hours[window] * rng.uniform(0.75, 1.25)))
+    return frame(rows)
+
+
+def resolution_goal(tickets: pd.DataFrame) -> GoalEvaluation:
+    goals = [{"metric": "ticket_resolution_hours", "target": {"at_most": 24}}]
+    return evaluate_plan(plan(goals=goals), evidence={"ticket": tickets}, people=DESK,
+                         as_of=date(2026, 10, 4), tz=UTC).goals[0]
+
+
+def test_a_whole_team_slowing_together_is_a_team_wide_shift():
+    """Everyone goes from ~24 h to ~48 h. With four teammates the team's interval is narrow
+    and misses Ann's estimate, yet her change cannot be told from theirs (DESIGN §5.6)."""
+    goal = resolution_goal(shifting_desk((24, 48), (24, 48)))
+    assert goal.team is not None and (goal.current.n, goal.team.current.n) == (40, 160)
+    team_lower, team_upper = goal.team.change.interval or (0.0, 0.0)
+    assert team_upper < 0  # the team clearly got slower
+    assert goal.change.absolute is not None and goal.change.absolute < team_lower
+    assert goal.team.gap is not None and goal.team.gap[0] <= 0 <= goal.team.gap[1]
+    assert goal.team.team_wide_shift and "team_wide_shift" in goal.flags
+
+
+def test_a_person_flat_while_the_team_improves_is_no_team_wide_shift():
+    goal = resolution_goal(shifting_desk((30, 30), (48, 24)))
+    assert goal.team is not None and goal.team.change.interval is not None
+    assert goal.team.change.interval[0] > 0  # the team clearly improved
+    assert goal.team.gap is not None and goal.team.gap[1] < 0  # Ann did clearly worse than it
+    assert not goal.team.team_wide_shift and "team_wide_shift" not in goal.flags
 
 
 def test_exclusions_remove_events_and_exposure(people):
