@@ -83,6 +83,14 @@ class MetricSpec:
     daily: bool = False
 
     @property
+    def share_statistics(self) -> tuple[Statistic, ...]:
+        """Statistics under which the values are shares from 0 to 1: the rate (or mean) of
+        0/1 events, and a day's share or ratio (availability, error_rate)."""
+        if self.daily:
+            return ("mean", "median")
+        return ("rate", "mean") if self.binary else ()
+
+    @property
     def statistics(self) -> tuple[Statistic, ...]:
         """Statistics a goal may choose: `rate` needs 0/1 values, `count` needs spells. A daily
         value is a day's mean: counting days per week, or reading them as 0/1, means nothing."""
@@ -485,7 +493,13 @@ def metric_rules() -> dict[str, MetricRule]:
     """The catalog as config checks plan goals against it (config cannot import evaluate);
     every `rating:NAME` metric under the one key `RATING_METRICS`."""
     specs = [*METRICS.values(), metric_spec(RATING_METRICS)]
-    return {spec.name: MetricRule(spec.statistics, spec.better is not None) for spec in specs}
+    return {spec.name: _rule(spec) for spec in specs}
+
+
+def _rule(spec: MetricSpec) -> MetricRule:
+    return MetricRule(spec.statistics, spec.better is not None, better=spec.better,
+                      statistic=spec.statistic, share_statistics=spec.share_statistics,
+                      unit=spec.unit)
 
 
 def is_known_metric(name: str) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from config.errors import ConfigError
 from config.files import Config, load_config, load_people, load_plans, load_sources
 from config.plans import RATING_METRICS, MetricRule
+from evaluate.metrics import metric_rules
 from tests.config.samples import CATALOG, PEOPLE, PLAN, SOURCES, write
 
 
@@ -254,3 +255,54 @@ def test_problems_in_several_files_come_together(config_dir: Path) -> None:
         ("sources.yaml", 2, "sources[0].url"),
     ]
     assert len(str(error).splitlines()) == 4
+
+
+def goal_plan(metric: str, target: str, extra: str = "") -> str:
+    return PLAN.replace("  - metric: tickets_resolved\n    target: {improve_by: 20%}\n",
+                        f"  - metric: {metric}\n    target: {target}\n{extra}")
+
+
+@pytest.mark.parametrize(("metric", "target", "problem"), [
+    ("ticket_resolution_hours", "{at_least: 24}",
+     "ticket_resolution_hours is better lower, so `at_least: 24` would be met by getting worse: "
+     "write `at_most: 24` for a limit, or `improve_by: 20%` for an improvement"),
+    ("due_date_adherence", "{at_most: 0.9}",
+     "due_date_adherence is better higher, so `at_most: 0.9` would be met by getting worse: "
+     "write `at_least: 0.9` for a limit, or `improve_by: 20%` for an improvement"),
+    ("ticket_resolution_hours", '{at_most: "20%"}',
+     "ticket_resolution_hours (hours) is not a share, so a percentage means nothing: write a "
+     "number"),
+    ("due_date_adherence", "{at_least: 85}",
+     'due_date_adherence is a share from 0 to 1: write `at_least: "85%"` or `at_least: 0.85`'),
+    ("availability", "{at_least: 99.5}",
+     'availability is a share from 0 to 1: write `at_least: "99.5%"` or `at_least: 0.995`'),
+    ("aged_open_tickets", "{at_most: -1}",
+     "aged_open_tickets (count) counts events and cannot be below 0"),
+])
+def test_a_target_that_cannot_mean_what_it_says_is_refused(
+        config_dir: Path, metric: str, target: str, problem: str) -> None:
+    """DESIGN §4: `at_least: 24` on resolution hours used to be accepted, and called a
+    person who went from 74.8 h to 15.3 h `partially_met`."""
+    write(config_dir / "plans" / "ana-2026q4.yaml", goal_plan(metric, target))
+
+    error = config_error(config_dir, known_metrics=metric_rules())
+
+    bound = target.strip("{}").split(":")[0]
+    assert located(error) == [("ana-2026q4.yaml", 10, f"goals[0].target.{bound}")]
+    assert error.problem == problem
+
+
+@pytest.mark.parametrize(("metric", "target", "extra"), [
+    ("ticket_resolution_hours", "{at_most: 24}", ""),
+    ("due_date_adherence", '{at_least: "85%"}', ""),
+    ("due_date_adherence", "{at_least: 0.85}", ""),
+    ("error_rate", '{at_most: "1%"}', ""),
+    ("tickets_resolved", "{at_least: 0}", ""),
+    ("incidents_owned", "{at_most: 2}", "    better: lower\n"),
+    ("ticket_resolution_hours", "{at_least: 24}", "    better: higher\n"),  # stated outright
+])
+def test_targets_that_say_what_they_mean_load(config_dir: Path, metric: str, target: str,
+                                              extra: str) -> None:
+    write(config_dir / "plans" / "ana-2026q4.yaml", goal_plan(metric, target, extra))
+
+    assert load_config(config_dir, known_metrics=metric_rules()).plans

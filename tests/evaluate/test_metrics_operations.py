@@ -191,6 +191,8 @@ def test_metric_rules_are_what_the_evaluation_accepts():
     rules = metric_rules()
     assert set(rules) == {*METRICS, "rating:NAME"}
     for name, spec in METRICS.items():
-        assert rules[name] == MetricRule(spec.statistics, spec.better is not None)
+        assert rules[name] == MetricRule(
+            spec.statistics, spec.better is not None, better=spec.better,
+            statistic=spec.statistic, share_statistics=spec.share_statistics, unit=spec.unit)
     assert not rules["incidents_owned"].has_direction
     assert rules["rating:NAME"].statistics == metric_spec("rating:x").statistics
