@@ -66,6 +66,27 @@ def test_duplicate_person(config_dir: Path) -> None:
     assert error.problem == "person id 'max' is listed twice (first as people[1])"
 
 
+def test_people_who_are_never_measured_need_no_metric_role(config_dir: Path) -> None:
+    """HR partners and managers are listed (plans name them) but have no goal template."""
+    write(config_dir / "people.yaml", PEOPLE.replace(
+        "    team: people-ops\n    role: support\n", "    team: people-ops\n    role: hr\n"))
+    people = {p.id: p.role for p in load_config(config_dir, known_metrics=CATALOG).people.people}
+    assert people["hana"] == "hr"
+
+    write(config_dir / "people.yaml", PEOPLE.replace("role: support\n  - id: hana",
+                                                     "role: manager\n  - id: hana"))
+    assert load_people(config_dir).people[1].role == "manager"
+
+    write(config_dir / "people.yaml", PEOPLE.replace(
+        "    email: max@example.com\n    team: desk\n    role: support\n",
+        "    email: max@example.com\n    team: desk\n"))
+    assert load_people(config_dir).people[1].role is None
+
+    write(config_dir / "people.yaml", PEOPLE.replace("role: support\n  - id: hana",
+                                                     "role: hrr\n  - id: hana"))
+    assert located(config_error(config_dir)) == [("people.yaml", 13, "people[1].role")]
+
+
 def test_unknown_manager(config_dir: Path) -> None:
     write(config_dir / "people.yaml", PEOPLE.replace("manager: max", "manager: maxx"))
 
