@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from config.errors import ConfigError
 from config.people import PeopleFile
-from config.plans import RATING_METRICS, Goal, MetricRule, Plan
+from config.plans import COUNT_STATISTICS, RATING_METRICS, Goal, MetricRule, Plan
 from config.sources import PrometheusSource, SourceKind, SourcesFile
 from config.yamlfile import YamlDocument, read_yaml, validate
 
@@ -299,6 +299,52 @@ def _goal_rule(
             "say `better: lower` or `better: higher`",
             missing=True,
         )
+    for bound in ("at_most", "at_least"):
+        value = getattr(goal.target, bound)
+        if value is not None:
+            loc = ("goals", index, "target", bound)
+            problem = _target_problem(goal, rule, bound, value, _raw(document, loc))
+            if problem:
+                yield document.error(loc, problem)
+
+
+def _raw(document: YamlDocument, loc: tuple[str | int, ...]) -> object:
+    """The value as written in the file (a percentage is a number once validated)."""
+    data: object = document.data
+    for part in loc:
+        data = data[part]  # type: ignore[index]
+    return data
+
+
+_OTHER_BOUND = {"at_most": "at_least", "at_least": "at_most"}
+_WRONG_WAY = {("lower", "at_least"): "higher", ("higher", "at_most"): "lower"}
+
+
+def _target_problem(goal: Goal, rule: MetricRule, bound: str, value: float, raw: object
+                    ) -> str | None:
+    """A target that cannot mean what it says (DESIGN §4): a bound on the wrong side of the
+    metric's direction (`at_least: 24` hours would call a person who got faster a failure),
+    a percentage of something that is no share, a share above 1, a count below 0."""
+    better, statistic = goal.better or rule.better, goal.statistic or rule.statistic
+    written = str(raw).strip()
+    if better is not None and (better, bound) in _WRONG_WAY:
+        return (
+            f"{goal.metric} is better {better}, so `{bound}: {written}` would be met by getting "
+            f"worse: write `{_OTHER_BOUND[bound]}: {written}` for a limit, or `improve_by: 20%` "
+            "for an improvement"
+        )
+    share = statistic in rule.share_statistics
+    if isinstance(raw, str) and "%" in raw and not share:
+        unit = f" ({rule.unit})" if rule.unit else ""
+        return f"{goal.metric}{unit} is not a share, so a percentage means nothing: write a number"
+    if share and value > 1:
+        return (
+            f"{goal.metric} is a share from 0 to 1: write `{bound}: \"{value:g}%\"` "
+            f"or `{bound}: {value / 100:g}`"
+        )
+    if statistic in COUNT_STATISTICS and value < 0:
+        return f"{goal.metric} ({statistic}) counts events and cannot be below 0"
+    return None
 
 
 def _plan_people(document: YamlDocument, plan: Plan, people: PeopleFile) -> Iterator[ConfigError]:

@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from config.errors import FieldValueError
 
 Role = Literal["developer", "support", "sre", "security"]
+"""A role whose work is measured: each has a template of goals (DESIGN §3)."""
+PersonRole = Literal["developer", "support", "sre", "security", "hr", "manager"]
+"""Any role people.yaml accepts: hr and manager are for people listed (plans and access name
+them) but never measured."""
 
 
 class Person(BaseModel):
@@ -25,7 +29,11 @@ class Person(BaseModel):
     team: str = Field(
         min_length=1, description="Team context compares a person with the rest of it."
     )
-    role: Role = Field(description="Suggests goal templates for this person's plans.")
+    role: PersonRole | None = Field(
+        default=None,
+        description="developer, support, sre or security suggests goal templates for this "
+        "person's plans; hr, manager or none at all for someone who is never measured.",
+    )
     manager: str | None = Field(default=None, description="Person id of the manager, if listed.")
     accounts: dict[str, str] = Field(
         default_factory=dict,
@@ -52,4 +60,4 @@ class PeopleFile(BaseModel):
         return self
 
 
-__all__ = ["PeopleFile", "Person", "Role"]
+__all__ = ["PeopleFile", "Person", "PersonRole", "Role"]

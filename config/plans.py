@@ -34,6 +34,14 @@ class MetricRule:
 
     statistics: tuple[str, ...]
     has_direction: bool
+    better: Better | None = None
+    statistic: str | None = None  # the default, when a goal names none
+    share_statistics: tuple[str, ...] = ()  # under which the values are 0–1 shares
+    unit: str = ""
+
+
+COUNT_STATISTICS = ("per_week", "count")
+"""Statistics whose values are counts of events: never below zero."""
 
 
 class Target(BaseModel):
@@ -259,6 +267,7 @@ class Plan(BaseModel):
 
 
 __all__ = [
+    "COUNT_STATISTICS",
     "MIN_ACTIVE_DAYS",
     "RATING_METRICS",
     "Better",

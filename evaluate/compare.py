@@ -183,6 +183,9 @@ def sustained(weeks: Sequence[tuple[Span, Measurement]], rule: Sustain, statisti
 
 @dataclass(frozen=True)
 class TeamContext:
+    """`gap`: the 95% interval of (person's change − team's change), positive meaning the
+    person improved more than the team; None when either change has no interval."""
+
     team: str | None
     baseline: Measurement | None
     current: Measurement | None
@@ -190,23 +193,28 @@ class TeamContext:
     relative_to_team: float | None
     team_wide_shift: bool
     sufficient: bool
+    gap: Interval | None = None
+    absolute_to_team: float | None = None
 
     @property
     def members(self) -> int:
         return self.current.members if self.current is not None else 0
 
 
-def _team_wide_shift(person: Change, team: Change) -> bool:
-    """The team clearly moved the way the person did, by a similar amount (DESIGN §5.6): the
-    team's interval excludes zero on the side of the person's change, and holds that change.
-    A team interval that includes zero says the team may not have moved at all; it being wide
-    enough to hold the person's change is then no sign that the change was the team's."""
+def _team_wide_shift(person: Change, team: Change, gap: Interval | None) -> bool:
+    """The team clearly moved the way the person did, and the person's change cannot be told
+    apart from the team's (DESIGN §5.6): the team's interval excludes zero on the side of the
+    person's change, and the interval of (person's change − team's change) holds zero.
+
+    Never "the person's estimate lies inside the team's interval": a team of four or more
+    has a narrow interval, so a whole team that slowed down together would almost never be
+    flagged. A team interval that includes zero says the team may not have moved at all."""
     own, interval = person.absolute, team.interval
-    if own is None or own == 0 or interval is None:
+    if own is None or own == 0 or interval is None or gap is None:
         return False
     lower, upper = interval
     clearly_moved = lower > 0 if own > 0 else upper < 0
-    return clearly_moved and lower <= own <= upper
+    return clearly_moved and gap[0] <= 0 <= gap[1]
 
 
 def _unmeasured(measurement: Measurement | None) -> Measurement | None:
@@ -215,10 +223,12 @@ def _unmeasured(measurement: Measurement | None) -> Measurement | None:
 
 
 def team_context(team: str | None, baseline: Measurement | None, current: Measurement | None,
-                 team_change: Change, person: Change, sufficient: bool) -> TeamContext:
-    """The rest of the team over the same windows. `team_wide_shift`: the team moved the same
-    way and the person's change lies inside the team's interval, so the person's change may
-    be the team's, not theirs.
+                 team_change: Change, person: Change, sufficient: bool,
+                 gap: Interval | None = None) -> TeamContext:
+    """The rest of the team over the same windows. `team_wide_shift`: the team clearly moved
+    the same way and the person's change is not distinguishable from the team's (`gap`, the
+    oriented interval of person's change − team's change, holds zero), so the person's change
+    may be the team's, not theirs.
 
     When the team's data is insufficient, only who the team is, its size and its counts are
     kept: a change (or a change relative to the person's) computed from too few events or
@@ -231,5 +241,11 @@ def team_context(team: str | None, baseline: Measurement | None, current: Measur
         if person.relative is not None and team_change.relative is not None
         else None
     )
+    absolute_to_team = (
+        person.absolute - team_change.absolute
+        if person.absolute is not None and team_change.absolute is not None
+        else None
+    )
     return TeamContext(team, baseline, current, team_change, relative_to_team,
-                       _team_wide_shift(person, team_change), sufficient)
+                       _team_wide_shift(person, team_change, gap), sufficient, gap,
+                       absolute_to_team)

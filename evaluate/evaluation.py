@@ -28,6 +28,7 @@ from evaluate.compare import (
     TeamContext,
     change,
     is_sufficient,
+    oriented,
     sustained,
     target_met,
     team_context,
@@ -152,7 +153,8 @@ class _Evaluator:
         measured = self._measure_all()
         flat = [setup for plan_setups in setups for setup in plan_setups]
         intervals = _intervals(flat, measured)
-        judged = [_judge(s, measured, intervals.get(i, {})) for i, s in enumerate(flat)]
+        judged = [_judge(s, measured, intervals.get(i, _GoalIntervals()))
+                  for i, s in enumerate(flat)]
         results, first = [], 0
         for job in jobs:
             goals = tuple(judged[first:first + len(job.plan.goals)])
@@ -164,7 +166,7 @@ class _Evaluator:
     def _plan_setups(self, job: _Job) -> list[_GoalSetup]:
         """The windows and exclusions every goal of the plan shares are worked out once."""
         shared = _PlanWindows(
-            job, plan_exclusions(job.plan, self.tz), baseline_span(job.plan, self.tz),
+            job, plan_exclusions(job.plan, self.tz), baseline_span(job.plan, job.as_of, self.tz),
             current_span(job.plan, job.as_of, self.tz), self.team_of.get(job.plan.employee),
         )
         return [self._goal_setup(shared, goal) for goal in job.plan.goals]
@@ -250,23 +252,29 @@ def _successes(measurement: Measurement) -> int:
     return round((measurement.value or 0.0) * measurement.n)
 
 
-def _raw_intervals(statistic: Statistic, pairs: Sequence[_Pair]) -> np.ndarray:
-    """Intervals (k, 2) for current − baseline, one vectorized call per statistic."""
+def _differences(statistic: Statistic, pairs: Sequence[_Pair]) -> stats.Differences:
+    """current − baseline for pairs of one role, one vectorized call per statistic. The
+    estimates are the windows' own values; bootstrap draws stay, to compare with the team."""
     base, now = [p.baseline for p in pairs], [p.current for p in pairs]
     if statistic in ("median", "mean"):
-        return stats.bootstrap_difference_intervals(
-            statistic, [m.sample for m in base], [m.sample for m in now]
-        )
+        streams = stats.TEAM_STREAMS if pairs and pairs[0].role == "team" else stats.PERSON_STREAMS
+        return stats.bootstrap_differences(
+            statistic, [m.sample for m in base], [m.sample for m in now], streams)
+    estimates = _column(_value, now) - _column(_value, base)
     if statistic == "rate":
-        return stats.proportion_difference_intervals(
+        return stats.Differences(estimates, stats.proportion_difference_intervals(
             _column(_successes, now), _column(_event_count, now),
             _column(_successes, base), _column(_event_count, base),
-        )
+        ))
     exposure = _snapshots if statistic == "count" else _exposure
-    return stats.rate_difference_intervals(
+    return stats.Differences(estimates, stats.rate_difference_intervals(
         _column(_event_count, now), _column(exposure, now),
         _column(_event_count, base), _column(exposure, base),
-    )
+    ))
+
+
+def _value(measurement: Measurement) -> float:
+    return measurement.value if measurement.value is not None else float("nan")
 
 
 def _column(read: Callable[[Measurement], float], measurements: Sequence[Measurement]
@@ -283,29 +291,68 @@ def _rate_test(pair: _Pair) -> RateTest | None:
                     _exposure(pair.baseline))
 
 
+@dataclass(frozen=True)
+class _GoalIntervals:
+    """A goal's raw intervals (current − baseline): the person's, the team's, and that of the
+    person's change minus the team's, each only where both windows it needs are sufficient."""
+
+    person: Interval | None = None
+    rate_test: RateTest | None = None
+    team: Interval | None = None
+    gap: Interval | None = None
+
+
 def _intervals(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Measurement]]
-               ) -> dict[int, dict[str, tuple[Interval, RateTest | None]]]:
-    by_statistic: dict[Statistic, list[_Pair]] = defaultdict(list)
+               ) -> dict[int, _GoalIntervals]:
+    by_group: dict[tuple[Statistic, str], list[_Pair]] = defaultdict(list)
     for pair in _pairs(setups, measured):
-        by_statistic[pair.statistic].append(pair)
-    out: dict[int, dict[str, tuple[Interval, RateTest | None]]] = defaultdict(dict)
-    for statistic, pairs in by_statistic.items():
-        for pair, (lower, upper) in zip(pairs, _raw_intervals(statistic, pairs), strict=True):
-            out[pair.goal][pair.role] = ((float(lower), float(upper)), _rate_test(pair))
-    return out
+        by_group[pair.statistic, pair.role].append(pair)
+    found: dict[int, dict[str, Interval]] = defaultdict(dict)
+    rate_tests: dict[int, RateTest | None] = {}
+    differences: dict[tuple[Statistic, str], stats.Differences] = {}
+    for (statistic, role), pairs in by_group.items():
+        differences[statistic, role] = _differences(statistic, pairs)
+        for pair, (lower, upper) in zip(pairs, differences[statistic, role].intervals.tolist(),
+                                        strict=True):
+            found[pair.goal][role] = (lower, upper)
+            if role == "person":
+                rate_tests[pair.goal] = _rate_test(pair)
+    for statistic, role in differences:
+        if role == "person" and (statistic, "team") in differences:
+            _add_gaps(found, by_group[statistic, "person"], by_group[statistic, "team"],
+                      differences[statistic, "person"], differences[statistic, "team"])
+    return {
+        goal: _GoalIntervals(roles.get("person"), rate_tests.get(goal), roles.get("team"),
+                             roles.get("gap"))
+        for goal, roles in found.items()
+    }
+
+
+def _add_gaps(found: dict[int, dict[str, Interval]], person: Sequence[_Pair],
+              team: Sequence[_Pair], own: stats.Differences, teams: stats.Differences) -> None:
+    """The interval of (person's change − team's change) for goals where both have one."""
+    team_row = {pair.goal: row for row, pair in enumerate(team)}
+    paired = [(row, team_row[pair.goal]) for row, pair in enumerate(person)
+              if pair.goal in team_row]
+    if not paired:
+        return
+    rows = np.array(paired, dtype=np.int64)
+    gaps = stats.gap_intervals(own, teams, (rows[:, 0], rows[:, 1]))
+    for (row, _), (lower, upper) in zip(paired, gaps.tolist(), strict=True):
+        found[person[row].goal]["gap"] = (lower, upper)
 
 
 def _team(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
-          interval: tuple[Interval, RateTest | None] | None, person: Change
-          ) -> TeamContext | None:
+          intervals: _GoalIntervals, person: Change) -> TeamContext | None:
     """The rest of the team over the goal's windows (a team of one is never sufficient)."""
     if setup.team_baseline is None or setup.team_current is None:
         return None
     base = _measurement(measured, setup.team_baseline)
     now = _measurement(measured, setup.team_current)
     enough = all(is_sufficient(m, setup.statistic, setup.goal) for m in (base, now))
-    team_change = change(base, now, setup.better, interval[0] if interval else None)
-    return team_context(setup.team, base, now, team_change, person, enough)
+    team_change = change(base, now, setup.better, intervals.team)
+    return team_context(setup.team, base, now, team_change, person, enough,
+                        gap=oriented(intervals.gap, setup.better))
 
 
 def _flags(baseline_ok: bool, current_ok: bool, team: TeamContext | None) -> tuple[str, ...]:
@@ -322,16 +369,15 @@ def _flags(baseline_ok: bool, current_ok: bool, team: TeamContext | None) -> tup
 
 
 def _judge(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
-           intervals: Mapping[str, tuple[Interval, RateTest | None]]) -> GoalEvaluation:
+           intervals: _GoalIntervals) -> GoalEvaluation:
     """One goal's verdict from its measurements (DESIGN §5.2–5.7)."""
     base, now = _measurement(measured, setup.baseline), _measurement(measured, setup.current)
-    interval, rate_test = intervals.get("person", (None, None))
-    person = change(base, now, setup.better, interval, rate_test)
+    person = change(base, now, setup.better, intervals.person, intervals.rate_test)
     met = target_met(setup.goal.target, now.value, base.value, setup.better)
     weeks = [(span, _measurement(measured, handle)) for span, handle in setup.weeks]
     held = sustained(weeks, setup.goal.sustain, setup.statistic, setup.goal.target, base.value,
                      setup.better)
-    team = _team(setup, measured, intervals.get("team"), person)
+    team = _team(setup, measured, intervals, person)
     base_ok, now_ok = (is_sufficient(m, setup.statistic, setup.goal) for m in (base, now))
     status = goal_status(sufficient=base_ok and now_ok, target_met=met, held=held.held,
                          significant_improvement=person.significant_improvement)

@@ -151,6 +151,7 @@ class EventIndex:
         self.rank[self.by_value] = np.arange(len(self.values))
         self.keys = events["key"].to_numpy(dtype=object)
         self.records = events["record"].to_numpy(dtype=object)
+        self.problems = names(events["problem"]) if "problem" in events else None
         self.person_code, person_names = _codes(owners)
         # Input order must not matter: ties in time (and every list of keys) follow the key.
         ties = _TieBreak(self.keys, utc_nanos(events["at"]))
@@ -223,8 +224,11 @@ class EventIndex:
         return _Candidates(request_of, rows, np.cumsum(lengths), instants)
 
     def _keep(self, requests: list[Request], found: _Candidates) -> np.ndarray:
-        """Leave out the person from their team, ended spells and excluded events."""
+        """Leave out the person from their team, ended spells, excluded events and records
+        whose times contradict each other (see `evaluate.metrics`)."""
         keep = np.ones(len(found.rows), dtype=bool)
+        if self.problems is not None:
+            keep &= self.problems[found.rows] == None  # noqa: E711 (elementwise)
         if requests[0].team is not None:
             left_out = np.array([self.by_person.codes.get(r.person, -2) for r in requests])
             keep &= self.person_code[found.rows] != left_out[found.request_of]
@@ -265,18 +269,26 @@ class EventIndex:
 
     def _audit(self, request: Request, found: _Candidates, kept: np.ndarray, i: int
                ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-        """Keys used, and keys left out with the exclusion's reason (DESIGN §5.9)."""
+        """Keys used, and keys left out with the exclusion's reason or the record's problem
+        (DESIGN §5.9)."""
         mine = found.of(i)
         rows, used = found.rows[mine], kept[mine]
         keys = tuple(self.keys[rows[used]].tolist())
-        if not (request.exclusions.ranges or request.exclusions.records):
+        excluding = bool(request.exclusions.ranges or request.exclusions.records)
+        if not excluding and (self.problems is None or used.all()):
             return keys, ()
         dropped = []
         for row in rows[~used].tolist():
-            reason = _exclusion_reason(request, self.keys[row], self.records[row], self.at[row])
+            reason = self._problem(row) or (
+                _exclusion_reason(request, self.keys[row], self.records[row], self.at[row])
+                if excluding else None
+            )
             if reason is not None:
                 dropped.append((str(self.keys[row]), reason))
         return keys, tuple(dropped)
+
+    def _problem(self, row: int) -> str | None:
+        return None if self.problems is None else self.problems[row]
 
 
 def _active_weeks(requests: list[Request]) -> np.ndarray:

@@ -7,6 +7,15 @@ the key itself), `person` (the owner), `team` (only for samples a series map giv
 instead: the row holds from `at` until `until` (NaT: still holds); an age-based spell also has
 `since`, when its age started, and `min_age`, the age in seconds it needs net of excluded time.
 
+A row may carry a `problem` (e.g. "resolved before created"): a record whose times contradict
+each other. It is no measurement (its value is NaN) and is never counted, but it stays in the
+frame so the evaluation lists it among a goal's excluded records with that reason, rather than
+letting it vanish unexplained.
+
+Sampled series (Prometheus) are autocorrelated, so their unit of evidence is the owner's day
+in the configured zone (DESIGN §5.10): one event per series, owner and day, at the day's start,
+keyed `source:series/YYYY-MM-DD`.
+
 Bot accounts are left out everywhere: their work is not a person's evidence.
 """
 
@@ -70,12 +79,24 @@ class MetricSpec:
     events: EventFunction = field(repr=False, compare=False)
     binary: bool = False
     point_in_time: bool = False
+    daily: bool = False
+
+    @property
+    def share_statistics(self) -> tuple[Statistic, ...]:
+        """Statistics under which the values are shares from 0 to 1: the rate (or mean) of
+        0/1 events, and a day's share or ratio (availability, error_rate)."""
+        if self.daily:
+            return ("mean", "median")
+        return ("rate", "mean") if self.binary else ()
 
     @property
     def statistics(self) -> tuple[Statistic, ...]:
-        """Statistics a goal may choose: `rate` needs 0/1 values, `count` needs spells."""
+        """Statistics a goal may choose: `rate` needs 0/1 values, `count` needs spells. A daily
+        value is a day's mean: counting days per week, or reading them as 0/1, means nothing."""
         if self.point_in_time:
             return ("count",)
+        if self.daily:
+            return ("mean", "median")
         return ("rate", "mean", "per_week") if self.binary else ("median", "mean", "per_week")
 
 
@@ -85,7 +106,7 @@ def _events(rows: pd.DataFrame, value: pd.Series | float, *, record: pd.Series |
     missing owner is None, not NaN."""
     keys = rows["key"].astype(str).to_numpy(dtype=object)
     values = value.to_numpy(dtype=float) if isinstance(value, pd.Series) else value
-    team = rows["team"].to_numpy(dtype=object) if "team" in rows else np.full(len(rows), None)
+    team = names(rows["team"]) if "team" in rows else np.full(len(rows), None)
     text = {
         "key": keys,
         "record": keys if record is None else record.astype(str).to_numpy(dtype=object),
@@ -99,13 +120,19 @@ def _events(rows: pd.DataFrame, value: pd.Series | float, *, record: pd.Series |
     })
 
 
-def _elapsed(rows: pd.DataFrame, since: pd.Series, *, per_hour: float = 1.0,
+def _elapsed(rows: pd.DataFrame, since: pd.Series, *, backwards: str, per_hour: float = 1.0,
              record: pd.Series | None = None) -> pd.DataFrame:
     """Events valued by the time from `since` to the event, in hours (or `per_hour` units).
-    A missing or negative duration is a data error, not a measurement: left out."""
+    A missing duration is no event (a ticket never started has no cycle time). A negative one
+    is a data error, not a measurement: it is kept as a `problem` named by `backwards` (e.g.
+    "resolved before created"), so the goal lists it as excluded instead of dropping it."""
     hours = hours_between(since.set_axis(rows.index), rows["at"]) * per_hour
-    kept = hours.notna() & (hours >= 0)
-    return _events(rows[kept], hours[kept], record=None if record is None else record[kept])
+    known = hours.notna()
+    measured = hours[known]
+    events = _events(rows[known], measured.mask(measured < 0),
+                     record=None if record is None else record[known])
+    problem = np.where((measured < 0).to_numpy(), backwards, None)
+    return events.assign(problem=pd.Series(problem, index=events.index, dtype=object))
 
 
 # Tickets ----------------------------------------------------------------------------------------
@@ -130,13 +157,14 @@ def _resolved_tickets(reader: EvidenceReader, *, reopened_open: bool = False) ->
 
 def ticket_resolution_hours(reader: EvidenceReader, params: Params) -> pd.DataFrame:
     done = _resolved_tickets(reader)
-    return _elapsed(done, done["created"])
+    return _elapsed(done, done["created"], backwards="resolved before created")
 
 
 def ticket_cycle_hours(reader: EvidenceReader, params: Params) -> pd.DataFrame:
     """Tickets that never entered an In Progress-category status have no cycle time."""
     done = _resolved_tickets(reader)
-    return _elapsed(done, _history(reader).first_progress_entry().iloc[done["code"].to_numpy()])
+    started = _history(reader).first_progress_entry().iloc[done["code"].to_numpy()]
+    return _elapsed(done, started, backwards="resolved before work on it started")
 
 
 def tickets_resolved(reader: EvidenceReader, params: Params) -> pd.DataFrame:
@@ -149,16 +177,22 @@ def ticket_reopen_rate(reader: EvidenceReader, params: Params) -> pd.DataFrame:
     return _events(done, _history(reader).reopened()[done["code"].to_numpy()].astype(float))
 
 
+def _local_midnight(days: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """The instant each naive calendar day begins in `tz`, in UTC; a midnight a DST change
+    skips moves forward (as `evaluate.windows.day_start` does)."""
+    midnight = days.dt.normalize().dt.as_unit("ns")
+    local = midnight.dt.tz_localize(
+        tz, ambiguous=np.ones(len(midnight), dtype=bool), nonexistent="shift_forward"
+    )
+    return local.dt.tz_convert("UTC")
+
+
 def _end_of_day(days: pd.Series, tz: ZoneInfo) -> pd.Series:
     """The instant a calendar day ends in `tz` (next midnight), in UTC."""
     stamps = pd.to_datetime(days, errors="coerce")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
-    midnight = (stamps.dt.normalize() + pd.Timedelta(days=1)).dt.as_unit("ns")
-    local = midnight.dt.tz_localize(
-        tz, ambiguous=np.ones(len(midnight), dtype=bool), nonexistent="shift_forward"
-    )
-    return local.dt.tz_convert("UTC")
+    return _local_midnight(stamps + pd.Timedelta(days=1), tz)
 
 
 def due_date_adherence(reader: EvidenceReader, params: Params) -> pd.DataFrame:
@@ -220,7 +254,7 @@ def _review_states(reader: EvidenceReader, state: str) -> pd.Series:
 
 def pr_lead_time_hours(reader: EvidenceReader, params: Params) -> pd.DataFrame:
     prs = _merged_prs(reader)
-    return _elapsed(prs, prs["created"])
+    return _elapsed(prs, prs["created"], backwards="merged before created")
 
 
 def pr_first_pass_approval_rate(reader: EvidenceReader, params: Params) -> pd.DataFrame:
@@ -264,7 +298,8 @@ def review_turnaround_hours(reader: EvidenceReader, params: Params) -> pd.DataFr
     first = _first_reviews(reader)
     ready = first["ready_for_review"].where(first["ready_for_review"] <= first["at"])
     since = _latest_requests(first, reader).fillna(ready).fillna(first["created"])
-    return _elapsed(first, since, record=first["pr"])
+    return _elapsed(first, since, record=first["pr"],
+                    backwards="reviewed before the pull request was created")
 
 
 def reviews_given(reader: EvidenceReader, params: Params) -> pd.DataFrame:
@@ -317,13 +352,14 @@ def _incidents(reader: EvidenceReader, at: str) -> pd.DataFrame:
 
 def incident_mttr_hours(reader: EvidenceReader, params: Params) -> pd.DataFrame:
     resolved = _incidents(reader, "resolved")
-    return _elapsed(resolved, resolved["created"])
+    return _elapsed(resolved, resolved["created"], backwards="resolved before created")
 
 
 def incident_mtta_minutes(reader: EvidenceReader, params: Params) -> pd.DataFrame:
     """Never-acknowledged incidents have no time to acknowledge."""
     acknowledged = _incidents(reader, "acknowledged")
-    return _elapsed(acknowledged, acknowledged["created"], per_hour=60)
+    return _elapsed(acknowledged, acknowledged["created"], per_hour=60,
+                    backwards="acknowledged before created")
 
 
 def incidents_owned(reader: EvidenceReader, params: Params) -> pd.DataFrame:
@@ -340,11 +376,14 @@ def _team_name(owner: pd.Series) -> pd.Series:
     return pd.Series(teams[codes], index=owner.index, dtype=object)
 
 
+SAMPLE_COLUMNS = ("key", "source", "series", "person", "team", "metric", "at", "value")
+
+
 def _samples(reader: EvidenceReader, metric: str) -> pd.DataFrame:
     """A series' samples with a finite value. Prometheus writes a division by zero as "+Inf"
     or "NaN": neither is a measurement, and an infinite one would make a mean infinite (or,
     for availability, read as "down"), so both are left out here, before any value is read."""
-    samples = reader.frame("sample", ("key", "person", "team", "metric", "at", "value"))
+    samples = reader.frame("sample", SAMPLE_COLUMNS)
     samples = samples[samples["metric"].eq(metric) & samples["at"].notna()]
     values = pd.to_numeric(samples["value"], errors="coerce")
     samples = samples.assign(value=values, team=_team_name(samples["team"]))
@@ -357,14 +396,33 @@ def _finite(values: pd.Series) -> pd.Series:
     return pd.Series(np.isfinite(values.to_numpy(dtype=float)), index=values.index)
 
 
+def _sample_days(samples: pd.DataFrame, value: pd.Series, tz: ZoneInfo) -> pd.DataFrame:
+    """One event per series, owner and calendar day in `tz`, valued by the mean of the day's
+    `value`s (DESIGN §5.10). Five-minute samples are not independent events: resampling them
+    would give intervals far too narrow, and list hundreds of keys a day. The event sits at
+    the day's first instant, so it falls in exactly the windows and exclusions (whole days
+    in the same zone) that hold the day."""
+    series = samples["source"].astype(str) + ":" + samples["series"].astype(str)
+    local = samples["at"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    days = pd.DataFrame({
+        "series": series, "person": names(samples["person"]), "team": samples["team"],
+        "day": local, "value": value.astype(float),
+    }).groupby(["series", "person", "team", "day"], dropna=False, sort=True)["value"].mean()
+    rows = days.reset_index()
+    key = rows["series"] + "/" + rows["day"].dt.strftime("%Y-%m-%d")
+    return _events(rows.assign(key=key, at=_local_midnight(rows["day"], tz)), rows["value"])
+
+
 def error_rate(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """The day's mean error ratio."""
     samples = _samples(reader, "error_rate")
-    return _events(samples, samples["value"])
+    return _sample_days(samples, samples["value"], reader.tz)
 
 
 def availability(reader: EvidenceReader, params: Params) -> pd.DataFrame:
+    """The day's share of samples that were up (an up-style series reads 1 when up)."""
     samples = _samples(reader, "availability")
-    return _events(samples, samples["value"].eq(1).astype(float))
+    return _sample_days(samples, samples["value"].eq(1), reader.tz)
 
 
 def rating_events(name: str, reader: EvidenceReader, params: Params) -> pd.DataFrame:
@@ -414,10 +472,10 @@ _CATALOG = (
                ("sre", "support"), incident_mtta_minutes),
     MetricSpec("incidents_owned", ("incident",), "per_week", None, "incidents per active week",
                ("sre", "support"), incidents_owned),
-    MetricSpec("error_rate", ("sample",), "mean", "lower", "error ratio", ("sre", "developer"),
-               error_rate),
-    MetricSpec("availability", ("sample",), "rate", "higher", "share of samples up", ("sre",),
-               availability, binary=True),
+    MetricSpec("error_rate", ("sample",), "mean", "lower", "error ratio (mean of daily means)",
+               ("sre", "developer"), error_rate, daily=True),
+    MetricSpec("availability", ("sample",), "mean", "higher",
+               "share of samples up (mean over days)", ("sre",), availability, daily=True),
 )
 
 METRICS: Mapping[str, MetricSpec] = {spec.name: spec for spec in _CATALOG}
@@ -434,7 +492,13 @@ def metric_rules() -> dict[str, MetricRule]:
     """The catalog as config checks plan goals against it (config cannot import evaluate);
     every `rating:NAME` metric under the one key `RATING_METRICS`."""
     specs = [*METRICS.values(), metric_spec(RATING_METRICS)]
-    return {spec.name: MetricRule(spec.statistics, spec.better is not None) for spec in specs}
+    return {spec.name: _rule(spec) for spec in specs}
+
+
+def _rule(spec: MetricSpec) -> MetricRule:
+    return MetricRule(spec.statistics, spec.better is not None, better=spec.better,
+                      statistic=spec.statistic, share_statistics=spec.share_statistics,
+                      unit=spec.unit)
 
 
 def is_known_metric(name: str) -> bool:
@@ -459,7 +523,7 @@ def metric_events(name: str, evidence: Evidence | EvidenceReader, *, tz: ZoneInf
 
     An event without a time or a finite value is left out: an infinite value is no more a
     measurement than NaN, and one would turn a whole window's mean into ±inf (reported as
-    null, yet judged as a number)."""
+    null, yet judged as a number). A row with a `problem` stays, to be reported."""
     reader = evidence if isinstance(evidence, EvidenceReader) else EvidenceReader(
         evidence, tz or ZoneInfo("UTC")
     )
@@ -467,5 +531,6 @@ def metric_events(name: str, evidence: Evidence | EvidenceReader, *, tz: ZoneInf
     for spell_bound in ("until", "since"):
         if spell_bound in events:
             events = events.assign(**{spell_bound: utc(events[spell_bound])})
-    measured = events["at"].notna() & _finite(events["value"])
+    problem = is_set(events["problem"]) if "problem" in events else False
+    measured = events["at"].notna() & (_finite(events["value"]) | problem)
     return events[measured].reset_index(drop=True)

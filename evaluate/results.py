@@ -91,6 +91,8 @@ def _team(team: TeamContext | None) -> dict[str, Any]:
         "change_absolute": json_number(team.change.absolute),
         "interval": _interval(team.change.interval),
         "relative_to_team": json_number(team.relative_to_team),
+        "absolute_to_team": json_number(team.absolute_to_team),
+        "difference_interval": _interval(team.gap),
         "sufficient": team.sufficient,
         "baseline": _team_window(team.baseline),
         "current": _team_window(team.current),

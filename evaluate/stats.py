@@ -12,12 +12,19 @@ it so that positive means better.
 * Rates: Newcombe's hybrid score interval (his method 10), built from Wilson intervals.
 * Counts per active week: the MOVER interval for a difference of Poisson rates from Jeffreys
   intervals (Li, Tang & Wong 2011); `scipy.stats.poisson_means_test` gives a p-value beside it.
+
+Team context compares two such changes, the person's and the rest of the team's (DESIGN §5.6):
+the interval of their difference comes from the same methods. Bootstrap draws of the two are
+subtracted, which is why the team resamples on streams of its own (a person and a team of the
+same size would otherwise draw the very same positions, and their errors would cancel); Newcombe
+and Poisson intervals are combined by MOVER once more, the two changes being independent.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -25,8 +32,13 @@ from scipy import special, stats
 
 __all__ = [
     "CONFIDENCE",
+    "PERSON_STREAMS",
     "RESAMPLES",
+    "TEAM_STREAMS",
+    "Differences",
     "bootstrap_difference_intervals",
+    "bootstrap_differences",
+    "gap_intervals",
     "jeffreys_rate_interval",
     "proportion_difference_intervals",
     "rate_difference_intervals",
@@ -40,6 +52,8 @@ RESAMPLES = 2000
 _SEED = 20_260_901
 _CHUNK_ELEMENTS = 1 << 21  # bound the memory of one block of resampled means
 BASELINE_STREAM, CURRENT_STREAM = 0, 1
+PERSON_STREAMS = (BASELINE_STREAM, CURRENT_STREAM)
+TEAM_STREAMS = (2, 3)  # (baseline, current), independent of the person's
 
 _TAIL = (1 - CONFIDENCE) / 2
 _Z = float(special.ndtri(1 - _TAIL))
@@ -124,21 +138,58 @@ def _percentiles(draws: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:
     return ordered[:, below] * (1 - weight) + ordered[:, above] * weight
 
 
+@dataclass(frozen=True)
+class Differences:
+    """current − baseline for k pairs of windows: estimates (k,), 95% intervals (k, 2) and, for
+    the bootstrap, the resampled differences (k, RESAMPLES), kept to compare two changes."""
+
+    estimates: np.ndarray
+    intervals: np.ndarray
+    draws: np.ndarray | None = None
+
+
+def _percentile_intervals(estimates: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Percentile intervals (k, 2), widened where needed to hold the point estimate: with tiny
+    skewed samples a percentile interval can miss it, and an interval that excludes its own
+    estimate reads as a contradiction in a report."""
+    bounds = _percentiles(draws, (_TAIL, 1 - _TAIL))
+    lower, upper = np.minimum(bounds[:, 0], estimates), np.maximum(bounds[:, 1], estimates)
+    return np.column_stack([lower, upper])
+
+
+def bootstrap_differences(statistic: str, baselines: Sequence[np.ndarray],
+                          currents: Sequence[np.ndarray],
+                          streams: tuple[int, int] = PERSON_STREAMS) -> Differences:
+    """Percentile bootstrap of current − baseline for the median or mean; `streams` (baseline,
+    current) choose the resampling positions."""
+    if not baselines:
+        return Differences(np.empty(0), np.empty((0, 2)), np.empty((0, RESAMPLES)))
+    current, draws = resampled_statistics(currents, statistic, streams[1])
+    baseline, resampled_baseline = resampled_statistics(baselines, statistic, streams[0])
+    draws -= resampled_baseline
+    estimates = current - baseline
+    return Differences(estimates, _percentile_intervals(estimates, draws), draws)
+
+
 def bootstrap_difference_intervals(
     statistic: str, baselines: Sequence[np.ndarray], currents: Sequence[np.ndarray]
 ) -> np.ndarray:
-    """Percentile intervals (k, 2) of current − baseline for the median or mean, widened where
-    needed to hold the point estimate: with tiny skewed samples a percentile interval can miss
-    it, and an interval that excludes its own estimate reads as a contradiction in a report."""
-    if not baselines:
-        return np.empty((0, 2))
-    current, differences = resampled_statistics(currents, statistic, CURRENT_STREAM)
-    baseline, resampled_baseline = resampled_statistics(baselines, statistic, BASELINE_STREAM)
-    differences -= resampled_baseline
-    bounds = _percentiles(differences, (_TAIL, 1 - _TAIL))
-    estimates = current - baseline
-    lower, upper = np.minimum(bounds[:, 0], estimates), np.maximum(bounds[:, 1], estimates)
-    return np.column_stack([lower, upper])
+    """Percentile intervals (k, 2) of current − baseline for the median or mean."""
+    return bootstrap_differences(statistic, baselines, currents).intervals
+
+
+def gap_intervals(first: Differences, second: Differences, rows: tuple[np.ndarray, np.ndarray]
+                  ) -> np.ndarray:
+    """Intervals (m, 2) for `first − second`, two independent changes, over the paired rows
+    `rows = (rows of first, rows of second)`: bootstrap draws are subtracted draw by draw;
+    Newcombe and Poisson intervals are combined by MOVER."""
+    a, b = rows
+    estimates = first.estimates[a] - second.estimates[b]
+    if first.draws is not None and second.draws is not None:
+        return _percentile_intervals(estimates, first.draws[a] - second.draws[b])
+    return _mover((first.estimates[a], second.estimates[b]),
+                  (first.intervals[a, 0], first.intervals[a, 1]),
+                  (second.intervals[b, 0], second.intervals[b, 1]))
 
 
 def wilson_interval(successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +206,8 @@ def wilson_interval(successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarr
 def _mover(estimates: tuple[np.ndarray, np.ndarray],
            current: tuple[np.ndarray, np.ndarray],
            baseline: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Combine two single-sample intervals into one for the difference (Newcombe / MOVER)."""
+    """Combine two independent intervals into one for the difference of their estimates,
+    `estimates[0] − estimates[1]` (Newcombe / MOVER)."""
     (p1, p0), (l1, u1), (l0, u0) = estimates, current, baseline
     difference = p1 - p0
     lower = difference - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)

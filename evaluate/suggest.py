@@ -188,16 +188,24 @@ def suggest_goals(person: str, *, evidence: Evidence, people: Sequence[Person], 
     found = {p.id: p for p in people}.get(person)
     if found is None:
         raise LookupError(f"{person!r} is not in people.yaml")
+    roles = ", ".join(get_args(Role))
     if role is not None and role not in get_args(Role):
-        raise LookupError(f"unknown role {role!r}; roles: {', '.join(get_args(Role))}")
+        raise LookupError(f"unknown role {role!r}; roles: {roles}")
+    chosen = role or found.role
+    if chosen is None or chosen not in get_args(Role):
+        what = f"role {found.role!r}" if found.role else "no role"
+        raise LookupError(
+            f"{person} has {what} in people.yaml, so there is no role template of goals (only "
+            f"{roles} have one): pass --role to choose one"
+        )
     catalog = EventCatalog(evidence, people=people, tz=tz)
     window = span(*suggestion_window(start, as_of), tz)
     settings = {"min_samples": min_samples, "min_weeks": min_weeks}
     goals = tuple(
         _suggest(catalog, found, spec, window, settings)
-        for spec in role_template(role or found.role)
+        for spec in role_template(chosen)
     )
-    return Suggestions(person, role or found.role, found.team, start, as_of, window, goals)
+    return Suggestions(person, chosen, found.team, start, as_of, window, goals)
 
 
 def _suggest(catalog: EventCatalog, person: Person, spec: MetricSpec, window: Span,

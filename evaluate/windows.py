@@ -79,9 +79,12 @@ def span(start: date, end: date, tz: ZoneInfo) -> Span:
     return Span(start=start, end=end, lo=lo, hi=hi)
 
 
-def baseline_span(plan: Plan, tz: ZoneInfo) -> Span:
+def baseline_span(plan: Plan, as_of: date, tz: ZoneInfo) -> Span:
+    """The baseline window, cut at the as-of day like every other window: evidence recorded
+    after that day did not exist then, so a past checkpoint evaluated later must not see it,
+    or it could not be reproduced. An as-of day before the baseline begins leaves it empty."""
     window = plan.baseline_window()
-    return span(window.start, window.end, tz)
+    return span(window.start, min(window.end, as_of), tz)
 
 
 def current_span(plan: Plan, as_of: date, tz: ZoneInfo) -> Span:

@@ -49,7 +49,7 @@ def store_people(conn: Connection, persons: Sequence[Person]) -> None:
                 "name": p.name,
                 "email": p.email,
                 "team": p.team,
-                "role": p.role,
+                "role": p.role or "",  # no role: someone never measured
                 "manager": p.manager,
             }
             for p in persons

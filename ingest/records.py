@@ -8,6 +8,7 @@ handle the evaluation, snapshots and dashboards refer to.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar
@@ -206,6 +207,13 @@ class Sample(Record):
     owner: str  # person id, or "team:<name>"
     at: datetime
     value: float
+
+    def __post_init__(self) -> None:
+        """NaN and ±inf are no measurement, and the databases disagree on them (SQLite stores
+        NaN as NULL, so the row fails; PostgreSQL keeps it), so one rule holds on both: such a
+        sample is refused here, a parse error that quarantines it, and never stored."""
+        if not math.isfinite(self.value):
+            raise ValueError(f"sample value {self.value!r} is not a finite number")
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,13 @@ import pytest
 from config.files import EXAMPLES_DIR, Config, load_config
 from config.sources import SourceKind
 from config.yamlfile import read_yaml
+from evaluate.metrics import metric_rules
 from tests.config.samples import CATALOG
 
 
 @pytest.fixture(scope="module")
 def examples() -> Config:
-    return load_config(EXAMPLES_DIR, known_metrics=CATALOG)
+    return load_config(EXAMPLES_DIR, known_metrics=metric_rules())
 
 
 def test_examples_load_cleanly(examples: Config) -> None:

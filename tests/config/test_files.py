@@ -9,6 +9,7 @@ import pytest
 from config.errors import ConfigError
 from config.files import Config, load_config, load_people, load_plans, load_sources
 from config.plans import RATING_METRICS, MetricRule
+from evaluate.metrics import metric_rules
 from tests.config.samples import CATALOG, PEOPLE, PLAN, SOURCES, write
 
 
@@ -63,6 +64,27 @@ def test_duplicate_person(config_dir: Path) -> None:
 
     assert located(error) == [("people.yaml", 19, "people[3].id")]
     assert error.problem == "person id 'max' is listed twice (first as people[1])"
+
+
+def test_people_who_are_never_measured_need_no_metric_role(config_dir: Path) -> None:
+    """HR partners and managers are listed (plans name them) but have no goal template."""
+    write(config_dir / "people.yaml", PEOPLE.replace(
+        "    team: people-ops\n    role: support\n", "    team: people-ops\n    role: hr\n"))
+    people = {p.id: p.role for p in load_config(config_dir, known_metrics=CATALOG).people.people}
+    assert people["hana"] == "hr"
+
+    write(config_dir / "people.yaml", PEOPLE.replace("role: support\n  - id: hana",
+                                                     "role: manager\n  - id: hana"))
+    assert load_people(config_dir).people[1].role == "manager"
+
+    write(config_dir / "people.yaml", PEOPLE.replace(
+        "    email: max@example.com\n    team: desk\n    role: support\n",
+        "    email: max@example.com\n    team: desk\n"))
+    assert load_people(config_dir).people[1].role is None
+
+    write(config_dir / "people.yaml", PEOPLE.replace("role: support\n  - id: hana",
+                                                     "role: hrr\n  - id: hana"))
+    assert located(config_error(config_dir)) == [("people.yaml", 13, "people[1].role")]
 
 
 def test_unknown_manager(config_dir: Path) -> None:
@@ -273,3 +295,54 @@ def test_the_old_per_source_services_still_read_with_a_located_notice(config_dir
         "    services: {acme/api: checkout}\n", "") + "services: {acme/api: checkout}\n")
     moved = load_config(config_dir, known_metrics=CATALOG)
     assert moved.notices == () and moved.sources.repo_services == {"acme/api": "checkout"}
+
+
+def goal_plan(metric: str, target: str, extra: str = "") -> str:
+    return PLAN.replace("  - metric: tickets_resolved\n    target: {improve_by: 20%}\n",
+                        f"  - metric: {metric}\n    target: {target}\n{extra}")
+
+
+@pytest.mark.parametrize(("metric", "target", "problem"), [
+    ("ticket_resolution_hours", "{at_least: 24}",
+     "ticket_resolution_hours is better lower, so `at_least: 24` would be met by getting worse: "
+     "write `at_most: 24` for a limit, or `improve_by: 20%` for an improvement"),
+    ("due_date_adherence", "{at_most: 0.9}",
+     "due_date_adherence is better higher, so `at_most: 0.9` would be met by getting worse: "
+     "write `at_least: 0.9` for a limit, or `improve_by: 20%` for an improvement"),
+    ("ticket_resolution_hours", '{at_most: "20%"}',
+     "ticket_resolution_hours (hours) is not a share, so a percentage means nothing: write a "
+     "number"),
+    ("due_date_adherence", "{at_least: 85}",
+     'due_date_adherence is a share from 0 to 1: write `at_least: "85%"` or `at_least: 0.85`'),
+    ("availability", "{at_least: 99.5}",
+     'availability is a share from 0 to 1: write `at_least: "99.5%"` or `at_least: 0.995`'),
+    ("aged_open_tickets", "{at_most: -1}",
+     "aged_open_tickets (count) counts events and cannot be below 0"),
+])
+def test_a_target_that_cannot_mean_what_it_says_is_refused(
+        config_dir: Path, metric: str, target: str, problem: str) -> None:
+    """DESIGN §4: `at_least: 24` on resolution hours used to be accepted, and called a
+    person who went from 74.8 h to 15.3 h `partially_met`."""
+    write(config_dir / "plans" / "ana-2026q4.yaml", goal_plan(metric, target))
+
+    error = config_error(config_dir, known_metrics=metric_rules())
+
+    bound = target.strip("{}").split(":")[0]
+    assert located(error) == [("ana-2026q4.yaml", 10, f"goals[0].target.{bound}")]
+    assert error.problem == problem
+
+
+@pytest.mark.parametrize(("metric", "target", "extra"), [
+    ("ticket_resolution_hours", "{at_most: 24}", ""),
+    ("due_date_adherence", '{at_least: "85%"}', ""),
+    ("due_date_adherence", "{at_least: 0.85}", ""),
+    ("error_rate", '{at_most: "1%"}', ""),
+    ("tickets_resolved", "{at_least: 0}", ""),
+    ("incidents_owned", "{at_most: 2}", "    better: lower\n"),
+    ("ticket_resolution_hours", "{at_least: 24}", "    better: higher\n"),  # stated outright
+])
+def test_targets_that_say_what_they_mean_load(config_dir: Path, metric: str, target: str,
+                                              extra: str) -> None:
+    write(config_dir / "plans" / "ana-2026q4.yaml", goal_plan(metric, target, extra))
+
+    assert load_config(config_dir, known_metrics=metric_rules()).plans

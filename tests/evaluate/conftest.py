@@ -68,6 +68,14 @@ def review(rid: str, number: int, person: str, state: str, submitted: str, *,
             "person": person, "state": state, "submitted": at(submitted), "is_bot": bot}
 
 
+def sample(series: str, metric: str, when: str, value: object, *, person: str | None = "ann",
+           team: str | None = None) -> dict[str, Any]:
+    """A stored sample as the loader gives it: its key names source, series and instant."""
+    stamp = int(pd.Timestamp(when, tz="UTC").timestamp())
+    return {"key": f"prometheus:{series}/{stamp}", "source": "prometheus", "series": series,
+            "metric": metric, "person": person, "team": team, "at": when, "value": value}
+
+
 def person(pid: str, team: str = "desk") -> Person:
     return Person(id=pid, name=pid.title(), email=f"{pid}@example.com", team=team,
                   role="support")

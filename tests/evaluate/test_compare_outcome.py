@@ -107,31 +107,47 @@ def test_a_per_week_count_is_judged_only_over_four_active_days():
 
 
 def test_team_wide_shift_when_the_person_moved_with_the_team():
+    """The team clearly moved the person's way, and (person − team) may be zero."""
     person = Change(5.0, 0.2, (1.0, 9.0))
     team = Change(4.0, 0.15, (3.0, 6.0))
-    context = team_context("desk", m(30.0), m(25.0), team, person, True)
+    context = team_context("desk", m(30.0), m(25.0), team, person, True, gap=(-3.0, 5.0))
     assert context.team_wide_shift and context.relative_to_team == pytest.approx(0.05)
-    apart = team_context("desk", m(30.0), m(25.0), Change(4.0, 0.15, (3.0, 4.5)), person, True)
-    assert not apart.team_wide_shift  # the person's 5.0 lies outside the team's interval
+    assert context.absolute_to_team == 1.0 and context.gap == (-3.0, 5.0)
+    apart = team_context("desk", m(30.0), m(25.0), team, person, True, gap=(0.5, 7.0))
+    assert not apart.team_wide_shift  # the person improved clearly more than the team
     opposite = team_context("desk", m(30.0), m(25.0), Change(-1.0, -0.1, (-3.0, 6.0)), person,
-                            True)
+                            True, gap=(-2.0, 14.0))
     assert not opposite.team_wide_shift
-    thin = team_context("desk", m(30.0), m(25.0), team, person, False)
+    thin = team_context("desk", m(30.0), m(25.0), team, person, False, gap=(-3.0, 5.0))
     assert not thin.team_wide_shift and thin.change.interval is None
 
 
-def test_no_team_wide_shift_when_the_team_may_not_have_moved():
-    """A team interval holding zero is too wide to say the team moved: holding the person's
-    change as well is no sign that the change was the team's."""
+def test_a_narrow_team_interval_does_not_hide_a_shared_shift():
+    """A large team's interval is narrow: the person's estimate (5.0) lies outside it (3.0 to
+    4.5), yet their change cannot be told from the team's. The old rule missed this."""
     person = Change(5.0, 0.2, (1.0, 9.0))
-    noisy = team_context("desk", m(30.0), m(25.0), Change(4.0, 0.15, (-2.0, 10.0)), person, True)
+    narrow = team_context("desk", m(30.0), m(25.0), Change(4.0, 0.15, (3.0, 4.5)), person, True,
+                          gap=(-3.0, 5.0))
+    assert narrow.team_wide_shift
+
+
+def test_no_team_wide_shift_when_the_team_may_not_have_moved():
+    """A team interval holding zero is too wide to say the team moved: (person − team) holding
+    zero as well is no sign that the change was the team's."""
+    person = Change(5.0, 0.2, (1.0, 9.0))
+    noisy = team_context("desk", m(30.0), m(25.0), Change(4.0, 0.15, (-2.0, 10.0)), person, True,
+                         gap=(-7.0, 9.0))
     assert not noisy.team_wide_shift
     worse = Change(-5.0, -0.2, (-9.0, -1.0))
-    down = team_context("desk", m(30.0), m(35.0), Change(-4.0, -0.15, (-6.0, -3.0)), worse, True)
+    down = team_context("desk", m(30.0), m(35.0), Change(-4.0, -0.15, (-6.0, -3.0)), worse, True,
+                        gap=(-5.0, 3.0))
     assert down.team_wide_shift  # both clearly worse, by a similar amount
     unclear = team_context("desk", m(30.0), m(35.0), Change(-4.0, -0.15, (-6.0, 0.5)), worse,
-                           True)
+                           True, gap=(-5.0, 3.0))
     assert not unclear.team_wide_shift
+    no_gap = team_context("desk", m(30.0), m(35.0), Change(-4.0, -0.15, (-6.0, -3.0)), worse,
+                          True)
+    assert not no_gap.team_wide_shift  # without a (person − team) interval, nothing is claimed
 
 
 def test_an_insufficient_team_keeps_its_counts_but_reports_no_change():

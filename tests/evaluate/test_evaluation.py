@@ -5,12 +5,25 @@ from __future__ import annotations
 import copy
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from evaluate import stats
 from evaluate.catalog import EventCatalog
 from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plan, evaluate_plans
-from tests.evaluate.conftest import BERLIN, UTC, frame, person, plan, pull, review, ticket
+from evaluate.results import GoalEvaluation
+from tests.evaluate.conftest import (
+    BERLIN,
+    UTC,
+    frame,
+    person,
+    plan,
+    pull,
+    review,
+    sample,
+    ticket,
+)
 
 HOURS = pd.Timedelta(hours=1)
 
@@ -59,13 +72,62 @@ def test_a_plan_met_and_sustained(people):
     assert hours["status"] == "met" and hours["better"] == "lower"
     assert hours["evidence"] == ["jira:B1", "jira:B2", "jira:B3", "jira:C1", "jira:C2",
                                  "jira:C3", "jira:C4"]
-    assert hours["team"] | {"interval": None} == {
+    assert hours["team"] | {"interval": None, "difference_interval": None} == {
         "change_relative": 0.0, "team_wide_shift": False, "team": "desk", "members": 2,
         "change_absolute": 0.0, "interval": None, "relative_to_team": 0.7167,
+        "absolute_to_team": 21.5, "difference_interval": None,
         "sufficient": True, "baseline": {"value": 10.0, "n": 2}, "current": {"value": 10.0, "n": 2}}
+    lower, upper = hours["team"]["difference_interval"]
+    assert 0 < lower < 21.5 < upper  # Ann improved clearly more than the steady team
     assert (resolved["baseline"]["value"], resolved["current"]["value"]) == (0.75, 1.0)
     assert resolved["change"]["relative"] == 0.3333 and resolved["status"] == "met"
     assert 0 <= resolved["change"]["p_value"] <= 1
+
+
+DESK = [person(pid) for pid in ("ann", "bob", "cat", "eve", "fay")]
+
+
+def shifting_desk(person_hours: tuple[float, float], team_hours: tuple[float, float]
+                  ) -> pd.DataFrame:
+    """40 resolutions a window for Ann and for each of her four teammates, near the window's
+    typical time with ±25% jitter (seeded)."""
+    rng = np.random.default_rng(12)
+    rows = []
+    for window, first_day in enumerate(("2026-08-03", "2026-09-07")):
+        start = pd.Timestamp(first_day, tz="UTC")
+        for i in range(40):
+            when = (start + pd.Timedelta(hours=12 * i + 6)).isoformat()
+            for who in ("ann", "bob", "cat", "eve", "fay"):
+                hours = person_hours if who == "ann" else team_hours
+                rows.append(solved(f"{who}-{window}-{i}", who, when,
+                                   hours[window] * rng.uniform(0.75, 1.25)))
+    return frame(rows)
+
+
+def resolution_goal(tickets: pd.DataFrame) -> GoalEvaluation:
+    goals = [{"metric": "ticket_resolution_hours", "target": {"at_most": 24}}]
+    return evaluate_plan(plan(goals=goals), evidence={"ticket": tickets}, people=DESK,
+                         as_of=date(2026, 10, 4), tz=UTC).goals[0]
+
+
+def test_a_whole_team_slowing_together_is_a_team_wide_shift():
+    """Everyone goes from ~24 h to ~48 h. With four teammates the team's interval is narrow
+    and misses Ann's estimate, yet her change cannot be told from theirs (DESIGN §5.6)."""
+    goal = resolution_goal(shifting_desk((24, 48), (24, 48)))
+    assert goal.team is not None and (goal.current.n, goal.team.current.n) == (40, 160)
+    team_lower, team_upper = goal.team.change.interval or (0.0, 0.0)
+    assert team_upper < 0  # the team clearly got slower
+    assert goal.change.absolute is not None and goal.change.absolute < team_lower
+    assert goal.team.gap is not None and goal.team.gap[0] <= 0 <= goal.team.gap[1]
+    assert goal.team.team_wide_shift and "team_wide_shift" in goal.flags
+
+
+def test_a_person_flat_while_the_team_improves_is_no_team_wide_shift():
+    goal = resolution_goal(shifting_desk((30, 30), (48, 24)))
+    assert goal.team is not None and goal.team.change.interval is not None
+    assert goal.team.change.interval[0] > 0  # the team clearly improved
+    assert goal.team.gap is not None and goal.team.gap[1] < 0  # Ann did clearly worse than it
+    assert not goal.team.team_wide_shift and "team_wide_shift" not in goal.flags
 
 
 def test_exclusions_remove_events_and_exposure(people):
@@ -194,13 +256,13 @@ def test_excluding_a_pull_request_removes_its_reviews(people):
 
 def test_team_owned_samples_count_for_the_team_only(people):
     samples = frame([
-        {"key": f"p:{i}", "series": "s", "metric": "error_rate", "person": who, "team": team,
-         "at": when, "value": value}
-        for i, (who, team, when, value) in enumerate([
-            ("ann", None, "2026-08-10", 0.04), ("ann", None, "2026-09-10", 0.02),
-            (None, "team:desk", "2026-08-10", 0.10), (None, "team:desk", "2026-09-10", 0.05),
-            (None, "team:other", "2026-09-10", 0.90),
-        ])
+        sample(series, "error_rate", when, value, person=who, team=team)
+        for series, who, team, when, value in [
+            ("a", "ann", None, "2026-08-10", 0.04), ("a", "ann", None, "2026-09-10", 0.02),
+            ("d", None, "team:desk", "2026-08-10", 0.10),
+            ("d", None, "team:desk", "2026-09-10", 0.05),
+            ("o", None, "team:other", "2026-09-10", 0.90),
+        ]
     ])
     goals = [{"metric": "error_rate", "target": {"at_most": 0.03}, "min_samples": 1}]
     goal = evaluate_plan(plan(goals=goals), evidence={"sample": samples}, people=people,
@@ -209,6 +271,49 @@ def test_team_owned_samples_count_for_the_team_only(people):
     assert goal.team is not None
     assert (goal.team.baseline.value, goal.team.current.value) == (0.10, 0.05)
     assert goal.team.change.relative == pytest.approx(0.5)
+
+
+def test_sampled_series_count_days_not_samples(people):
+    """DESIGN §5.10: 288 five-minute samples a day are one event; n counts days, the interval
+    resamples days, and the evidence lists each series' days, not 288 keys a day."""
+    def day(when: str, level: float) -> list[dict]:
+        start = pd.Timestamp(when, tz="UTC")
+        return [sample("checkout", "error_rate", (start + k * pd.Timedelta(minutes=5)).isoformat(),
+                       level + (k % 3) * 0.001) for k in range(288)]
+
+    baseline = [f"2026-08-{d:02d}" for d in range(3, 13)]
+    current = [f"2026-09-{d:02d}" for d in range(7, 17)]
+    samples = frame([row for i, when in enumerate(baseline + current)
+                     for row in day(when, (0.02 if when < "2026-09" else 0.01) + i % 4 * 0.002)])
+    goals = [{"metric": "error_rate", "target": {"at_most": 0.02}, "min_samples": 8,
+              "sustain": {"weeks": 2, "required": 1}}]
+    goal = evaluate_plan(plan(goals=goals), evidence={"sample": samples}, people=people,
+                         as_of=date(2026, 9, 16), tz=UTC).goals[0]
+    assert (goal.baseline.n, goal.current.n) == (10, 10)
+    assert goal.evidence[:2] == ("prometheus:checkout/2026-08-03", "prometheus:checkout/2026-08-04")
+    assert len(goal.evidence) == 20
+    days = [np.array([0.021 + i % 4 * 0.002 for i in range(10)]),
+            np.array([0.011 + i % 4 * 0.002 for i in range(10, 20)])]
+    assert goal.baseline.value == pytest.approx(days[0].mean())
+    expected = stats.bootstrap_difference_intervals("mean", [days[0]], [days[1]])[0]
+    assert goal.change.interval == pytest.approx((-expected[1], -expected[0]))
+
+
+def test_a_ticket_resolved_before_it_was_created_is_listed_as_excluded(people):
+    """A negative duration is a data error, not a measurement: it is never counted, and the
+    goal says which record was left out and why instead of dropping it silently."""
+    tickets = pd.concat([desk_tickets(), frame([
+        ticket("BAD", "ann", "2026-09-15T12:00", "2026-09-15T09:00"),
+        ticket("OLD", "bob", "2026-09-15T12:00", "2026-09-15T09:00"),  # a teammate's
+    ])], ignore_index=True)
+    out = evaluate_plan(plan(goals=GOALS), evidence={"ticket": tickets}, people=people,
+                        as_of=date(2026, 10, 4), tz=UTC).to_json()
+    hours, resolved = out["goals"]
+    assert hours["excluded"] == [{"key": "jira:BAD", "reason": "resolved before created"}]
+    assert "jira:BAD" not in hours["evidence"]
+    assert (hours["current"]["value"], hours["current"]["n"]) == (8.5, 4)
+    assert hours["team"]["current"]["n"] == 2  # bob's bad ticket is not counted either
+    assert resolved["current"]["n"] == 5  # it was resolved: it counts as resolved
 
 
 def test_aged_open_tickets_count_at_the_window_end(people):
@@ -313,6 +418,20 @@ def test_a_plan_not_yet_started_has_an_empty_current_window(people):
         assert goal["baseline"]["end"] == "2026-08-30" and goal["sustained"]["windows"] == []
         assert goal["status"] == "insufficient_data"
     assert out["outcome"] == "undetermined"
+
+
+def test_as_of_a_day_inside_the_baseline_counts_only_what_existed_then(people):
+    """A past checkpoint must be reproducible: evidence recorded after the as-of day (B3 on
+    19 August, the team's T2 on 20 August) is never used, the baseline included."""
+    out = evaluate_plan(plan(goals=GOALS), evidence={"ticket": desk_tickets()}, people=people,
+                        as_of=date(2026, 8, 14), tz=UTC).to_json()
+    hours, resolved = out["goals"]
+    assert hours["baseline"] | {"evidence": None} == {
+        "start": "2026-08-03", "end": "2026-08-14", "value": 25.0, "n": 2,
+        "active_weeks": pytest.approx(12 / 7, abs=1e-3), "evidence": None}
+    assert hours["evidence"] == ["jira:B1", "jira:B2"]
+    assert hours["team"]["baseline"]["n"] == 1
+    assert resolved["baseline"]["n"] == 2 and resolved["baseline"]["end"] == "2026-08-14"
 
 
 def test_a_batch_returns_each_plan_with_its_own_goals(people):

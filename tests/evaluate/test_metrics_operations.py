@@ -14,7 +14,7 @@ from evaluate.metrics import (
     metric_rules,
     metric_spec,
 )
-from tests.evaluate.conftest import at, frame
+from tests.evaluate.conftest import BERLIN, at, frame, sample
 
 
 def values(events: pd.DataFrame) -> dict[str, float]:
@@ -83,50 +83,81 @@ def test_incident_metrics():
          "resolved": at("2026-01-01T03:00")},
         {"key": "pagerduty:P2", "url": "u", "service": "s", "urgency": "low", "person": "bob",
          "created": at("2026-01-02T00:00"), "acknowledged": None, "resolved": None},
+        {"key": "pagerduty:P3", "url": "u", "service": "s", "urgency": "low", "person": "bob",
+         "created": at("2026-01-03T00:00"), "acknowledged": at("2026-01-02T00:00"),
+         "resolved": at("2026-01-02T00:00")},  # clocks out of order: a problem, not a value
     ])}
-    assert values(metric_events("incident_mttr_hours", evidence)) == {"pagerduty:P1": 3.0}
-    mtta = metric_events("incident_mtta_minutes", evidence)
+    mttr = metric_events("incident_mttr_hours", evidence)
+    assert values(mttr.dropna(subset="value")) == {"pagerduty:P1": 3.0}
+    assert mttr.set_index("key")["problem"].to_dict() == {
+        "pagerduty:P1": None, "pagerduty:P3": "resolved before created"}
+    mtta = metric_events("incident_mtta_minutes", evidence).dropna(subset="value")
     assert values(mtta) == {"pagerduty:P1": 12.0}  # never acknowledged: no time
     assert list(mtta["at"]) == [at("2026-01-01T00:12")]
     owned = metric_events("incidents_owned", evidence)
-    assert values(owned) == {"pagerduty:P1": 1.0, "pagerduty:P2": 1.0}
+    assert values(owned) == {"pagerduty:P1": 1.0, "pagerduty:P2": 1.0, "pagerduty:P3": 1.0}
     assert METRICS["incidents_owned"].better is None
 
 
 def test_samples_belong_to_a_person_or_a_team():
     evidence = {"sample": frame([
-        {"key": "p:1", "series": "s", "metric": "error_rate", "person": "ann", "team": None,
-         "at": "2026-01-01T00:00", "value": 0.02},
-        {"key": "p:2", "series": "s", "metric": "error_rate", "person": None,
-         "team": "team:platform", "at": "2026-01-01T00:05", "value": 0.04},
-        {"key": "p:3", "series": "u", "metric": "availability", "person": "ann", "team": None,
-         "at": "2026-01-01T00:00", "value": 1.0},
-        {"key": "p:4", "series": "u", "metric": "availability", "person": "ann", "team": None,
-         "at": "2026-01-01T00:05", "value": 0.0},
-        {"key": "p:5", "series": "u", "metric": "availability", "person": None, "team": None,
-         "at": "2026-01-01T00:10", "value": 1.0},  # owned by no one: not evidence
+        sample("s", "error_rate", "2026-01-01T00:00", 0.02),
+        sample("t", "error_rate", "2026-01-01T00:05", 0.04, person=None, team="team:platform"),
+        sample("u", "availability", "2026-01-01T00:00", 1.0),
+        sample("u", "availability", "2026-01-01T00:05", 0.0),
+        sample("v", "availability", "2026-01-01T00:10", 1.0, person=None),  # owned by no one
     ])}
     errors = metric_events("error_rate", evidence)
-    assert values(errors) == {"p:1": 0.02, "p:2": 0.04}
+    assert values(errors) == {"prometheus:s/2026-01-01": 0.02, "prometheus:t/2026-01-01": 0.04}
+    assert list(errors["person"]) == ["ann", None]
     assert list(errors["team"]) == [None, "platform"]
-    assert values(metric_events("availability", evidence)) == {"p:3": 1.0, "p:4": 0.0}
+    assert values(metric_events("availability", evidence)) == {"prometheus:u/2026-01-01": 0.5}
+
+
+def test_a_day_of_samples_is_one_event():
+    """DESIGN §5.10: five-minute samples are autocorrelated, so a series' day (in the
+    configured zone) is the unit: its mean, or its share of up samples, keyed by the day."""
+    evidence = {"sample": frame([
+        sample("s", "error_rate", "2026-01-01T00:00", 0.01),
+        sample("s", "error_rate", "2026-01-01T12:00", 0.03),
+        sample("s", "error_rate", "2026-01-01T23:30", 0.08),  # 2 January in Berlin
+        sample("s", "error_rate", "2026-01-02T10:00", 0.04),
+        sample("t", "error_rate", "2026-01-01T10:00", 0.50),  # another series: its own day
+        *(sample("u", "availability", f"2026-01-01T0{h}:00", float(h != 3)) for h in range(4)),
+    ])}
+    utc = metric_events("error_rate", evidence)
+    assert values(utc) == pytest.approx({
+        "prometheus:s/2026-01-01": 0.04, "prometheus:s/2026-01-02": 0.04,
+        "prometheus:t/2026-01-01": 0.50})
+    assert list(utc["at"]) == [at("2026-01-01"), at("2026-01-02"), at("2026-01-01")]
+    berlin = metric_events("error_rate", evidence, tz=BERLIN)
+    assert values(berlin) == pytest.approx({
+        "prometheus:s/2026-01-01": 0.02, "prometheus:s/2026-01-02": 0.06,
+        "prometheus:t/2026-01-01": 0.50})
+    assert berlin["at"].iloc[1] == at("2026-01-01T23:00")  # Berlin's midnight, in UTC
+    assert values(metric_events("availability", evidence)) == {"prometheus:u/2026-01-01": 0.75}
+
+
+def test_no_samples_give_no_day_events():
+    assert metric_events("error_rate", {}).empty
+    assert metric_events("availability", {"sample": frame([
+        sample("s", "error_rate", "2026-01-01", 0.01)])}).empty
 
 
 def test_non_finite_sample_values_are_not_measurements():
     """Prometheus writes 0/0 and x/0 as NaN and +Inf; an infinite error rate would make the
-    window's mean infinite, and an infinite availability sample would read as "down"."""
-    def sample(key: str, metric: str, value: object) -> dict:
-        return {"key": key, "series": "s", "metric": metric, "person": "ann", "team": None,
-                "at": "2026-01-01T00:00", "value": value}
+    day's mean infinite, and an infinite availability sample would read as "down"."""
+    def at_noon(metric: str, value: object) -> dict:
+        return sample("s" if metric == "error_rate" else "u", metric, "2026-01-01T12:00", value)
 
     evidence = {"sample": frame([
-        sample("p:1", "error_rate", 0.02), sample("p:2", "error_rate", float("inf")),
-        sample("p:3", "error_rate", "+Inf"), sample("p:4", "error_rate", float("-inf")),
-        sample("p:5", "error_rate", "NaN"), sample("p:6", "availability", 1.0),
-        sample("p:7", "availability", "+Inf"), sample("p:8", "availability", float("inf")),
+        at_noon("error_rate", 0.02), at_noon("error_rate", float("inf")),
+        at_noon("error_rate", "+Inf"), at_noon("error_rate", float("-inf")),
+        at_noon("error_rate", "NaN"), at_noon("availability", 1.0),
+        at_noon("availability", "+Inf"), at_noon("availability", float("inf")),
     ])}
-    assert values(metric_events("error_rate", evidence)) == {"p:1": 0.02}
-    assert values(metric_events("availability", evidence)) == {"p:6": 1.0}
+    assert values(metric_events("error_rate", evidence)) == {"prometheus:s/2026-01-01": 0.02}
+    assert values(metric_events("availability", evidence)) == {"prometheus:u/2026-01-01": 1.0}
 
 
 def test_ratings_by_name():
@@ -160,6 +191,8 @@ def test_metric_rules_are_what_the_evaluation_accepts():
     rules = metric_rules()
     assert set(rules) == {*METRICS, "rating:NAME"}
     for name, spec in METRICS.items():
-        assert rules[name] == MetricRule(spec.statistics, spec.better is not None)
+        assert rules[name] == MetricRule(
+            spec.statistics, spec.better is not None, better=spec.better,
+            statistic=spec.statistic, share_statistics=spec.share_statistics, unit=spec.unit)
     assert not rules["incidents_owned"].has_direction
     assert rules["rating:NAME"].statistics == metric_spec("rating:x").statistics

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -145,3 +146,16 @@ def test_missing_kinds_and_columns_give_no_events():
         columns=["due", "url"])}
     assert metric_events("due_date_adherence", bare).empty
     assert len(metric_events("ticket_resolution_hours", bare)) == 1
+
+
+def test_a_negative_duration_is_a_problem_never_a_value():
+    """Resolved before it was created: the row stays, flagged, so the goal can list it as
+    excluded; its value is no number, so no statistic can use it."""
+    evidence = {"ticket": frame([
+        ticket("N-1", "ann", "2026-01-02T00:00", "2026-01-01T00:00"),
+        ticket("N-2", "ann", "2026-01-01T00:00", "2026-01-01T04:00"),
+    ])}
+    events = metric_events("ticket_resolution_hours", evidence).set_index("key")
+    assert events.loc["jira:N-1", "problem"] == "resolved before created"
+    assert np.isnan(events.loc["jira:N-1", "value"])
+    assert (events.loc["jira:N-2", "problem"], events.loc["jira:N-2", "value"]) == (None, 4.0)

@@ -107,3 +107,48 @@ def test_batched_intervals_equal_one_at_a_time():
         "mean", [b for b, _ in pairs], [c for _, c in pairs])
     alone = [stats.bootstrap_difference_intervals("mean", [b], [c])[0] for b, c in pairs]
     assert np.allclose(batched, np.array(alone))
+
+
+@pytest.mark.parametrize("statistic", ["median", "mean"])
+def test_the_gap_between_two_changes_agrees_with_scipy(statistic):
+    """(person's change − team's change), bootstrapped over all four samples at once."""
+    rng = np.random.default_rng(21)
+    own = (rng.exponential(24, 40), rng.exponential(48, 41))
+    team = (rng.exponential(24, 160), rng.exponential(45, 158))
+    measure = np.median if statistic == "median" else np.mean
+
+    def gap(b, c, tb, tc, axis):
+        return (measure(c, axis=axis) - measure(b, axis=axis)
+                - measure(tc, axis=axis) + measure(tb, axis=axis))
+
+    expected = scipy_stats.bootstrap(
+        (*own, *team), gap, method="percentile", n_resamples=20_000, vectorized=True,
+        rng=np.random.default_rng(2),
+    ).confidence_interval
+    person = stats.bootstrap_differences(statistic, [own[0]], [own[1]], stats.PERSON_STREAMS)
+    rest = stats.bootstrap_differences(statistic, [team[0]], [team[1]], stats.TEAM_STREAMS)
+    (lower, upper), = stats.gap_intervals(person, rest, (np.array([0]), np.array([0])))
+    width = expected.high - expected.low
+    assert lower == pytest.approx(expected.low, abs=0.1 * width)
+    assert upper == pytest.approx(expected.high, abs=0.1 * width)
+
+
+def test_the_team_resamples_independently_of_the_person():
+    """Identical data for both: on shared resampling positions every draw of the gap would be
+    exactly zero, an interval claiming certainty that the two changes are equal."""
+    rng = np.random.default_rng(4)
+    baseline, current = rng.exponential(24, 30), rng.exponential(40, 30)
+    person = stats.bootstrap_differences("median", [baseline], [current], stats.PERSON_STREAMS)
+    team = stats.bootstrap_differences("median", [baseline], [current], stats.TEAM_STREAMS)
+    (lower, upper), = stats.gap_intervals(person, team, (np.array([0]), np.array([0])))
+    assert lower < 0 < upper
+    assert upper - lower > 0.5 * (person.intervals[0, 1] - person.intervals[0, 0])
+
+
+def test_the_gap_between_two_rate_changes_is_a_mover_interval():
+    """Newcombe (rates) and Poisson (counts) intervals combine as independent differences."""
+    person = stats.Differences(np.array([0.2]), np.array([[0.05, 0.32]]))
+    team = stats.Differences(np.array([0.15]), np.array([[0.1, 0.19]]))
+    (lower, upper), = stats.gap_intervals(person, team, (np.array([0]), np.array([0])))
+    assert lower == pytest.approx(0.05 - np.hypot(0.15, 0.04))
+    assert upper == pytest.approx(0.05 + np.hypot(0.12, 0.05))

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from config.people import Person
 from config.plans import Plan
 from evaluate.evaluation import evaluate_plan
 from evaluate.suggest import (
@@ -194,6 +195,21 @@ def test_a_role_other_than_the_persons_own(people):
         suggest(rows, people, role="manager")
     with pytest.raises(LookupError, match=r"'zed' is not in people\.yaml"):
         suggest(rows, people, who="zed")
+
+
+def test_someone_without_a_metric_role_has_no_template_unless_one_is_chosen(people):
+    """An HR partner (role: hr) or someone with no role is listed but never measured: the
+    suggestion says so plainly, and an explicit --role still works."""
+    unmeasured = [*people, Person(id="hal", name="Hal", email="hal@example.com", team="hr",
+                                  role="hr"),
+                  Person(id="nia", name="Nia", email="nia@example.com", team="hr")]
+    rows = tickets("hal", [40] * 10)
+    with pytest.raises(LookupError, match=r"hal has role 'hr' in people\.yaml, so there is no "
+                                          r"role template of goals .*: pass --role"):
+        suggest(rows, unmeasured, who="hal")
+    with pytest.raises(LookupError, match=r"nia has no role in people\.yaml, so there is no role"):
+        suggest(rows, unmeasured, who="nia")
+    assert suggest(rows, unmeasured, who="hal", role="support").role == "support"
 
 
 def test_the_goals_block_is_a_valid_plan_that_evaluates_on_the_same_baseline(people):

@@ -21,6 +21,8 @@ from evaluate.windows import (
 )
 from tests.evaluate.conftest import BERLIN, UTC, at, plan
 
+AS_OF = date(2026, 10, 4)
+
 
 def test_days_start_at_local_midnight_across_dst():
     assert day_start(date(2026, 10, 24), BERLIN) == at("2026-10-23T22:00")  # summer time
@@ -34,12 +36,22 @@ def test_days_start_at_local_midnight_across_dst():
 
 def test_baseline_defaults_to_the_same_length_right_before_the_start():
     given = plan()
-    assert (baseline_span(given, UTC).start, baseline_span(given, UTC).end) == (
+    assert (baseline_span(given, AS_OF, UTC).start, baseline_span(given, AS_OF, UTC).end) == (
         date(2026, 8, 3), date(2026, 8, 30))
     default = plan(baseline=None)
-    window = baseline_span(default, UTC)
+    window = baseline_span(default, AS_OF, UTC)
     assert window.end == date(2026, 9, 6) and window.days == span(
         default.start, default.end, UTC).days
+
+
+def test_the_baseline_stops_at_the_as_of_date_too():
+    """Evidence after the as-of day did not exist then: a past checkpoint must not see it."""
+    given = plan()
+    inside = baseline_span(given, date(2026, 8, 10), UTC)
+    assert (inside.start, inside.end, inside.days) == (date(2026, 8, 3), date(2026, 8, 10), 8)
+    assert inside.hi == day_start(date(2026, 8, 11), UTC)
+    before = baseline_span(given, date(2026, 8, 1), UTC)
+    assert before.days == 0 and before.lo == before.hi
 
 
 def test_current_window_stops_at_the_as_of_date_or_the_end():

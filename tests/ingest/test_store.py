@@ -13,7 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ingest import store
-from ingest.records import Incident, PullRequest, Ticket
+from ingest.evidence import load_evidence
+from ingest.records import Incident, PullRequest, Sample, Ticket
 from ingest.store import RECORD_TABLES, UTCDateTime, metadata, sqlite_utc_text, upsert_records
 
 T0 = datetime(2026, 9, 1, 9, tzinfo=UTC)
@@ -150,3 +151,22 @@ def test_compiled_upserts_are_cached_per_driver(monkeypatch: pytest.MonkeyPatch)
     store._compiled_upsert(postgresql.psycopg2.dialect(), table)
     # psycopg casts each parameter; psycopg2's statement, compiled first, does not.
     assert "%(source)s::" in store._compiled_upsert(postgresql.psycopg.dialect(), table).sql
+
+
+def sample(value: float, minute: int = 0) -> Sample:
+    return Sample(source="prometheus", series="error_rate{service=\"checkout\"}",
+                  metric="error_rate", owner="ann", at=T0 + timedelta(minutes=minute), value=value)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_sample_is_refused_before_either_database(engine: sa.Engine,
+                                                               value: float) -> None:
+    """One rule on both: SQLite would turn NaN into NULL (and fail the row) while PostgreSQL
+    keeps it, and both keep ±inf; a sample that is no number is refused as it is built."""
+    with pytest.raises(ValueError, match="not a finite number"):
+        sample(value)
+    with engine.begin() as conn:
+        upsert_records(conn, [sample(0.25), sample(1e308, 5), sample(5e-324, 10)])
+    frames = load_evidence(engine, persons=[], source_kinds={"prometheus": "prometheus"},
+                           kinds=["sample"])
+    assert frames["sample"]["value"].tolist() == [0.25, 1e308, 5e-324]
