@@ -62,7 +62,7 @@ def test_a_0002_database_upgrades_to_the_declared_tables_keeping_its_rows(
         long = "x" * 300  # PostgreSQL refused it as VARCHAR(255)
         conn.execute(sa.update(tickets).values(status=long, issue_id="10001"))
         assert conn.execute(sa.select(tickets.c.status)).scalar_one() == long
-    assert revision(blank_engine) == "0003"
+    assert revision(blank_engine) == "0005"
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
@@ -90,4 +90,4 @@ def test_migrate_waits_while_another_command_migrates(blank_engine: sa.Engine) -
         wait_until(lambda: blocked_by(blank_engine, holder))
         assert revision(blank_engine) is None
     worker.join(timeout=30)
-    assert revision(blank_engine) == "0003"
+    assert revision(blank_engine) == "0005"
