@@ -114,13 +114,16 @@ Run = tuple[Plan, date, str]  # plan, as-of day, kind
 
 def _missing_checkpoints(ws: Workspace, plans: Sequence[Plan], day: date) -> list[Run]:
     with ws.engine.connect() as conn:
-        taken = set(conn.execute(
-            select(snapshot_table.c.plan_id, snapshot_table.c.as_of)
-            .where(snapshot_table.c.kind == "checkpoint")
-        ).tuples())
+        taken = _taken_checkpoints(conn)
     return [(plan, checkpoint, "checkpoint") for plan in plans
             for checkpoint in checkpoint_days(plan)
             if checkpoint <= day and (plan.id, checkpoint) not in taken]
+
+
+def _taken_checkpoints(conn: Connection) -> set[tuple[str, date]]:
+    return {(row.plan_id, row.as_of) for row in conn.execute(
+        select(snapshot_table.c.plan_id, snapshot_table.c.as_of)
+        .where(snapshot_table.c.kind == "checkpoint"))}
 
 
 def _evaluate(ws: Workspace, runs: Sequence[Run]) -> list[tuple[Run, PlanReport]]:
@@ -142,10 +145,12 @@ def _append(ws: Workspace, evaluated: Sequence[tuple[Run, PlanReport]]) -> list[
     definitions, now = definitions_version(), datetime.now(UTC)
     with ws.engine.begin() as conn:
         lock_exclusively(conn, SNAPSHOT_LOCK)
-        heads = _heads(conn)
+        heads, taken = _heads(conn), _taken_checkpoints(conn)
         contents = _plan_contents(conn, ws, {run[0].id for run, _ in evaluated})
         rows = []
         for (plan, day, kind), report in evaluated:
+            if kind == "checkpoint" and (plan.id, day) in taken:
+                continue  # another run (the weekly and the daily job fire together) took it
             seq, previous = heads.get(plan.id, (0, GENESIS))
             payload = snapshot_payload(
                 plan_id=plan.id, seq=seq + 1, kind=kind, as_of=day, taken_at=now,
