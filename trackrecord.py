@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import logging
 import shutil
 import signal
 import sys
@@ -544,6 +545,7 @@ def scheduler(config: ConfigDir = None) -> None:
     """Run each source's `schedule`, the weekly snapshots and the checkpoint snapshots until
     SIGTERM or Ctrl-C; any number of replicas may run against one PostgreSQL."""
     workspace = _open(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

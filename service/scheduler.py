@@ -32,6 +32,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from ingest.store import SCHEMA_LOCK, lock_exclusively
 from service.snapshots import checkpoint_snapshots, snapshot
 from service.syncing import sync
 from service.tables import job_runs
@@ -44,6 +45,7 @@ __all__ = [
     "SchedulerHandle",
     "build_scheduler",
     "cron_trigger",
+    "install_jobs",
     "job_triggers",
     "last_runs",
     "run_job",
@@ -107,8 +109,14 @@ class JobContext:
     open_workspace: Callable[[], Workspace]
 
 
-def run_job(job: str, *, context: JobContext, scheduled_for: datetime) -> None:
-    """One run of a job for the trigger time it fired for, once across all replicas."""
+def run_job(job: str, *, context: JobContext | None = None,
+            scheduled_for: datetime | None = None) -> None:
+    """One run of a job for the trigger time it fired for, once across all replicas. The
+    executor supplies both keywords (they default to None only so the job store accepts the
+    job without them)."""
+    if context is None or scheduled_for is None:
+        raise TypeError("run_job runs through the scheduler's executor, which supplies "
+                        "context and scheduled_for")
     ws = context.open_workspace()
     with _job_lock(ws.engine, job) as held:
         if not held:
@@ -199,9 +207,15 @@ class _ContextExecutor(ThreadPoolExecutor):  # type: ignore[misc]
 
 
 def build_scheduler(ws: Workspace, context: JobContext) -> BackgroundScheduler:
-    """A scheduler on the workspace's database, not started, with the project's job rules."""
+    """A scheduler on the workspace's database, not started, with the project's job rules.
+    The job store's table is created here, under the schema lock, so replicas starting
+    together do not race to create it."""
+    store = SQLAlchemyJobStore(engine=ws.engine, tablename=JOBS_TABLE)
+    with ws.engine.begin() as conn:
+        lock_exclusively(conn, SCHEMA_LOCK)
+        store.jobs_t.create(conn, checkfirst=True)
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=ws.engine, tablename=JOBS_TABLE)},
+        jobstores={"default": store},
         executors={"default": _ContextExecutor(context)},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": MISFIRE_GRACE_SECONDS},
@@ -209,7 +223,7 @@ def build_scheduler(ws: Workspace, context: JobContext) -> BackgroundScheduler:
     )
 
 
-def _install_jobs(scheduler: BackgroundScheduler, triggers: dict[str, CronTrigger]) -> None:
+def install_jobs(scheduler: BackgroundScheduler, triggers: dict[str, CronTrigger]) -> None:
     """Add each configured job; one already stored on the same trigger is kept as it is, so a
     run missed while no scheduler ran still comes (once); jobs no longer configured go."""
     for job in scheduler.get_jobs():
@@ -244,7 +258,7 @@ def start_background_scheduler(ws: Workspace, *, context: JobContext | None = No
     context = context or JobContext(lambda: open_workspace(ws.settings.config_dir, **settings))
     scheduler = build_scheduler(ws, context)
     scheduler.start(paused=True)
-    _install_jobs(scheduler, job_triggers(ws))
+    install_jobs(scheduler, job_triggers(ws))
     scheduler.resume()
     return SchedulerHandle(scheduler)
 
