@@ -20,7 +20,7 @@ import pandas as pd
 from config.people import Person
 from evaluate.evidence import Evidence
 
-__all__ = ["PersonDigests", "person_digests", "plan_digest"]
+__all__ = ["PersonDigests", "person_digests", "plan_digest", "team_owners"]
 
 # owner (a person id, or "team:NAME" for a team-owned series) → kind → "rows:sum of row hashes"
 PersonDigests = Mapping[str, Mapping[str, str]]
@@ -35,9 +35,13 @@ _OWN_COLUMNS = ("person", "from_person", "to_person")
 
 
 def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    # Object columns may hold tuples (an incident's assignees), which pandas cannot hash.
-    texts = {name: frame[name].astype(str) for name in frame.columns if frame[name].dtype == object}
-    return pd.util.hash_pandas_object(frame.assign(**texts), index=False).to_numpy(np.uint64)
+    try:
+        hashed = pd.util.hash_pandas_object(frame, index=False)
+    except TypeError:  # tuples (an incident's assignees), which pandas cannot hash: as text
+        texts = {name: frame[name].astype(str) for name in frame.columns
+                 if frame[name].dtype == object}
+        hashed = pd.util.hash_pandas_object(frame.assign(**texts), index=False)
+    return hashed.to_numpy(np.uint64)
 
 
 def _owners(kind: str, frame: pd.DataFrame, evidence: Evidence) -> list[pd.Series]:
@@ -76,14 +80,20 @@ def person_digests(evidence: Evidence) -> dict[str, dict[str, str]]:
     return out
 
 
-def plan_digest(*, plan_id: str, version: int, employee: str, people: Sequence[Person],
-                kinds: Collection[str], digests: PersonDigests) -> str:
-    """The plan's version and the digests of its team (employee included, and team-owned
-    series) over the kinds it reads; a team member joining or leaving changes it too."""
-    team = next((p.team for p in people if p.id == employee), None)
-    owners = sorted({employee, *(p.id for p in people if p.team == team and team is not None),
-                     *([f"team:{team}"] if team is not None else [])})
+def team_owners(people: Sequence[Person]) -> dict[str, tuple[str, ...]]:
+    """Per person, whose records their plan reads: the whole team (them included) and the
+    team's own series. Worked out once for all plans."""
+    teams: dict[str, list[str]] = {}
+    for person in people:
+        teams.setdefault(person.team, []).append(person.id)
+    return {p.id: (*sorted(teams[p.team]), f"team:{p.team}") for p in people}
+
+
+def plan_digest(*, plan_id: str, version: int, owners: Collection[str], kinds: Collection[str],
+                digests: PersonDigests) -> str:
+    """The plan's version and the digests of its owners (`team_owners` of its employee) over
+    the kinds it reads; a member joining or leaving the team changes it too."""
     read = {owner: {k: v for k, v in digests.get(owner, {}).items() if k in kinds}
-            for owner in owners}
+            for owner in sorted(owners)}
     text = json.dumps([plan_id, version, sorted(kinds), read], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()

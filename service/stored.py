@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from config.plans import Plan
-from evaluate.digests import person_digests, plan_digest
+from evaluate.digests import person_digests, plan_digest, team_owners
 from evaluate.evidence import Evidence
 from ingest.store import upsert
 from service.evaluations import evaluate_many, today
@@ -84,11 +84,11 @@ def _evidence(ws: Workspace, plans: Sequence[Plan]) -> Evidence:
 
 
 def _digests(ws: Workspace, plans: Sequence[Plan], evidence: Evidence) -> dict[str, str]:
-    people, owners = ws.config.people.people, person_digests(evidence)
+    owners, digests = team_owners(ws.config.people.people), person_digests(evidence)
     return {
         plan.id: plan_digest(plan_id=plan.id, version=ws.versions[plan.id],
-                             employee=plan.employee, people=people, kinds=plan_kinds(plan),
-                             digests=owners)
+                             owners=owners.get(plan.employee, (plan.employee,)),
+                             kinds=plan_kinds(plan), digests=digests)
         for plan in plans
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from config.people import Person
-from evaluate.digests import person_digests, plan_digest
+from evaluate.digests import person_digests, plan_digest, team_owners
 
 PEOPLE = [
     Person(id=i, name=i, email=f"{i}@example.com", team=t, role="developer")
@@ -23,7 +23,7 @@ def evidence(**changes: object) -> dict[str, pd.DataFrame]:
 
 
 def digest(frames: dict[str, pd.DataFrame], employee: str) -> str:
-    return plan_digest(plan_id="p", version=1, employee=employee, people=PEOPLE,
+    return plan_digest(plan_id="p", version=1, owners=team_owners(PEOPLE)[employee],
                        kinds={"pull_request", "review", "ticket"},
                        digests=person_digests(frames))
 
@@ -51,6 +51,6 @@ def test_the_same_rows_in_another_order_give_the_same_digest_and_the_input_is_un
 
 def test_the_plan_version_is_part_of_the_digest() -> None:
     digests = person_digests(evidence())
-    one, two = (plan_digest(plan_id="p", version=v, employee="ann", people=PEOPLE,
+    one, two = (plan_digest(plan_id="p", version=v, owners=team_owners(PEOPLE)["ann"],
                             kinds={"ticket"}, digests=digests) for v in (1, 2))
     assert one != two
