@@ -5,8 +5,11 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import logging
 import shutil
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -42,6 +45,8 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(people_app, name="people")
 plans_app = typer.Typer(no_args_is_help=True, help="Plans: versions and goal suggestions.")
 app.add_typer(plans_app, name="plans")
+snapshots_app = typer.Typer(no_args_is_help=True, help="The hash-chained snapshots of plans.")
+app.add_typer(snapshots_app, name="snapshots")
 
 # Captured or piped output has no terminal width to fit: lay tables out for a wide page.
 out = Console(width=None if sys.stdout.isatty() else 132)
@@ -475,6 +480,83 @@ def rate(
     except ValueError as exc:
         _fail(str(exc))
     out.print(f"recorded {rating.key}: {person} {name} = {value} by {by} on {rating.at:%Y-%m-%d}")
+
+
+@app.command()
+def snapshot(
+    plan: Annotated[
+        str | None, typer.Argument(help="Plan id. Default: every plan active on the day.")
+    ] = None,
+    as_of: Annotated[datetime | None, _day_option("Default: today.")] = None,
+    config: ConfigDir = None,
+) -> None:
+    """Store the evaluation as a snapshot, hash-chained to the plan's previous one.
+
+    A checkpoint passed without a snapshot gets its own first, as of the checkpoint."""
+    workspace = _open(config)
+    try:
+        taken = service.snapshot(workspace, plan, _day(as_of, workspace))
+    except LookupError as exc:
+        _fail(str(exc))
+    for shot in taken:
+        out.print(f"{shot.plan_id} #{shot.seq} ({shot.kind}) as of {shot.as_of}: "
+                  f"{shot.evaluation['outcome']}  sha256 {shot.hash}", highlight=False)
+    if not taken:
+        out.print("no active plans to snapshot")
+
+
+@snapshots_app.command("list")
+def snapshots_list(
+    plan: Annotated[str, typer.Argument(help="Plan id.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array, each stored evaluation included.")
+    ] = False,
+    config: ConfigDir = None,
+) -> None:
+    """A plan's snapshots, oldest first: as of, kind, outcome and hash."""
+    try:
+        shots = service.snapshots(_open(config), plan)
+    except LookupError as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json([shot.to_json() for shot in shots])
+        return
+    table = Table(title=f"Snapshots of {plan}", box=box.SIMPLE_HEAD)
+    for column in ("#", "as of", "kind", "taken", "version", "outcome", "sha256"):
+        table.add_column(column, no_wrap=True)
+    for shot in shots:
+        table.add_row(str(shot.seq), str(shot.as_of), shot.kind, f"{shot.taken_at:%Y-%m-%d %H:%M}",
+                      str(shot.content["plan_version"]), shot.evaluation["outcome"], shot.hash)
+    out.print(table)
+
+
+@snapshots_app.command("verify")
+def snapshots_verify(config: ConfigDir = None) -> None:
+    """Check every plan's hash chain; exit 1 naming the first broken link."""
+    check = service.verify_snapshots(_open(config))
+    if check.broken is not None:
+        err.print(f"[red]broken:[/red] {check.broken.line()}", highlight=False)
+        raise typer.Exit(1)
+    out.print(f"{check.snapshots} snapshots of {check.plans} plans: every chain holds")
+
+
+@app.command()
+def scheduler(config: ConfigDir = None) -> None:
+    """Run each source's `schedule`, the weekly snapshots and the checkpoint snapshots until
+    SIGTERM or Ctrl-C; any number of replicas may run against one PostgreSQL."""
+    workspace = _open(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    handle = service.start_background_scheduler(workspace)
+    for job, next_run in handle.jobs():
+        out.print(f"{job}: next run {next_run:%Y-%m-%d %H:%M %Z}" if next_run else job)
+    out.print("scheduler running (SIGTERM or Ctrl-C stops it)")
+    while not stop.wait(1):
+        pass
+    handle.stop()
+    out.print("scheduler stopped")
 
 
 @app.command()

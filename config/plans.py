@@ -210,6 +210,10 @@ class Plan(BaseModel):
     support: list[str] = Field(default_factory=list, description="What the company provides.")
     barriers: list[str] = Field(default_factory=list, description="What stands in the way.")
     notes: list[str] = Field(default_factory=list, description="Free-form notes.")
+    notify_employee: bool = Field(
+        default=False,
+        description="Also send the employee the weekly e-mail (the manager and HR partner get it).",
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> Plan:

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.errors import ConfigError, describe_error
+from config.sources import Cron
 
 __all__ = ["ENV_PREFIX", "Settings", "env_variable", "get_settings"]
 
@@ -45,6 +46,28 @@ class Settings(BaseSettings):
         ge=1,  # 0 would turn off the re-read overlap every sync relies on (STYLE §3)
         description="How far each incremental sync re-reads behind its cursor, so clock skew "
         "and late updates are never lost.",
+    )
+
+    snapshot_schedule: Cron = Field(
+        default="0 6 * * 1",
+        description="Cron (minute hour day month weekday, read in TRACKRECORD_TIMEZONE) of the "
+        "weekly snapshot job of `trackrecord scheduler`; checkpoint snapshots are taken daily "
+        "at the same minute and hour. Default: Mondays at 06:00.",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        pattern=r"^smtp://[^/@\s:]+(:\d+)?/?$",
+        description="smtp://host:port of the server for the weekly e-mail (STARTTLS when the "
+        "server offers it); unset, no e-mail is sent. The password comes from "
+        "TRACKRECORD_SMTP_PASSWORD (or TRACKRECORD_SMTP_PASSWORD_FILE).",
+    )
+    smtp_user: str | None = Field(
+        default=None, description="User name for the SMTP server, if it needs one."
+    )
+    smtp_from: str = Field(
+        default="trackrecord@localhost",
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="Sender address of the weekly e-mail.",
     )
 
     @field_validator("timezone")

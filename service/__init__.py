@@ -20,22 +20,29 @@ from service.evaluations import (
     today,
 )
 from service.records import evidence_records, unmatched
+from service.scheduler import SchedulerHandle, last_runs, start_background_scheduler
+from service.snapshots import ChainCheck, Snapshot, snapshot, snapshots, verify_snapshots
 from service.stored import (
     StoredEvaluation,
+    refresh_changed,
     refresh_evaluations,
     stored_evaluation,
     stored_evaluations,
 )
 from service.syncing import quarantined, streams, sync
+from service.weekly_email import send_weekly_email, weekly_messages
 from service.workspace import Workspace, open_workspace
 
 __all__ = [
     "OUTCOMES",
+    "ChainCheck",
     "Decision",
     "EvidenceRow",
     "PlanReport",
     "PlanVersion",
     "RunSummary",
+    "SchedulerHandle",
+    "Snapshot",
     "StoredEvaluation",
     "Workspace",
     "changes",
@@ -45,11 +52,17 @@ __all__ = [
     "evaluate_many",
     "evidence_records",
     "goal_evidence",
+    "last_runs",
     "open_workspace",
     "plan_history",
     "quarantined",
     "rate",
+    "refresh_changed",
     "refresh_evaluations",
+    "send_weekly_email",
+    "snapshot",
+    "snapshots",
+    "start_background_scheduler",
     "stored_evaluation",
     "stored_evaluations",
     "streams",
@@ -57,4 +70,6 @@ __all__ = [
     "sync",
     "today",
     "unmatched",
+    "verify_snapshots",
+    "weekly_messages",
 ]

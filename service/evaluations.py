@@ -80,11 +80,16 @@ def evaluate(ws: Workspace, plan_id: str, as_of: date, *, checkpoints: bool = Fa
     )
 
 
-def evaluate_many(ws: Workspace, plan_ids: Collection[str], as_of: date) -> list[PlanReport]:
-    """Many plans as of one day, in one pass over the evidence their goals read."""
+def evaluate_many(ws: Workspace, plan_ids: Collection[str], as_of: date, *,
+                  evidence: Evidence | None = None) -> list[PlanReport]:
+    """Many plans as of one day, in one pass over the evidence their goals read (`evidence`:
+    already loaded, at least those kinds)."""
     plans = [ws.plan(plan_id) for plan_id in plan_ids]
-    kinds = {kind for plan in plans for kind in plan_kinds(plan)}
-    return _reports(ws, plans, as_of, _inputs(ws, ws.evidence(kinds=kinds))) if plans else []
+    if not plans:
+        return []
+    if evidence is None:
+        evidence = ws.evidence(kinds={kind for plan in plans for kind in plan_kinds(plan)})
+    return _reports(ws, plans, as_of, _inputs(ws, evidence))
 
 
 def _inputs(ws: Workspace, evidence: Evidence) -> dict[str, Any]:
@@ -166,6 +171,7 @@ def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str) -
             reason=reason,
             now=now,
         )
+    _refresh(ws, [plan_id])
     return Decision(outcome, recommended, by, now, reason, ws.versions[plan_id])
 
 
@@ -183,8 +189,21 @@ def rate(ws: Workspace, person: str, name: str, value: int, *, by: str, note: st
         raise ValueError(f"{on:%Y-%m-%d} is in the future")
     at = now if on is None or on == now.date() else datetime.combine(on, time(12), now.tzinfo)
     with ws.engine.begin() as conn:
-        return add_rating(conn, person=person, name=name, value=value, author=by, note=note,
-                          at=at)
+        rating = add_rating(conn, person=person, name=name, value=value, author=by, note=note,
+                            at=at)
+    _refresh(ws, None)
+    return rating
+
+
+def _refresh(ws: Workspace, plan_ids: list[str] | None) -> None:
+    """Keep the stored evaluations current after a decision (that plan) or a rating (the plans
+    whose evidence it moved). Imported here: service.stored builds on this module."""
+    from service.stored import refresh_changed, refresh_evaluations
+
+    if plan_ids is None:
+        refresh_changed(ws)
+    else:
+        refresh_evaluations(ws, plan_ids)
 
 
 def plan_history(ws: Workspace, plan_id: str) -> list[PlanVersion]:

@@ -1,21 +1,36 @@
 """Stored evaluations: the latest evaluation of each plan, computed by syncs, plan changes and
-decisions, so a page or an export reads one row and a request never runs a bootstrap."""
+decisions, so a page or an export reads one row and a request never runs a bootstrap.
+
+Each row keeps a digest of what it read (evaluate.digests): after a sync only the plans whose
+digest moved are evaluated again, so a sync that touched a few people recomputes their plans
+and their teammates', and an idle sync recomputes nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from config.plans import Plan
+from evaluate.digests import person_digests, plan_digest, team_owners
+from evaluate.evidence import Evidence
 from ingest.store import upsert
 from service.evaluations import evaluate_many, today
 from service.tables import evaluations
-from service.workspace import Workspace
+from service.workspace import Workspace, plan_kinds
 
-__all__ = ["StoredEvaluation", "refresh_evaluations", "stored_evaluation", "stored_evaluations"]
+__all__ = [
+    "StoredEvaluation",
+    "refresh_changed",
+    "refresh_evaluations",
+    "refresh_new_versions",
+    "stored_evaluation",
+    "stored_evaluations",
+]
 
 
 @dataclass(frozen=True)
@@ -25,19 +40,68 @@ class StoredEvaluation:
     as_of: date
     computed_at: datetime
     payload: dict[str, Any]  # the object `evaluate --json` prints, decision included
+    evidence_digest: str | None = None
 
 
 def refresh_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None, *,
                         as_of: date | None = None) -> list[StoredEvaluation]:
     """Evaluate the plans (default: every plan) in one batch, as of today unless told, and
     store each result in place of the previous one."""
-    day = as_of or today(ws)
-    chosen = list(ws.config.plans) if plan_ids is None else list(plan_ids)
+    plans = [ws.plan(p) for p in (ws.config.plans if plan_ids is None else plan_ids)]
+    evidence = _evidence(ws, plans)
+    return _store(ws, plans, as_of or today(ws), evidence, _digests(ws, plans, evidence))
+
+
+def refresh_changed(ws: Workspace) -> list[StoredEvaluation]:
+    """Evaluate again only the plans whose evidence, version or day moved since their stored
+    evaluation (or that have none): what a sync or a rating calls."""
+    plans, day = list(ws.config.plans.values()), today(ws)
+    evidence = _evidence(ws, plans)
+    digests = _digests(ws, plans, evidence)
+    with ws.engine.connect() as conn:
+        stored = {row.plan_id: row for row in conn.execute(
+            select(evaluations.c.plan_id, evaluations.c.as_of, evaluations.c.evidence_digest))}
+    stale = [
+        plan for plan in plans
+        if (row := stored.get(plan.id)) is None or row.evidence_digest != digests[plan.id]
+        or row.as_of < min(day, plan.end)
+    ]
+    return _store(ws, stale, day, evidence, digests)
+
+
+def refresh_new_versions(ws: Workspace) -> list[StoredEvaluation]:
+    """A plan file changed: its stored evaluation judged the old version; evaluate the new one
+    (only plans that have a stored evaluation: the first one comes with the first sync)."""
+    with ws.engine.connect() as conn:
+        rows = conn.execute(select(evaluations.c.plan_id, evaluations.c.version)).all()
+    changed = [r.plan_id for r in rows
+               if r.plan_id in ws.versions and ws.versions[r.plan_id] != r.version]
+    return refresh_evaluations(ws, changed) if changed else []
+
+
+def _evidence(ws: Workspace, plans: Sequence[Plan]) -> Evidence:
+    return ws.evidence(kinds={kind for plan in plans for kind in plan_kinds(plan)})
+
+
+def _digests(ws: Workspace, plans: Sequence[Plan], evidence: Evidence) -> dict[str, str]:
+    owners, digests = team_owners(ws.config.people.people), person_digests(evidence)
+    return {
+        plan.id: plan_digest(plan_id=plan.id, version=ws.versions[plan.id],
+                             owners=owners.get(plan.employee, (plan.employee,)),
+                             kinds=plan_kinds(plan), digests=digests)
+        for plan in plans
+    }
+
+
+def _store(ws: Workspace, plans: Sequence[Plan], day: date, evidence: Evidence,
+           digests: dict[str, str]) -> list[StoredEvaluation]:
+    if not plans:
+        return []
     now = datetime.now(UTC)
     stored = [
         StoredEvaluation(report.evaluation.plan, report.evaluation.version, day, now,
-                         report.to_json())
-        for report in evaluate_many(ws, chosen, day)
+                         report.to_json(), digests[report.evaluation.plan])
+        for report in evaluate_many(ws, [p.id for p in plans], day, evidence=evidence)
     ]
     with ws.engine.begin() as conn:
         upsert(conn, evaluations, [vars(s) for s in stored])

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from ingest.sources import streams_for
 from ingest.sync import Held, RunSummary, Stream, held_records, run_stream
-from service.stored import refresh_evaluations
+from service.stored import refresh_changed
 from service.workspace import Workspace
 
 __all__ = ["quarantined", "streams", "sync"]
@@ -33,10 +33,11 @@ def sync(ws: Workspace, source: str | None = None, *, on_page: OnPage | None = N
          ) -> list[RunSummary]:
     """Run each stream in turn; a stream that fails is reported in its summary (the run log
     keeps the details) and the others still run. When records arrived, the stored evaluations
-    are refreshed, so pages show them without computing."""
+    whose evidence they changed are refreshed, so pages show them without computing; an idle
+    sync recomputes nothing."""
     summaries = [_run(ws, stream, on_page) for stream in streams(ws, source)]
     if any(summary.records for summary in summaries):
-        refresh_evaluations(ws)
+        refresh_changed(ws)
     return summaries
 
 

@@ -5,11 +5,11 @@ They share the evidence store's metadata, so one Alembic stream creates and upgr
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, UniqueConstraint
 
 from ingest.store import UTCDateTime, metadata
 
-__all__ = ["decisions", "evaluations", "plan_versions"]
+__all__ = ["decisions", "evaluations", "job_runs", "plan_versions", "snapshots"]
 
 plan_versions = Table(
     "plan_versions",
@@ -43,4 +43,37 @@ evaluations = Table(
     Column("as_of", Date, nullable=False),
     Column("computed_at", UTCDateTime, nullable=False),
     Column("payload", JSON, nullable=False),  # the object `evaluate --json` prints
+    # What the evaluation read (plan version, the people's evidence): equal digests, same result.
+    Column("evidence_digest", String(64), nullable=True),
+)
+
+# Append-only: a row is never updated. Each plan's rows form a hash chain (evaluate.snapshots);
+# the payload is the canonical JSON text itself, so the bytes hashed are the bytes stored.
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", String(255), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("taken_at", UTCDateTime, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("kind", String(16), nullable=False),  # manual | scheduled | checkpoint
+    Column("payload", Text, nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("plan_id", "seq", name="uq_snapshots_plan_seq"),  # a chain never forks
+)
+
+# One row per scheduled job run; the unique trigger time lets one replica claim each run.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(255), nullable=False),
+    Column("scheduled_for", UTCDateTime, nullable=True),
+    Column("started", UTCDateTime, nullable=False),
+    Column("finished", UTCDateTime, nullable=True),
+    Column("outcome", String(16), nullable=False),  # running | ok | error
+    Column("error", Text, nullable=True),
+    UniqueConstraint("job", "scheduled_for", name="uq_job_runs_job_scheduled_for"),
 )

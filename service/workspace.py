@@ -95,4 +95,8 @@ def open_workspace(config_dir: Path | None = None, *, database_url: str | None =
     with engine.begin() as conn:
         store_people(conn, config.people.people)
         versions = {pid: record_version(conn, plan, now=now) for pid, plan in config.plans.items()}
-    return Workspace(settings=settings, engine=engine, config=config, versions=versions)
+    workspace = Workspace(settings=settings, engine=engine, config=config, versions=versions)
+    from service.stored import refresh_new_versions  # it builds on this module
+
+    refresh_new_versions(workspace)
+    return workspace
