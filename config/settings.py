@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.errors import ConfigError, describe_error
@@ -45,6 +45,16 @@ class Settings(BaseSettings):
         ge=1,  # 0 would turn off the re-read overlap every sync relies on (STYLE §3)
         description="How far each incremental sync re-reads behind its cursor, so clock skew "
         "and late updates are never lost.",
+    )
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the web app's session cookies; keep it secret and the same across "
+        "workers. Unset with a SQLite database: one is generated and kept beside the database "
+        "file (var/secret_key).",
+    )
+    session_hours: float = Field(
+        default=8, gt=0, description="How long a web app session lasts after signing in."
     )
 
     @field_validator("timezone")

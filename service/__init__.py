@@ -19,42 +19,73 @@ from service.evaluations import (
     suggest,
     today,
 )
-from service.records import evidence_records, unmatched
+from service.records import RecordLink, evidence_records, records_by_key, unmatched
 from service.stored import (
     StoredEvaluation,
     refresh_evaluations,
     stored_evaluation,
     stored_evaluations,
 )
-from service.syncing import quarantined, streams, sync
+from service.syncing import SyncRun, quarantined, streams, sync, sync_runs
+from service.users import (
+    ROLES,
+    Scope,
+    User,
+    add_user,
+    authenticate,
+    find_user,
+    remove_user,
+    scope_of,
+    session_secret,
+    set_password,
+)
+from service.views import landing, person_page, plan_page, plans_overview
 from service.workspace import Workspace, open_workspace
 
 __all__ = [
     "OUTCOMES",
+    "ROLES",
     "Decision",
     "EvidenceRow",
     "PlanReport",
     "PlanVersion",
+    "RecordLink",
     "RunSummary",
+    "Scope",
     "StoredEvaluation",
+    "SyncRun",
+    "User",
     "Workspace",
+    "add_user",
+    "authenticate",
     "changes",
     "csv_columns_reference",
     "decide",
     "evaluate",
     "evaluate_many",
     "evidence_records",
+    "find_user",
     "goal_evidence",
+    "landing",
     "open_workspace",
+    "person_page",
     "plan_history",
+    "plan_page",
+    "plans_overview",
     "quarantined",
     "rate",
+    "records_by_key",
     "refresh_evaluations",
+    "remove_user",
+    "scope_of",
+    "session_secret",
+    "set_password",
     "stored_evaluation",
     "stored_evaluations",
     "streams",
     "suggest",
     "sync",
+    "sync_runs",
     "today",
     "unmatched",
 ]

@@ -5,11 +5,11 @@ They share the evidence store's metadata, so one Alembic stream creates and upgr
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text
 
 from ingest.store import UTCDateTime, metadata
 
-__all__ = ["decisions", "evaluations", "plan_versions"]
+__all__ = ["decisions", "evaluations", "plan_versions", "users"]
 
 plan_versions = Table(
     "plan_versions",
@@ -43,4 +43,18 @@ evaluations = Table(
     Column("as_of", Date, nullable=False),
     Column("computed_at", UTCDateTime, nullable=False),
     Column("payload", JSON, nullable=False),  # the object `evaluate --json` prints
+)
+
+# Who may sign in to the web app. `epoch` goes up on a password change or a removal: a session
+# remembers the epoch it began in, so either ends every session opened before it.
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("role", String(16), nullable=False),  # admin | hr | manager | employee
+    Column("person_id", String(255), nullable=True),  # required for manager and employee
+    Column("password_hash", Text, nullable=False),  # argon2id, never the password
+    Column("created", UTCDateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("epoch", Integer, nullable=False, default=0),
 )
