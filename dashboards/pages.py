@@ -77,9 +77,9 @@ def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respons
 
 @router.get("/plans", response_class=HTMLResponse)
 def plans(request: Request, user: SignedIn, team: str = "", manager: str = "",
-          outcome: str = "") -> Response:
+          outcome: str = "", page: int = 1) -> Response:
     view = service.plans_overview(workspace(request), user, team=team or None,
-                                  manager=manager or None, outcome=outcome or None)
+                                  manager=manager or None, outcome=outcome or None, page=page)
     chosen = {"team": team, "manager": manager, "outcome": outcome}
     return render(request, "overview.html", view=view, chosen=chosen)
 

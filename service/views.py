@@ -19,12 +19,18 @@ from evaluate.metrics import metric_spec
 from service.casefile import PlanVersion, changes
 from service.evaluations import plan_history, today
 from service.records import RecordLink, records_by_key
-from service.stored import StoredEvaluation, stored_evaluation, stored_evaluations
+from service.stored import (
+    StoredEvaluation,
+    stored_evaluation,
+    stored_evaluations,
+    stored_outcomes,
+)
 from service.users import User, scope_of
 from service.workspace import Workspace
 
 __all__ = [
     "EVIDENCE_SHOWN",
+    "PAGE_SIZE",
     "EvidenceItem",
     "GoalView",
     "Overview",
@@ -38,6 +44,7 @@ __all__ = [
     "plans_overview",
 ]
 
+PAGE_SIZE = 50  # plans per overview page
 EVIDENCE_SHOWN = 200  # per window: the page lists these, the command line lists every one
 NOT_EVALUATED = "not_evaluated"
 
@@ -85,11 +92,14 @@ class PlanRow:
 
 @dataclass(frozen=True)
 class Overview:
-    rows: list[PlanRow]
+    rows: list[PlanRow]  # this page's
     teams: list[str]  # the filter choices, from every plan in scope
     managers: list[Person]
     outcomes: list[str]
     total: int  # plans in scope before filtering
+    matching: int  # plans the filters keep, over every page
+    page: int
+    pages: int
 
 
 def _people(ws: Workspace) -> dict[str, Person]:
@@ -112,23 +122,34 @@ def _in_scope(ws: Workspace, user: User) -> list[Plan]:
 
 
 def plans_overview(ws: Workspace, user: User, *, team: str | None = None,
-                   manager: str | None = None, outcome: str | None = None) -> Overview:
-    """Plans in scope, by person, filtered by team, manager and outcome so far."""
-    plans = _in_scope(ws, user)
-    stored = {s.plan_id: s for s in stored_evaluations(ws)} if plans else {}
-    rows = sorted(_rows(ws, plans, stored), key=lambda r: (r.person.name, r.plan.start))
+                   manager: str | None = None, outcome: str | None = None, page: int = 1
+                   ) -> Overview:
+    """Plans in scope, by person, filtered by team, manager and outcome so far, a page at a
+    time: only the page's evaluations are read whole."""
+    people = _people(ws)
+    plans = sorted(_in_scope(ws, user),
+                   key=lambda plan: (people[plan.employee].name, plan.start, plan.id))
+    outcomes = stored_outcomes(ws) if plans else {}
     chosen = [
-        row for row in rows
-        if team in (None, row.person.team) and manager in (None, row.plan.manager)
-        and outcome in (None, row.outcome)
+        plan for plan in plans
+        if team in (None, people[plan.employee].team) and manager in (None, plan.manager)
+        and outcome in (None, outcomes.get(plan.id, NOT_EVALUATED))
     ]
-    managers = {row.manager.id: row.manager for row in rows if row.manager}
+    pages = max(1, -(-len(chosen) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = chosen[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    stored = {s.plan_id: s for s in stored_evaluations(ws, [p.id for p in shown])} if shown \
+        else {}
+    managers = {plan.manager for plan in plans} & people.keys()
     return Overview(
-        rows=chosen,
-        teams=sorted({row.person.team for row in rows}),
-        managers=sorted(managers.values(), key=lambda p: p.name),
-        outcomes=sorted({row.outcome for row in rows}),
-        total=len(rows),
+        rows=_rows(ws, shown, stored),
+        teams=sorted({people[plan.employee].team for plan in plans}),
+        managers=sorted((people[m] for m in managers), key=lambda p: p.name),
+        outcomes=sorted({outcomes.get(plan.id, NOT_EVALUATED) for plan in plans}),
+        total=len(plans),
+        matching=len(chosen),
+        page=page,
+        pages=pages,
     )
 
 
