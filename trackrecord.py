@@ -6,6 +6,7 @@ import dataclasses
 import inspect
 import json
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -47,6 +48,8 @@ plans_app = typer.Typer(no_args_is_help=True, help="Plans: versions and goal sug
 app.add_typer(plans_app, name="plans")
 snapshots_app = typer.Typer(no_args_is_help=True, help="The hash-chained snapshots of plans.")
 app.add_typer(snapshots_app, name="snapshots")
+users_app = typer.Typer(no_args_is_help=True, help="Web app accounts.")
+app.add_typer(users_app, name="users")
 
 # Captured or piped output has no terminal width to fit: lay tables out for a wide page.
 out = Console(width=None if sys.stdout.isatty() else 132)
@@ -578,6 +581,83 @@ def demo(
         f"try: trackrecord evaluate PLAN --config {org.config_dir} --json "
         f"(with TRACKRECORD_DATABASE_URL={org.database_url})"
     )
+
+
+NEW_PASSWORD = "TRACKRECORD_NEW_PASSWORD"
+
+
+def _new_password() -> str:
+    """From the environment (scripts), else asked twice without echo."""
+    given = os.environ.get(NEW_PASSWORD)
+    return given if given else str(typer.prompt("Password", hide_input=True,
+                                                confirmation_prompt=True))
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The sign-in name.")],
+    role: Annotated[str, typer.Option(metavar="ROLE", help=f"One of: {', '.join(service.ROLES)}.")],
+    person: Annotated[
+        str | None, typer.Option(metavar="ID", help="The person (people.yaml) a manager or "
+                                 "employee account stands for.")
+    ] = None,
+    config: ConfigDir = None,
+) -> None:
+    """Add a web app account; the password comes from $TRACKRECORD_NEW_PASSWORD or a prompt.
+
+    admin and hr see every plan, a manager the plans of everyone below them in people.yaml,
+    an employee their own."""
+    workspace = _open(config)
+    try:
+        user = service.add_user(workspace, name, role=role, person=person,
+                                password=_new_password())
+    except ValueError as exc:
+        _fail(str(exc))
+    out.print(f"added {user.name} ({user.role}{f', {user.person}' if user.person else ''})")
+
+
+@users_app.command("password")
+def users_password(
+    name: Annotated[str, typer.Argument(help="The sign-in name.")], config: ConfigDir = None
+) -> None:
+    """Set a new password ($TRACKRECORD_NEW_PASSWORD or a prompt); open sessions end."""
+    workspace = _open(config)
+    try:
+        service.set_password(workspace, name, _new_password())
+    except (LookupError, ValueError) as exc:
+        _fail(str(exc))
+    out.print(f"password changed for {name}; its sessions have ended")
+
+
+@users_app.command("remove")
+def users_remove(
+    name: Annotated[str, typer.Argument(help="The sign-in name.")], config: ConfigDir = None
+) -> None:
+    """Remove an account: it cannot sign in again and its open sessions end."""
+    try:
+        service.remove_user(_open(config), name)
+    except LookupError as exc:
+        _fail(str(exc))
+    out.print(f"removed {name}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    config: ConfigDir = None,
+) -> None:
+    """Serve the web app (plans, evidence, sync status) with uvicorn; /healthz answers 200."""
+    import uvicorn
+
+    from dashboards import create_app
+
+    workspace = _open(config)
+    try:
+        web = create_app(workspace)
+    except ConfigError as exc:
+        _fail(str(exc))
+    uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def cli_reference() -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.errors import ConfigError, describe_error
@@ -68,6 +68,15 @@ class Settings(BaseSettings):
         default="trackrecord@localhost",
         pattern=r"^[^@\s]+@[^@\s]+$",
         description="Sender address of the weekly e-mail.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the web app's session cookies; keep it secret and the same across "
+        "workers. Unset with a SQLite database: one is generated and kept beside the database "
+        "file (var/secret_key).",
+    )
+    session_hours: float = Field(
+        default=8, gt=0, description="How long a web app session lasts after signing in."
     )
 
     @field_validator("timezone")

@@ -19,7 +19,7 @@ from service.evaluations import (
     suggest,
     today,
 )
-from service.records import evidence_records, unmatched
+from service.records import RecordLink, evidence_records, records_by_key, unmatched
 from service.scheduler import SchedulerHandle, last_runs, start_background_scheduler
 from service.snapshots import ChainCheck, Snapshot, snapshot, snapshots, verify_snapshots
 from service.stored import (
@@ -29,37 +29,67 @@ from service.stored import (
     stored_evaluation,
     stored_evaluations,
 )
-from service.syncing import quarantined, streams, sync
+from service.syncing import SyncRun, quarantined, streams, sync, sync_runs
+from service.users import (
+    ROLES,
+    Scope,
+    User,
+    add_user,
+    authenticate,
+    find_user,
+    remove_user,
+    scope_of,
+    session_secret,
+    set_password,
+)
+from service.views import landing, person_page, plan_page, plans_overview
 from service.weekly_email import send_weekly_email, weekly_messages
 from service.workspace import Workspace, open_workspace
 
 __all__ = [
     "OUTCOMES",
+    "ROLES",
     "ChainCheck",
     "Decision",
     "EvidenceRow",
     "PlanReport",
     "PlanVersion",
+    "RecordLink",
     "RunSummary",
     "SchedulerHandle",
+    "Scope",
     "Snapshot",
     "StoredEvaluation",
+    "SyncRun",
+    "User",
     "Workspace",
+    "add_user",
+    "authenticate",
     "changes",
     "csv_columns_reference",
     "decide",
     "evaluate",
     "evaluate_many",
     "evidence_records",
+    "find_user",
     "goal_evidence",
+    "landing",
     "last_runs",
     "open_workspace",
+    "person_page",
     "plan_history",
+    "plan_page",
+    "plans_overview",
     "quarantined",
     "rate",
+    "records_by_key",
     "refresh_changed",
     "refresh_evaluations",
+    "remove_user",
+    "scope_of",
     "send_weekly_email",
+    "session_secret",
+    "set_password",
     "snapshot",
     "snapshots",
     "start_background_scheduler",
@@ -68,6 +98,7 @@ __all__ = [
     "streams",
     "suggest",
     "sync",
+    "sync_runs",
     "today",
     "unmatched",
     "verify_snapshots",

@@ -30,6 +30,7 @@ __all__ = [
     "refresh_new_versions",
     "stored_evaluation",
     "stored_evaluations",
+    "stored_outcomes",
 ]
 
 
@@ -115,8 +116,20 @@ def stored_evaluation(ws: Workspace, plan_id: str) -> StoredEvaluation | None:
     return None if row is None else StoredEvaluation(**row._asdict())
 
 
-def stored_evaluations(ws: Workspace) -> list[StoredEvaluation]:
-    """Every stored evaluation, by plan id (one query): what an overview page lists."""
+def stored_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None
+                       ) -> list[StoredEvaluation]:
+    """Every stored evaluation (or those of these plans), by plan id, in one query."""
+    query = select(evaluations).order_by(evaluations.c.plan_id)
+    if plan_ids is not None:
+        query = query.where(evaluations.c.plan_id.in_(list(plan_ids)))
     with ws.engine.connect() as conn:
-        rows = conn.execute(select(evaluations).order_by(evaluations.c.plan_id))
-        return [StoredEvaluation(**row._asdict()) for row in rows]
+        return [StoredEvaluation(**row._asdict()) for row in conn.execute(query)]
+
+
+def stored_outcomes(ws: Workspace) -> dict[str, str]:
+    """Each stored plan's outcome so far, read out of the payload by the database: filtering
+    a thousand plans should not parse a thousand evaluations."""
+    outcome = evaluations.c.payload["outcome"].as_string()
+    with ws.engine.connect() as conn:
+        return {row.plan_id: row.outcome
+                for row in conn.execute(select(evaluations.c.plan_id, outcome.label("outcome")))}

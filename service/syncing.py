@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
 
 from ingest.sources import streams_for
+from ingest.store import sync_runs as sync_runs_table
 from ingest.sync import Held, RunSummary, Stream, held_records, run_stream
 from service.stored import refresh_changed
 from service.workspace import Workspace
 
-__all__ = ["quarantined", "streams", "sync"]
+__all__ = ["SyncRun", "quarantined", "streams", "sync", "sync_runs"]
 
 OnPage = Callable[[RunSummary], None]
 
@@ -55,3 +60,40 @@ def quarantined(ws: Workspace, source: str | None = None) -> list[Held]:
     """Records a source sent that could not be read, once each, with how often they were held."""
     with ws.engine.connect() as conn:
         return held_records(conn, source=source)
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    source: str
+    stream: str
+    started: datetime
+    finished: datetime | None
+    records: int
+    quarantined: int
+    error: str | None
+
+
+def sync_runs(ws: Workspace, *, failed_limit: int = 20) -> tuple[list[SyncRun], list[SyncRun]]:
+    """The latest run of every source and stream, then the most recent failed runs."""
+    with ws.engine.connect() as conn:
+        newest = (
+            select(sync_runs_table.c.source, sync_runs_table.c.stream,
+                   func.max(sync_runs_table.c.id).label("id"))
+            .group_by(sync_runs_table.c.source, sync_runs_table.c.stream)
+            .subquery()
+        )
+        latest = conn.execute(
+            select(sync_runs_table).join(newest, sync_runs_table.c.id == newest.c.id)
+            .order_by(sync_runs_table.c.source, sync_runs_table.c.stream)
+        )
+        last = [_run_row(row) for row in latest]
+        failed = conn.execute(
+            select(sync_runs_table).where(sync_runs_table.c.error.is_not(None))
+            .order_by(sync_runs_table.c.id.desc()).limit(failed_limit)
+        )
+        return last, [_run_row(row) for row in failed]
+
+
+def _run_row(row: Any) -> SyncRun:
+    return SyncRun(row.source, row.stream, row.started, row.finished, row.records,
+                   row.quarantined, row.error)

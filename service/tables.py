@@ -5,11 +5,11 @@ They share the evidence store's metadata, so one Alembic stream creates and upgr
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text, UniqueConstraint
 
 from ingest.store import UTCDateTime, metadata
 
-__all__ = ["decisions", "evaluations", "job_runs", "plan_versions", "snapshots"]
+__all__ = ["decisions", "evaluations", "job_runs", "plan_versions", "snapshots", "users"]
 
 plan_versions = Table(
     "plan_versions",
@@ -76,4 +76,18 @@ job_runs = Table(
     Column("outcome", String(16), nullable=False),  # running | ok | error
     Column("error", Text, nullable=True),
     UniqueConstraint("job", "scheduled_for", name="uq_job_runs_job_scheduled_for"),
+)
+
+# Who may sign in to the web app. `epoch` goes up on a password change or a removal: a session
+# remembers the epoch it began in, so either ends every session opened before it.
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("role", String(16), nullable=False),  # admin | hr | manager | employee
+    Column("person_id", String(255), nullable=True),  # required for manager and employee
+    Column("password_hash", Text, nullable=False),  # argon2id, never the password
+    Column("created", UTCDateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("epoch", Integer, nullable=False, default=0),
 )

@@ -1,0 +1,117 @@
+"""The pages. Each route gathers its inputs, calls one service function and renders: scope is
+the service's, and anything out of scope is the same 404 as something that does not exist."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+import service
+from dashboards.auth import check_csrf, current_user, sign_in, signed_in, workspace
+from dashboards.rendering import render
+from service import User
+
+__all__ = ["router"]
+
+router = APIRouter()
+SignedIn = Annotated[User, Depends(signed_in)]
+
+
+def _nothing_here() -> HTTPException:
+    return HTTPException(404)
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/", include_in_schema=False)
+def home(request: Request) -> Response:
+    user = current_user(request)
+    return RedirectResponse(service.landing(workspace(request), user) if user else "/login", 303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return render(request, "login.html")
+
+
+def _safe_next(path: str) -> str | None:
+    """Only a path on this site: never another host (`//evil`, `/\\evil`)."""
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else None
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next_path: Annotated[str, Form(alias="next")] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    ws, limit = workspace(request), request.app.state.login_limit
+    client = f"address:{request.client.host if request.client else ''}"
+    if limit.blocked(username, client):
+        return render(request, "login.html", status_code=429, error="Too many attempts. "
+                      "Wait ten minutes, then try again.", username=username)
+    user = service.authenticate(ws, username, password)
+    if user is None:
+        limit.failed(username, client)
+        return render(request, "login.html", status_code=401, username=username,
+                      error="That name and password do not match an account.")
+    limit.succeeded(username)
+    sign_in(request, user)
+    return RedirectResponse(_safe_next(next_path) or service.landing(ws, user), 303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    request.session.clear()
+    return RedirectResponse("/login", 303)
+
+
+@router.get("/plans", response_class=HTMLResponse)
+def plans(request: Request, user: SignedIn, team: str = "", manager: str = "",
+          outcome: str = "", page: int = 1) -> Response:
+    view = service.plans_overview(workspace(request), user, team=team or None,
+                                  manager=manager or None, outcome=outcome or None, page=page)
+    chosen = {"team": team, "manager": manager, "outcome": outcome}
+    return render(request, "overview.html", view=view, chosen=chosen)
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def plan(request: Request, plan_id: str, user: SignedIn) -> Response:
+    page = service.plan_page(workspace(request), user, plan_id)
+    if page is None:
+        raise _nothing_here()
+    figures = [_figure(request, page.row.evaluation, goal.result) for goal in page.goals]
+    return render(request, "plan.html", page=page, figures=figures)
+
+
+def _figure(request: Request, evaluation: Any, goal: dict[str, Any]) -> str | None:
+    """The goal's chart as plotly figure JSON, when the app was given a way to draw one."""
+    draw = request.app.state.figure
+    return draw(evaluation.payload, goal) if draw and evaluation else None
+
+
+@router.get("/people/{person_id}", response_class=HTMLResponse)
+def person(request: Request, person_id: str, user: SignedIn) -> Response:
+    page = service.person_page(workspace(request), user, person_id)
+    if page is None:
+        raise _nothing_here()
+    return render(request, "person.html", page=page)
+
+
+@router.get("/sync", response_class=HTMLResponse)
+def sync_status(request: Request, user: SignedIn) -> Response:
+    if user.role not in ("admin", "hr"):
+        raise _nothing_here()
+    ws = workspace(request)
+    last, failed = service.sync_runs(ws)
+    return render(request, "sync.html", last=last, failed=failed,
+                  held=service.quarantined(ws), unmatched=service.unmatched(ws))

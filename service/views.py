@@ -1,0 +1,276 @@
+"""What the web pages show, gathered in one call per page: plans in the user's scope with their
+stored evaluations, one plan with the records behind each goal, one person's plans.
+
+A page never evaluates: it reads the stored evaluation (refreshed by syncs, plan changes and
+decisions) and the stored records. Each function answers None for anything out of the user's
+scope, exactly as for something that does not exist, so a page cannot tell the two apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from config.people import Person
+from config.plans import Plan
+from evaluate.metrics import metric_spec
+from service.casefile import PlanVersion, changes
+from service.evaluations import plan_history, today
+from service.records import RecordLink, records_by_key
+from service.stored import (
+    StoredEvaluation,
+    stored_evaluation,
+    stored_evaluations,
+    stored_outcomes,
+)
+from service.users import User, scope_of
+from service.workspace import Workspace
+
+__all__ = [
+    "EVIDENCE_SHOWN",
+    "PAGE_SIZE",
+    "EvidenceItem",
+    "GoalView",
+    "Overview",
+    "PersonPage",
+    "PlanPage",
+    "PlanRow",
+    "VersionView",
+    "landing",
+    "person_page",
+    "plan_page",
+    "plans_overview",
+]
+
+PAGE_SIZE = 50  # plans per overview page
+EVIDENCE_SHOWN = 200  # per window: the page lists these, the command line lists every one
+NOT_EVALUATED = "not_evaluated"
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One plan as the overview lists it."""
+
+    plan: Plan
+    person: Person
+    manager: Person | None
+    today: date
+    evaluation: StoredEvaluation | None
+
+    @property
+    def days_total(self) -> int:
+        return (self.plan.end - self.plan.start).days + 1
+
+    @property
+    def days_elapsed(self) -> int:
+        return min(max((self.today - self.plan.start).days + 1, 0), self.days_total)
+
+    @property
+    def days_left(self) -> int:
+        return self.days_total - self.days_elapsed
+
+    @property
+    def next_checkpoint(self) -> date | None:
+        """The next checkpoint, else the plan's end while it runs."""
+        ahead = [d for d in (*self.plan.checkpoints, self.plan.end) if d >= self.today]
+        return min(ahead) if ahead else None
+
+    @property
+    def outcome(self) -> str:
+        return str(self.evaluation.payload["outcome"]) if self.evaluation else NOT_EVALUATED
+
+    @property
+    def goal_results(self) -> list[dict[str, Any]]:
+        return list(self.evaluation.payload["goals"]) if self.evaluation else []
+
+    @property
+    def goals_met(self) -> int:
+        return sum(goal["status"] == "met" for goal in self.goal_results)
+
+
+@dataclass(frozen=True)
+class Overview:
+    rows: list[PlanRow]  # this page's
+    teams: list[str]  # the filter choices, from every plan in scope
+    managers: list[Person]
+    outcomes: list[str]
+    total: int  # plans in scope before filtering
+    matching: int  # plans the filters keep, over every page
+    page: int
+    pages: int
+
+
+def _people(ws: Workspace) -> dict[str, Person]:
+    return {person.id: person for person in ws.config.people.people}
+
+
+def _rows(ws: Workspace, plans: Iterable[Plan], evaluations: dict[str, StoredEvaluation]
+          ) -> list[PlanRow]:
+    people, day = _people(ws), today(ws)
+    return [
+        PlanRow(plan, people[plan.employee], people.get(plan.manager), day,
+                evaluations.get(plan.id))
+        for plan in plans
+    ]
+
+
+def _in_scope(ws: Workspace, user: User) -> list[Plan]:
+    scope = scope_of(ws, user)
+    return [plan for plan in ws.config.plans.values() if scope.sees_plan(plan)]
+
+
+def plans_overview(ws: Workspace, user: User, *, team: str | None = None,
+                   manager: str | None = None, outcome: str | None = None, page: int = 1
+                   ) -> Overview:
+    """Plans in scope, by person, filtered by team, manager and outcome so far, a page at a
+    time: only the page's evaluations are read whole."""
+    people = _people(ws)
+    plans = sorted(_in_scope(ws, user),
+                   key=lambda plan: (people[plan.employee].name, plan.start, plan.id))
+    outcomes = stored_outcomes(ws) if plans else {}
+    chosen = [
+        plan for plan in plans
+        if team in (None, people[plan.employee].team) and manager in (None, plan.manager)
+        and outcome in (None, outcomes.get(plan.id, NOT_EVALUATED))
+    ]
+    pages = max(1, -(-len(chosen) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = chosen[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    stored = {s.plan_id: s for s in stored_evaluations(ws, [p.id for p in shown])} if shown \
+        else {}
+    managers = {plan.manager for plan in plans} & people.keys()
+    return Overview(
+        rows=_rows(ws, shown, stored),
+        teams=sorted({people[plan.employee].team for plan in plans}),
+        managers=sorted((people[m] for m in managers), key=lambda p: p.name),
+        outcomes=sorted({outcomes.get(plan.id, NOT_EVALUATED) for plan in plans}),
+        total=len(plans),
+        matching=len(chosen),
+        page=page,
+        pages=pages,
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    key: str
+    window: str  # baseline | current
+    record: RecordLink | None  # None: no stored record has this key (any more)
+
+
+@dataclass(frozen=True)
+class GoalView:
+    result: dict[str, Any]  # the goal's object in the stored evaluation (DESIGN §10)
+    evidence: list[EvidenceItem]
+    total: int  # records behind the goal; `evidence` lists at most EVIDENCE_SHOWN per window
+
+    @property
+    def kind(self) -> str:
+        """The record kind the goal counts, for words such as "tickets"."""
+        kinds = _kinds(str(self.result["metric"]))
+        return kinds[0] if kinds else "record"
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: PlanVersion
+    changes: list[str]
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    row: PlanRow
+    hr_partner: Person | None
+    goals: list[GoalView]
+    versions: list[VersionView] = field(default_factory=list)
+
+    @property
+    def decision(self) -> dict[str, Any] | None:
+        evaluation = self.row.evaluation
+        return evaluation.payload.get("decision") if evaluation else None
+
+
+def _kinds(metric: str) -> tuple[str, ...]:
+    try:
+        return metric_spec(metric).kinds
+    except KeyError:  # a metric the catalog no longer has: keys are listed without links
+        return ()
+
+
+def _window_keys(result: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (window, key)
+        for window in ("baseline", "current")
+        for key in (result.get(window) or {}).get("evidence", [])[:EVIDENCE_SHOWN]
+    ]
+
+
+def _goal_views(ws: Workspace, evaluation: StoredEvaluation | None) -> list[GoalView]:
+    results = list(evaluation.payload["goals"]) if evaluation else []
+    listed = [_window_keys(result) for result in results]
+    kinds = {kind for result in results for kind in _kinds(str(result["metric"]))}
+    found = records_by_key(ws, {key for keys in listed for _, key in keys}, sorted(kinds))
+    return [
+        GoalView(
+            result,
+            [EvidenceItem(key, window, found.get(key)) for window, key in keys],
+            total=sum(len((result.get(w) or {}).get("evidence", [])) for w in ("baseline",
+                                                                              "current")),
+        )
+        for result, keys in zip(results, listed, strict=True)
+    ]
+
+
+def _versions(ws: Workspace, plan_id: str) -> list[VersionView]:
+    versions = plan_history(ws, plan_id)
+    return [
+        VersionView(v, changes(before.content, v.content) if before else [])
+        for before, v in zip([None, *versions], versions, strict=False)
+    ]
+
+
+def plan_page(ws: Workspace, user: User, plan_id: str) -> PlanPage | None:
+    """The plan with its stored evaluation, the records behind each goal and its versions;
+    None when there is no such plan or it is out of the user's scope."""
+    plan = ws.config.plans.get(plan_id)
+    if plan is None or not scope_of(ws, user).sees_plan(plan):
+        return None
+    stored = stored_evaluation(ws, plan_id)
+    [row] = _rows(ws, [plan], {plan_id: stored} if stored else {})
+    return PlanPage(
+        row=row,
+        hr_partner=_people(ws).get(plan.hr_partner or ""),
+        goals=_goal_views(ws, stored),
+        versions=_versions(ws, plan_id),
+    )
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    person: Person
+    manager: Person | None
+    plans: list[PlanRow]
+
+
+def person_page(ws: Workspace, user: User, person_id: str) -> PersonPage | None:
+    """A person and their plans; None when unknown or out of the user's scope."""
+    people = _people(ws)
+    person = people.get(person_id)
+    if person is None or not scope_of(ws, user).sees_person(person_id):
+        return None
+    plans = [plan for plan in ws.config.plans.values() if plan.employee == person_id]
+    stored = {plan.id: s for plan in plans if (s := stored_evaluation(ws, plan.id))}
+    rows = sorted(_rows(ws, plans, stored), key=lambda r: r.plan.start, reverse=True)
+    return PersonPage(person, people.get(person.manager or ""), rows)
+
+
+def landing(ws: Workspace, user: User) -> str:
+    """Where signing in leads: the overview, or for an employee their newest plan (their
+    person page when they have none)."""
+    if user.role != "employee" or user.person is None:
+        return "/plans"
+    own = [plan for plan in ws.config.plans.values() if plan.employee == user.person]
+    newest = max(own, key=lambda plan: plan.start, default=None)
+    return f"/plans/{newest.id}" if newest else f"/people/{user.person}"

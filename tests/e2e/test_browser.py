@@ -1,0 +1,159 @@
+"""The web app in a real headless Chromium (Debian's, driven by Playwright): a manager signs in,
+opens a plan, sees one drawn chart per goal and follows the evidence to its source; an employee
+sees only their own plan; a manager of another team gets "Nothing here". Saves the screenshots
+the README shows under docs/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from dashboards import create_app
+from tests.conftest import need
+from tests.dashboards.site import DEVELOPER_PLAN, PASSWORD, SUPPORT_PLAN, Site, synced_site
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+need(CHROMIUM.exists(), f"{CHROMIUM} missing: apt-get install chromium")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def weekly_figure(_evaluation: dict[str, Any], goal: dict[str, Any]) -> str:
+    """A stand-in for the real trend chart: the recent weekly values, enough to prove that
+    plotly.js from the package draws a figure from a data-figure attribute under the CSP."""
+    weeks = goal["sustained"]["windows"]
+    trace = {"type": "scatter", "mode": "lines+markers", "x": [w["start"] for w in weeks],
+             "y": [w["value"] for w in weeks], "name": goal["metric"]}
+    return json.dumps({"data": [trace], "layout": {"title": {"text": goal["metric"]},
+                                                   "height": 300}})
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("site")
+    with pytest.MonkeyPatch.context() as monkeypatch, synced_site(
+        folder / "config", f"sqlite:///{folder / 'trackrecord.db'}", monkeypatch
+    ) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Site) -> Iterator[str]:
+    """The app under uvicorn on a free port, in a background thread."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(site.workspace, figure=weekly_figure),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: problems.append(str(e)))
+    yield opened
+    context.close()
+    # A refused inline script or a blocked plotly.js would show here (404 pages log their 404).
+    assert [p for p in problems if "404" not in p] == []
+
+
+def sign_in(page: Any, base_url: str, name: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_manager_follows_a_plan_to_its_evidence(page: Any, base_url: str, site: Site) -> None:
+    sign_in(page, base_url, "rania")
+    assert page.url == f"{base_url}/plans"
+    assert page.locator("table.plans tbody tr").count() == 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+
+    page.click(f"a[href='/plans/{SUPPORT_PLAN}']")
+    page.wait_for_load_state()
+    goals = page.locator("section.goal")
+    assert goals.count() == 4
+    page.wait_for_function("document.querySelectorAll('.chart .main-svg').length >= 4")
+    assert page.locator(".chart svg.main-svg").count() >= goals.count()
+    assert "recommended — a person decides" in page.inner_text("header.plan-head")
+    page.screenshot(path=str(SCREENSHOTS / "plan.png"), full_page=True)
+
+    evidence = goals.first.locator("details.evidence")
+    link = evidence.locator("tbody a").first
+    assert not link.is_visible()
+    evidence.locator("summary").click()
+    assert link.is_visible()
+    key = link.inner_text()
+    assert key.startswith("jira:OPS-")
+    assert link.get_attribute("href") == f"{site.jira_url}/browse/{key.removeprefix('jira:')}"
+
+
+def test_employee_sees_only_their_own_plan(page: Any, base_url: str) -> None:
+    sign_in(page, base_url, "tomas")
+    assert page.url == f"{base_url}/plans/{SUPPORT_PLAN}"
+    page.goto(f"{base_url}/plans")
+    assert page.locator("table.plans tbody tr").count() == 1
+    answer = page.goto(f"{base_url}/plans/{DEVELOPER_PLAN}")
+    assert answer.status == 404 and page.locator("h1").inner_text() == "Nothing here"
+
+
+def test_a_manager_of_another_team_gets_nothing_here(page: Any, base_url: str) -> None:
+    sign_in(page, base_url, "dario")
+    answer = page.goto(f"{base_url}/plans/{SUPPORT_PLAN}")
+    assert answer.status == 404 and page.locator("h1").inner_text() == "Nothing here"
+    page.click("text=Go to the start page")
+    page.wait_for_load_state()
+    assert page.url == f"{base_url}/plans"
+
+
+def test_keyboard_and_tablet_width(page: Any, base_url: str) -> None:
+    sign_in(page, base_url, "ada")
+    page.set_viewport_size({"width": 800, "height": 1000})
+    page.goto(f"{base_url}/plans/{SUPPORT_PLAN}")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    summary = page.locator("details.evidence summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("details.evidence").first.get_attribute("open") is not None
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
