@@ -19,6 +19,8 @@ from service.evaluations import (
     suggest,
     today,
 )
+from service.exports import Assessment, EvidenceItem, OrgRow, PlanExport, org_summary, plan_export
+from service.privacy import Erasure, forget, person_data
 from service.records import evidence_records, unmatched
 from service.stored import (
     StoredEvaluation,
@@ -31,8 +33,13 @@ from service.workspace import Workspace, open_workspace
 
 __all__ = [
     "OUTCOMES",
+    "Assessment",
     "Decision",
+    "Erasure",
+    "EvidenceItem",
     "EvidenceRow",
+    "OrgRow",
+    "PlanExport",
     "PlanReport",
     "PlanVersion",
     "RunSummary",
@@ -44,8 +51,12 @@ __all__ = [
     "evaluate",
     "evaluate_many",
     "evidence_records",
+    "forget",
     "goal_evidence",
     "open_workspace",
+    "org_summary",
+    "person_data",
+    "plan_export",
     "plan_history",
     "quarantined",
     "rate",

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text
 
 from ingest.store import UTCDateTime, metadata
 
-__all__ = ["decisions", "evaluations", "plan_versions"]
+__all__ = ["decisions", "erasures", "evaluations", "plan_versions"]
 
 plan_versions = Table(
     "plan_versions",
@@ -43,4 +43,13 @@ evaluations = Table(
     Column("as_of", Date, nullable=False),
     Column("computed_at", UTCDateTime, nullable=False),
     Column("payload", JSON, nullable=False),  # the object `evaluate --json` prints
+)
+
+# What `forget` erased: when, and how many rows per table. Never a name, an id or an account.
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("rows", JSON, nullable=False),  # table name → rows deleted or redacted
 )
