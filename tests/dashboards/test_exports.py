@@ -23,7 +23,8 @@ from openpyxl import load_workbook
 
 import service
 from config.plans import Plan
-from dashboards.exports import PROVIDERS, Providers, csv as csv_export, plan_download
+from dashboards.exports import PROVIDERS, Providers, plan_download
+from dashboards.exports import csv as csv_export
 from dashboards.exports.cells import neutralize
 from dashboards.exports.images import chart_images, find_chromium
 from dashboards.exports.pdf import plan_pdf
