@@ -34,6 +34,7 @@ import service
 from config import EXAMPLES_DIR
 from config.errors import ConfigError
 from config.reference import config_reference
+from dashboards import exports
 from evaluate.compare import TeamContext
 from evaluate.results import GoalEvaluation, json_number
 from evaluate.suggest import IMPROVEMENT, Suggestions
@@ -563,6 +564,72 @@ def scheduler(config: ConfigDir = None) -> None:
 
 
 @app.command()
+def export(
+    plan: Annotated[str | None, typer.Argument(help="Plan id (omit with --org).")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="csv, xlsx or pdf (--org: csv, xlsx).")
+    ] = "pdf",
+    org: Annotated[bool, typer.Option("--org", help="Every active plan, for HR.")] = False,
+    table: Annotated[
+        str, typer.Option(metavar="TABLE", help="CSV only: goals or evidence.")
+    ] = "goals",
+    paper: Annotated[str, typer.Option(metavar="PAPER", help="PDF only: a4 or letter.")] = "a4",
+    output: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Default: named after the plan and day.")
+    ] = None,
+    config: ConfigDir = None,
+) -> None:
+    """Write a plan's export from its stored evaluation, or the summary of active plans.
+
+    CSV and XLSX cells that a spreadsheet would run as a formula are written as text."""
+    if org == (plan is not None):
+        _fail("name a plan, or use --org (not both)")
+    workspace = _open(config)
+    try:
+        download = (exports.org_download(workspace, fmt) if org else
+                    exports.plan_download(workspace, str(plan), fmt, table=table, paper=paper))
+    except (LookupError, ValueError) as exc:
+        _fail(str(exc))
+    target = output or Path(download.filename)
+    target.write_bytes(download.content)
+    out.print(f"wrote {target} ({len(download.content):,} bytes)")
+
+
+@app.command()
+def forget(
+    person: Annotated[str, typer.Argument(help="Person id from people.yaml.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    config: ConfigDir = None,
+) -> None:
+    """Erase a person: their records, plans, evaluations, decisions, ratings and accounts.
+
+    Mentions in other people's records are redacted; the erasure is logged without personal
+    data. Run it while the person is still in people.yaml, then remove them from the files."""
+    workspace = _open(config)
+    if not yes and not typer.confirm(f"Erase everything held about {person}?"):
+        raise typer.Exit(1)
+    try:
+        erasure = service.forget(workspace, person)
+    except LookupError as exc:
+        _fail(str(exc))
+    for table, rows in sorted(erasure.rows.items()):
+        out.print(f"{table}: {rows} rows erased or redacted")
+    out.print("Now remove, or the next command stores them again: " + "; ".join(erasure.files))
+
+
+@app.command("export-person")
+def export_person(
+    person: Annotated[str, typer.Argument(help="Person id from people.yaml.")],
+    config: ConfigDir = None,
+) -> None:
+    """Print everything held about a person as JSON (what `forget` would erase)."""
+    try:
+        _print_json(service.person_data(_open(config), person))
+    except LookupError as exc:
+        _fail(str(exc))
+
+
+@app.command()
 def demo(
     directory: Annotated[
         Path, typer.Option(metavar="DIR", help="Where the demo keeps its files.")
@@ -703,6 +770,7 @@ README_SECTIONS: dict[str, Callable[[], str]] = {
     "cli": cli_reference,
     "config": config_reference,
     "csv-columns": csv_columns_reference,
+    "export-columns": exports.csv.column_reference,
 }
 
 

@@ -19,6 +19,8 @@ from service.evaluations import (
     suggest,
     today,
 )
+from service.exports import Assessment, EvidenceItem, OrgRow, PlanExport, org_summary, plan_export
+from service.privacy import Erasure, forget, person_data
 from service.records import RecordLink, evidence_records, records_by_key, unmatched
 from service.scheduler import SchedulerHandle, last_runs, start_background_scheduler
 from service.snapshots import ChainCheck, Snapshot, snapshot, snapshots, verify_snapshots
@@ -49,9 +51,14 @@ from service.workspace import Workspace, open_workspace
 __all__ = [
     "OUTCOMES",
     "ROLES",
+    "Assessment",
     "ChainCheck",
     "Decision",
+    "Erasure",
+    "EvidenceItem",
     "EvidenceRow",
+    "OrgRow",
+    "PlanExport",
     "PlanReport",
     "PlanVersion",
     "RecordLink",
@@ -72,11 +79,15 @@ __all__ = [
     "evaluate_many",
     "evidence_records",
     "find_user",
+    "forget",
     "goal_evidence",
     "landing",
     "last_runs",
     "open_workspace",
+    "org_summary",
+    "person_data",
     "person_page",
+    "plan_export",
     "plan_history",
     "plan_page",
     "plans_overview",

@@ -23,6 +23,8 @@ from service.tables import decisions, plan_versions
 
 # What a person may decide: the recommendation's outcomes, or more time.
 OUTCOMES = ("successful_completion", "partial_improvement", "insufficient_improvement", "extended")
+# Decisions that close a plan; more time keeps it open.
+FINAL_OUTCOMES = tuple(outcome for outcome in OUTCOMES if outcome != "extended")
 
 
 def _canonical(plan: Plan) -> dict[str, Any]:
@@ -136,22 +138,22 @@ class Decision:
 
 
 def latest_decision(conn: Connection, plan_id: str) -> Decision | None:
-    row = conn.execute(
+    found = plan_decisions(conn, plan_id)
+    return found[-1] if found else None
+
+
+def plan_decisions(conn: Connection, plan_id: str) -> list[Decision]:
+    """Every decision on the plan, oldest first: a report files them all, not only the last."""
+    rows = conn.execute(
         select(decisions)
         .where(decisions.c.plan_id == plan_id)
-        .order_by(decisions.c.decided_at.desc(), decisions.c.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return Decision(
-        outcome=row.outcome,
-        recommended=row.recommended,
-        by=row.decided_by,
-        at=row.decided_at,
-        reason=row.reason,
-        version=row.version,
+        .order_by(decisions.c.decided_at, decisions.c.id)
     )
+    return [
+        Decision(outcome=row.outcome, recommended=row.recommended, by=row.decided_by,
+                 at=row.decided_at, reason=row.reason, version=row.version)
+        for row in rows
+    ]
 
 
 def add_rating(
@@ -189,6 +191,7 @@ def add_rating(
 
 
 __all__ = [
+    "FINAL_OUTCOMES",
     "OUTCOMES",
     "Decision",
     "PlanVersion",
@@ -196,6 +199,7 @@ __all__ = [
     "changes",
     "history",
     "latest_decision",
+    "plan_decisions",
     "record_decision",
     "record_version",
 ]

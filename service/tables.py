@@ -9,7 +9,9 @@ from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text
 
 from ingest.store import UTCDateTime, metadata
 
-__all__ = ["decisions", "evaluations", "job_runs", "plan_versions", "snapshots", "users"]
+__all__ = [
+    "decisions", "erasures", "evaluations", "job_runs", "plan_versions", "snapshots", "users",
+]
 
 plan_versions = Table(
     "plan_versions",
@@ -90,4 +92,13 @@ users = Table(
     Column("created", UTCDateTime, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("epoch", Integer, nullable=False, default=0),
+)
+
+# What `forget` erased: when, and how many rows per table. Never a name, an id or an account.
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("rows", JSON, nullable=False),  # table name → rows deleted or redacted
 )

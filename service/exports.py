@@ -1,0 +1,212 @@
+"""What an HR export holds: a plan's stored evaluation with the people, decisions, records and
+definitions around it, and the org summary. Exports read what is stored (never a bootstrap per
+download), so a file made today says exactly what the app showed; the renderers in
+`dashboards.exports` turn these typed values into CSV, XLSX and PDF bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, select
+
+from config.people import Person
+from config.plans import Plan
+from evaluate.definitions import MetricDefinition, metric_definition
+from ingest.records import KINDS, key_part
+from ingest.store import RECORD_TABLES
+from service.casefile import FINAL_OUTCOMES, Decision, latest_decision, plan_decisions
+from service.evaluations import today
+from service.snapshots import snapshots
+from service.stored import StoredEvaluation, refresh_evaluations, stored_evaluation
+from service.workspace import Workspace, plan_kinds
+
+__all__ = [
+    "Assessment",
+    "EvidenceItem",
+    "OrgRow",
+    "PlanExport",
+    "org_summary",
+    "plan_export",
+]
+
+# The column a person reads as a record's title, per record table (others have none).
+_TITLES = {"tickets": "summary", "pull_requests": "title", "incidents": "title"}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One judgement of the plan: a snapshot (hash-chained) or the latest stored evaluation."""
+
+    kind: Literal["snapshot", "stored"]
+    as_of: date
+    made_at: datetime
+    payload: Mapping[str, Any]  # the object `evaluate --json` prints
+    hash: str | None = None
+
+    @classmethod
+    def stored(cls, stored: StoredEvaluation) -> Assessment:
+        return cls("stored", stored.as_of, stored.computed_at, stored.payload)
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    metric: str
+    window: str  # baseline | current
+    key: str
+    title: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class PlanExport:
+    plan: Plan
+    version: int
+    people: Mapping[str, Person]  # by id: the employee, manager and HR partner
+    current: Assessment
+    snapshots: tuple[Assessment, ...]  # oldest first
+    decisions: tuple[Decision, ...]  # oldest first
+    evidence: tuple[EvidenceItem, ...]
+    definitions: tuple[MetricDefinition, ...]
+    timezone: str
+
+    def name(self, person_id: str | None) -> str:
+        """The person's name as people.yaml gives it, else the id (or a dash for nobody)."""
+        if person_id is None:
+            return "—"
+        person = self.people.get(person_id)
+        return person.name if person else person_id
+
+    @property
+    def latest_snapshot(self) -> Assessment | None:
+        return self.snapshots[-1] if self.snapshots else None
+
+    @property
+    def assessments(self) -> tuple[Assessment, ...]:
+        """Every judgement on file: the snapshots, then the current stored evaluation."""
+        return (*self.snapshots, self.current)
+
+    @property
+    def decision(self) -> Decision | None:
+        return self.decisions[-1] if self.decisions else None
+
+
+def plan_export(ws: Workspace, plan_id: str) -> PlanExport:
+    """Gather one plan's export; LookupError for an unknown plan. A plan never evaluated yet
+    is evaluated and stored first, so the export still reads a stored evaluation."""
+    plan = ws.plan(plan_id)
+    stored = stored_evaluation(ws, plan_id) or refresh_evaluations(ws, [plan_id])[0]
+    with ws.engine.connect() as conn:
+        decisions = tuple(plan_decisions(conn, plan_id))
+        evidence = tuple(_evidence_items(conn, stored.payload, plan_kinds(plan)))
+    return PlanExport(
+        plan=plan,
+        version=stored.version,
+        people={p.id: p for p in ws.config.people.people
+                if p.id in {plan.employee, plan.manager, plan.hr_partner}},
+        current=Assessment.stored(stored),
+        snapshots=tuple(
+            Assessment("snapshot", s.as_of, s.taken_at, s.evaluation, s.hash)
+            for s in snapshots(ws, plan_id)
+        ),
+        decisions=decisions,
+        evidence=evidence,
+        definitions=tuple(dict.fromkeys(metric_definition(g.metric) for g in plan.goals)),
+        timezone=ws.settings.timezone,
+    )
+
+
+def _evidence_items(conn: Connection, payload: Mapping[str, Any], kinds: Collection[str]
+                    ) -> Iterator[EvidenceItem]:
+    wanted = {
+        key for goal in payload["goals"] for window in ("baseline", "current")
+        for key in goal[window].get("evidence", [])
+    }
+    found = dict(_records(conn, kinds, wanted))
+    for goal in payload["goals"]:
+        for window in ("baseline", "current"):
+            for key in goal[window].get("evidence", []):
+                title, url = found.get(key, (None, None))
+                yield EvidenceItem(goal["metric"], window, key, title, url)
+
+
+def _records(conn: Connection, kinds: Collection[str], keys: set[str]
+             ) -> Iterator[tuple[str, tuple[str | None, str | None]]]:
+    """(key, (title, url)) of the stored records among `keys`, read off the record tables."""
+    for kind in kinds:
+        record = KINDS[kind]
+        table = RECORD_TABLES[record.table]
+        extra = [table.c[name] for name in (_TITLES.get(record.table), "url")
+                 if name is not None and name in table.c]
+        for row in conn.execute(select(*(table.c[k] for k in record.natural_key), *extra)):
+            values = row._mapping
+            key = f"{values['source']}:" + "/".join(
+                key_part(values[k]) for k in record.natural_key[1:]
+            )
+            if key in keys:
+                title = _TITLES.get(record.table)
+                yield key, (values[title] if title else None, values.get("url"))
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    """One active plan as HR sees it in the org summary."""
+
+    plan: str
+    person: str
+    person_name: str
+    team: str | None
+    manager: str
+    manager_name: str
+    hr_partner: str | None
+    start: date
+    end: date
+    as_of: date | None  # of the stored evaluation; None before the first one
+    outcome: str | None  # recommended so far
+    goals_met: int | None
+    goals: int
+    next_checkpoint: date | None  # the next checkpoint, else the plan's end; None once ended
+    last_acknowledgement: datetime | None  # acknowledgements arrive with a later release
+    decision: str | None
+
+
+def org_summary(ws: Workspace) -> list[OrgRow]:
+    """Every active plan: one that no person has closed with a final decision (a decision to
+    extend keeps it open), ordered by person."""
+    people = {p.id: p for p in ws.config.people.people}
+    day = today(ws)
+    rows = []
+    with ws.engine.connect() as conn:
+        for plan in ws.config.plans.values():
+            decision = latest_decision(conn, plan.id)
+            if decision is None or decision.outcome not in FINAL_OUTCOMES:
+                rows.append(_org_row(plan, stored_evaluation(ws, plan.id), decision, people, day))
+    return sorted(rows, key=lambda row: (row.person_name, row.plan))
+
+
+def _org_row(plan: Plan, stored: StoredEvaluation | None, decision: Decision | None,
+             people: Mapping[str, Person], day: date) -> OrgRow:
+    goals = stored.payload["goals"] if stored else []
+    ahead = [d for d in (*plan.checkpoints, plan.end) if d >= day]
+    employee = people.get(plan.employee)
+    return OrgRow(
+        plan=plan.id,
+        person=plan.employee,
+        person_name=employee.name if employee else plan.employee,
+        team=employee.team if employee else None,
+        manager=plan.manager,
+        manager_name=people[plan.manager].name if plan.manager in people else plan.manager,
+        hr_partner=plan.hr_partner,
+        start=plan.start,
+        end=plan.end,
+        as_of=stored.as_of if stored else None,
+        outcome=stored.payload["outcome"] if stored else None,
+        goals_met=sum(g["status"] == "met" for g in goals) if stored else None,
+        goals=len(plan.goals),
+        next_checkpoint=min(ahead, default=None),
+        last_acknowledgement=None,
+        decision=decision.outcome if decision else None,
+    )
