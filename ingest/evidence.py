@@ -92,7 +92,8 @@ def _key_part(column: pd.Series) -> pd.Series:
     if isinstance(column.dtype, pd.DatetimeTZDtype):
         since_epoch = column - _EPOCH
         seconds = since_epoch // _SECOND
-        seconds += (seconds < 0) & (since_epoch % _SECOND != pd.Timedelta(0))
+        whole = since_epoch.dt.floor("s") == since_epoch
+        seconds += (seconds < 0) & ~whole
         return seconds.astype(str)
     return column.astype(str)
 
@@ -199,11 +200,11 @@ def unmatched_accounts(frames: Mapping[str, pd.DataFrame]) -> list[UnmatchedAcco
             if kind == "ticket_change":
                 rows = rows[rows["field"] == "assignee"]
             for row in rows.itertuples(index=False):
-                account = getattr(row, column.account)
+                source, account = str(row.source), str(getattr(row, column.account))
                 email = getattr(row, column.email) if column.email else None
-                seen = found.get((row.source, account))
-                found[(row.source, account)] = UnmatchedAccount(
-                    source=row.source,
+                seen = found.get((source, account))
+                found[(source, account)] = UnmatchedAccount(
+                    source=source,
                     account=account,
                     email=email or (seen.email if seen else None),
                     records=(seen.records if seen else 0) + 1,

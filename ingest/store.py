@@ -258,7 +258,7 @@ def _updated_value(table: Table, excluded: Any, name: str) -> Any:
     """What ON CONFLICT sets a column to: the new value, except for `KEPT_WHEN_ABSENT`."""
     if name not in (kept := KEPT_WHEN_ABSENT.get(table.name, {})):
         return excluded[name]
-    stored = table.c[name]
+    stored: Any = table.c[name]
     if (described := kept[name]) is not None:  # NULL unless the described column is unchanged
         stored = case((excluded[described] == table.c[described], stored))
     return func.coalesce(excluded[name], stored)

@@ -173,7 +173,10 @@ def _start_run(engine: Engine, *, source: str, stream: str) -> int:
         result = conn.execute(
             insert(sync_runs).values(source=source, stream=stream, started=_now())
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        if key is None:  # every supported database returns the new row's id
+            raise RuntimeError("the database returned no id for the new sync run")
+        return int(key[0])
 
 
 def _store_page(engine: Engine, stream: Stream, summary: RunSummary, page: Page) -> RunSummary:

@@ -40,7 +40,6 @@ the natural key, so rows already stored are updated in place, none duplicated).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 import math
@@ -165,10 +164,14 @@ def _missing_value(field: dataclasses.Field[Any], nullable: bool) -> Any:
     return None if nullable else ""
 
 
-@functools.cache
+_KIND_COLUMNS: dict[type[Record], tuple[Column, ...]] = {}
+
+
 def _kind_columns(kind: type[Record]) -> tuple[Column, ...]:
     """`columns(kind)`, worked out once per kind: it was nearly all the cost of parsing a row."""
-    return tuple(columns(kind))
+    if kind not in _KIND_COLUMNS:
+        _KIND_COLUMNS[kind] = tuple(columns(kind))
+    return _KIND_COLUMNS[kind]
 
 
 def column_reference() -> str:
@@ -189,6 +192,10 @@ def _missing(value: Any) -> bool:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(name): value for name, value in row.items()} for row in frame.to_dict("records")]
 
 
 def parse_row(row: Mapping[str, Any], kind: type[Record], *, source: str, zone: tzinfo) -> Record:
@@ -240,11 +247,11 @@ def _read(path: Path) -> Iterator[list[dict[str, Any]]]:
             path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=CHUNK_ROWS
         )
         for frame in reader:
-            yield frame.to_dict("records")
+            yield _records(frame)
         return
     lines = path.suffix.lower() in (".jsonl", ".ndjson")
     frame = pd.read_json(path, orient="records", lines=lines, dtype=False)  # no guessing
-    rows = frame.to_dict("records")
+    rows = _records(frame)
     for start in range(0, len(rows), CHUNK_ROWS):
         yield rows[start : start + CHUNK_ROWS]
 

@@ -151,7 +151,7 @@ def _client(url: str, session: JiraSession, api_version: str) -> JIRA:
     """A `jira` client whose every request goes through `session` (its own retries off)."""
     options = {"rest_api_version": api_version, "check_update": False}
     client = JIRA(url, options=options, get_server_info=False, max_retries=0)
-    client._session = session  # the client has no public way to take a transport
+    client._session = session  # type: ignore[assignment]  # no public way to take a transport
     return client
 
 

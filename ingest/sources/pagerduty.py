@@ -281,7 +281,7 @@ def parse_page(
     incidents: Sequence[Raw], entries: Mapping[str, Sequence[Raw]], *, source: str
 ) -> tuple[list[Record], list[Reject]]:
     def parse(raw: Raw) -> list[Record]:
-        return [parse_incident(raw, source=source, entries=entries.get(raw.get("id"), ()))]
+        return [parse_incident(raw, source=source, entries=entries.get(str(raw.get("id")), ()))]
 
     def reject(raw: Raw, exc: Exception) -> Reject:
         return Reject(dict(raw), describe(exc), f"{source}:{raw.get('id')}")
