@@ -35,18 +35,20 @@ from evaluate.compare import (
     team_context,
 )
 from evaluate.evidence import Evidence
-from evaluate.measure import Measurement, Request
+from evaluate.measure import Measurement, Request, SeriesRequest, Weekly
 from evaluate.metrics import MetricSpec, Statistic, metric_spec
 from evaluate.outcome import goal_status, plan_outcome
-from evaluate.results import GoalEvaluation, PlanEvaluation
+from evaluate.results import GoalEvaluation, PlanEvaluation, WeeklySeries
 from evaluate.windows import (
     Exclusions,
     Span,
+    Weeks,
     baseline_span,
+    chart_weeks,
     checkpoints_until,
     current_span,
     plan_exclusions,
-    weekly_spans,
+    sustain_weeks,
 )
 
 __all__ = ["evaluate_at_checkpoints", "evaluate_plan", "evaluate_plans"]
@@ -139,10 +141,14 @@ class _GoalSetup:
     current_span: Span
     baseline: _Handle
     current: _Handle
-    weeks: tuple[tuple[Span, _Handle], ...]
+    sustain: Weeks
+    sustain_series: _Handle
     team: str | None
     team_baseline: _Handle | None
     team_current: _Handle | None
+    chart: Weeks
+    series: _Handle
+    team_series: _Handle | None
 
 
 def _resolve(goal: Goal) -> tuple[MetricSpec, Statistic, Better]:
@@ -163,6 +169,7 @@ class _Evaluator:
         self.catalog, self.tz = catalog, catalog.tz
         self.team_of = {person.id: person.team for person in catalog.people}
         self.requests: dict[Hashable, list[Request]] = defaultdict(list)
+        self.series: dict[Hashable, list[SeriesRequest]] = defaultdict(list)
 
     def run(self, jobs: Sequence[_Job]) -> list[PlanEvaluation]:
         with _collector_paused():
@@ -170,10 +177,10 @@ class _Evaluator:
 
     def _run(self, jobs: Sequence[_Job]) -> list[PlanEvaluation]:
         setups = [self._plan_setups(job) for job in jobs]
-        measured = self._measure_all()
+        measured, weekly = self._measure_all(), self._measure_weekly()
         flat = [setup for plan_setups in setups for setup in plan_setups]
         intervals = _intervals(flat, measured)
-        judged = [_judge(s, measured, intervals.get(i, {})) for i, s in enumerate(flat)]
+        judged = [_judge(s, measured, weekly, intervals.get(i, {})) for i, s in enumerate(flat)]
         results, first = [], 0
         for job in jobs:
             goals = tuple(judged[first:first + len(job.plan.goals)])
@@ -194,22 +201,33 @@ class _Evaluator:
         self.requests[group].append(request)
         return _Handle(group, len(self.requests[group]) - 1)
 
+    def _series(self, group: Hashable, request: SeriesRequest) -> _Handle:
+        self.series[group].append(request)
+        return _Handle(group, len(self.series[group]) - 1)
+
     def _goal_setup(self, shared: _PlanWindows, goal: Goal) -> _GoalSetup:
         spec, statistic, better = _resolve(goal)
         job, exclusions, base, now, team = shared
-        weeks = weekly_spans(job.plan, job.as_of, goal.sustain.weeks, self.tz, exclusions)
+        weeks = sustain_weeks(job.plan, job.as_of, goal.sustain.weeks, self.tz, exclusions)
         group = (goal.metric, tuple(sorted(goal.params.items())), statistic)
 
         def ask(span: Span, *, team: str | None = None, audit: bool = False) -> _Handle:
             return self._request(group, Request(job.plan.employee, span, exclusions, team, audit))
 
+        chart = chart_weeks(base, now, self.tz)
+
+        def ask_weekly(weeks: Weeks, team: str | None = None) -> _Handle:
+            return self._series(group, SeriesRequest(job.plan.employee, weeks, exclusions, team))
+
         return _GoalSetup(
             goal, spec, statistic, better, base, now,
             baseline=ask(base, audit=True), current=ask(now, audit=True),
-            weeks=tuple((week, ask(week)) for week in weeks),
+            sustain=weeks, sustain_series=ask_weekly(weeks),
             team=team,
             team_baseline=ask(base, team=team) if team else None,
             team_current=ask(now, team=team) if team else None,
+            chart=chart, series=ask_weekly(chart),
+            team_series=ask_weekly(chart, team) if team else None,
         )
 
     def _measure_all(self) -> dict[Hashable, list[Measurement]]:
@@ -218,9 +236,19 @@ class _Evaluator:
             for group, requests in self.requests.items()
         }
 
+    def _measure_weekly(self) -> dict[Hashable, list[Weekly]]:
+        return {
+            group: self.catalog.index(group[0], group[1]).measure_weekly(requests, group[2])
+            for group, requests in self.series.items()
+        }
+
 
 def _measurement(measured: Mapping[Hashable, list[Measurement]], handle: _Handle) -> Measurement:
     return measured[handle.group][handle.position]
+
+
+def _weeks(weekly: Mapping[Hashable, list[Weekly]], handle: _Handle) -> Weekly:
+    return weekly[handle.group][handle.position]
 
 
 @dataclass(frozen=True)
@@ -343,16 +371,18 @@ def _flags(baseline_ok: bool, current_ok: bool, team: TeamContext | None) -> tup
 
 
 def _judge(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
+           weekly: Mapping[Hashable, list[Weekly]],
            intervals: Mapping[str, tuple[Interval, RateTest | None]]) -> GoalEvaluation:
     """One goal's verdict from its measurements (DESIGN §5.2–5.7)."""
     base, now = _measurement(measured, setup.baseline), _measurement(measured, setup.current)
     interval, rate_test = intervals.get("person", (None, None))
     person = change(base, now, setup.better, interval, rate_test)
     met = target_met(setup.goal.target, now.value, base.value, setup.better)
-    weeks = [(span, _measurement(measured, handle)) for span, handle in setup.weeks]
-    held = sustained(weeks, setup.goal.sustain, setup.statistic, setup.goal.target, base.value,
-                     setup.better)
+    held = sustained(setup.sustain, _weeks(weekly, setup.sustain_series), setup.goal.sustain,
+                     setup.statistic, setup.goal.target, base.value, setup.better)
     team = _team(setup, measured, intervals.get("team"), person)
+    team_weeks = (_weeks(weekly, setup.team_series)
+                  if setup.team_series and team and team.sufficient else None)
     base_ok, now_ok = (is_sufficient(m, setup.statistic, setup.goal) for m in (base, now))
     status = goal_status(sufficient=base_ok and now_ok, target_met=met, held=held.held,
                          significant_improvement=person.significant_improvement)
@@ -360,4 +390,6 @@ def _judge(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
         setup.goal, setup.statistic, setup.better, setup.spec.unit,
         setup.baseline_span, base, setup.current_span, now, person, met, held, team, status,
         _flags(base_ok, now_ok, team),
+        WeeklySeries(setup.chart, _weeks(weekly, setup.series), team_weeks, setup.statistic,
+                     setup.goal.sustain.min_events),
     )
