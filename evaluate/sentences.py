@@ -337,8 +337,8 @@ def data_quality_line(*, now: datetime, synced: Mapping[str, datetime | None],
     stale = [name for name, at in synced.items()
              if at is None or (name in limits and now - at > limits[name])]
     parts = [
-        ", ".join(_synced(name, at, now, name in stale) for name, at in synced.items())
-        or "no sources synced",
+        ", ".join(_synced(name, at, now, stale=name in stale, first=i == 0)
+                  for i, (name, at) in enumerate(synced.items())) or "no sources synced",
         _accounts(unmatched_accounts),
         f"{_count(quarantined, 'quarantined record')}",
         _goals(short_of_data),
@@ -352,10 +352,12 @@ def data_quality_line(*, now: datetime, synced: Mapping[str, datetime | None],
     return DataQuality(f"Data: {'; '.join(parts)}.", warning)
 
 
-def _synced(name: str, at: datetime | None, now: datetime, stale: bool) -> str:
+def _synced(name: str, at: datetime | None, now: datetime, *, stale: bool, first: bool
+            ) -> str:
+    """"Jira synced 2 h ago", then "GitHub 3 h ago": the verb is said once."""
     if at is None:
         return f"{source_name(name)} never synced"
-    text = f"{source_name(name)} synced {_age(now - at)}"
+    text = f"{source_name(name)}{' synced' if first else ''} {_age(now - at)}"
     return f"{text} (stale)" if stale else text
 
 
