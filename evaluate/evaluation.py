@@ -142,7 +142,7 @@ class _GoalSetup:
     baseline: _Handle
     current: _Handle
     sustain: Weeks
-    sustain_series: _Handle
+    sustain_series: _Handle | None  # None: the sustained windows are the chart's last weeks
     team: str | None
     team_baseline: _Handle | None
     team_current: _Handle | None
@@ -222,7 +222,8 @@ class _Evaluator:
         return _GoalSetup(
             goal, spec, statistic, better, base, now,
             baseline=ask(base, audit=True), current=ask(now, audit=True),
-            sustain=weeks, sustain_series=ask_weekly(weeks),
+            sustain=weeks,
+            sustain_series=None if _chart_ends_with(chart, weeks) else ask_weekly(weeks),
             team=team,
             team_baseline=ask(base, team=team) if team else None,
             team_current=ask(now, team=team) if team else None,
@@ -249,6 +250,21 @@ def _measurement(measured: Mapping[Hashable, list[Measurement]], handle: _Handle
 
 def _weeks(weekly: Mapping[Hashable, list[Weekly]], handle: _Handle) -> Weekly:
     return weekly[handle.group][handle.position]
+
+
+def _chart_ends_with(chart: Weeks, sustain: Weeks) -> bool:
+    """Without excluded ranges the sustained rule's windows are the chart's last weeks (both
+    end on the as-of day and reach back seven days, clipped at the plan's start), so they are
+    measured once, as part of the chart."""
+    return chart.spans[len(chart) - len(sustain):] == sustain.spans if sustain.spans else True
+
+
+def _sustain_weeks(setup: _GoalSetup, weekly: Mapping[Hashable, list[Weekly]]) -> Weekly:
+    if setup.sustain_series is not None:
+        return _weeks(weekly, setup.sustain_series)
+    chart, last = _weeks(weekly, setup.series), slice(len(setup.chart) - len(setup.sustain),
+                                                      None)
+    return Weekly(chart.value[last], chart.n[last], chart.active_weeks[last])
 
 
 @dataclass(frozen=True)
@@ -378,7 +394,7 @@ def _judge(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
     interval, rate_test = intervals.get("person", (None, None))
     person = change(base, now, setup.better, interval, rate_test)
     met = target_met(setup.goal.target, now.value, base.value, setup.better)
-    held = sustained(setup.sustain, _weeks(weekly, setup.sustain_series), setup.goal.sustain,
+    held = sustained(setup.sustain, _sustain_weeks(setup, weekly), setup.goal.sustain,
                      setup.statistic, setup.goal.target, base.value, setup.better)
     team = _team(setup, measured, intervals.get("team"), person)
     team_weeks = (_weeks(weekly, setup.team_series)
