@@ -4,15 +4,16 @@ sustained, team context. Everything is oriented so that a positive change means 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
+import numpy as np
+
 from config.plans import DAYS_PER_WEEK, MIN_ACTIVE_DAYS, Better, Goal, Sustain, Target
-from evaluate.measure import Measurement
+from evaluate.measure import Measurement, Weekly
 from evaluate.stats import rate_difference_p_value
-from evaluate.windows import Span
+from evaluate.windows import Span, Weeks
 
 __all__ = [
     "Change",
@@ -27,7 +28,9 @@ __all__ = [
     "oriented",
     "sustained",
     "target_met",
+    "target_value",
     "team_context",
+    "week_measurable",
 ]
 
 WeekStatus = Literal["met", "not_met", "insufficient"]
@@ -132,6 +135,19 @@ def target_met(target: Target, value: float | None, baseline: float | None, bett
     return (value - baseline) * _sign(better) / abs(baseline) >= target.improve_by
 
 
+def target_value(target: Target, baseline: float | None, better: Better) -> float | None:
+    """The value the target asks for, in the metric's unit: an `improve_by` target is the
+    baseline moved by that fraction the better way (None without a baseline). From a zero
+    baseline it reads as zero, the value a goal must hold (lower) or rise above (higher)."""
+    if target.at_most is not None:
+        return target.at_most
+    if target.at_least is not None:
+        return target.at_least
+    if baseline is None or target.improve_by is None:
+        return None
+    return baseline + abs(baseline) * target.improve_by * _sign(better)
+
+
 @dataclass(frozen=True)
 class WeekResult:
     span: Span
@@ -149,32 +165,36 @@ class Sustained:
     windows: tuple[WeekResult, ...]
 
 
-def _week_status(week: Measurement, statistic: str, met: bool | None, min_events: int
-                 ) -> WeekStatus:
-    """A week with too few events (or too little active time, for counts) cannot show the
-    target held: it is `insufficient` and does not count as met. A per-week count needs
-    `MIN_ACTIVE_DAYS`; a point-in-time count is read at one instant, so any active time will
-    do."""
+def week_measurable(statistic: str, n: int | np.ndarray, active_weeks: float | np.ndarray,
+                    min_events: int) -> bool | np.ndarray:
+    """Whether a week (or, given arrays, each week) rests on enough to be judged or plotted as
+    a full point. A week with too few events, or too little active time for a count, cannot
+    show the target held. A per-week count needs `MIN_ACTIVE_DAYS`; a point-in-time count is
+    read at one instant, so any active time will do."""
     if statistic == "per_week":
-        measurable = round(week.active_weeks * DAYS_PER_WEEK) >= MIN_ACTIVE_DAYS
-    elif statistic == "count":
-        measurable = week.active_weeks > 0
-    else:
-        measurable = week.n >= min_events
+        return np.round(np.multiply(active_weeks, DAYS_PER_WEEK)) >= MIN_ACTIVE_DAYS
+    if statistic == "count":
+        return np.greater(active_weeks, 0)
+    return np.greater_equal(n, min_events)
+
+
+def _week_status(measurable: bool, met: bool | None) -> WeekStatus:
+    """An unmeasurable week is `insufficient` and does not count as met."""
     if not measurable or met is None:
         return "insufficient"
     return "met" if met else "not_met"
 
 
-def sustained(weeks: Sequence[tuple[Span, Measurement]], rule: Sustain, statistic: str,
-              target: Target, baseline: float | None, better: Better) -> Sustained:
+def sustained(weeks: Weeks, measured: Weekly, rule: Sustain, statistic: str, target: Target,
+              baseline: float | None, better: Better) -> Sustained:
     """The target holds in at least `required` of the last `weeks` weekly windows, the last
-    one (the as-of week) included."""
+    one (the as-of week) included; `measured` holds each window's measurement."""
+    measurable = week_measurable(statistic, measured.n, measured.active_weeks, rule.min_events)
     results = tuple(
-        WeekResult(window, m.value, m.n,
-                   _week_status(m, statistic, target_met(target, m.value, baseline, better),
-                                rule.min_events))
-        for window, m in weeks
+        WeekResult(window, value, n,
+                   _week_status(ok, target_met(target, value, baseline, better)))
+        for window, value, n, ok in zip(weeks.spans, measured.values(), measured.n.tolist(),
+                                        np.asarray(measurable).tolist(), strict=True)
     )
     met = sum(result.status == "met" for result in results)
     held = bool(results) and results[-1].status == "met" and met >= rule.required

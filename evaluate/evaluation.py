@@ -9,7 +9,7 @@ clock, a database or the network: evidence, people, the as-of date and the zone 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -20,7 +20,7 @@ import numpy as np
 from config.people import Person
 from config.plans import Better, Goal, Plan
 from evaluate import stats
-from evaluate.catalog import EventCatalog
+from evaluate.catalog import EventCatalog, ParamsKey
 from evaluate.compare import (
     Change,
     Interval,
@@ -34,18 +34,20 @@ from evaluate.compare import (
     team_context,
 )
 from evaluate.evidence import Evidence
-from evaluate.measure import Measurement, Request
+from evaluate.measure import Measurement, Request, SeriesRequest, Weekly
 from evaluate.metrics import MetricSpec, Statistic, metric_spec
 from evaluate.outcome import goal_status, plan_outcome
-from evaluate.results import GoalEvaluation, PlanEvaluation
+from evaluate.results import GoalEvaluation, PlanEvaluation, WeeklySeries
 from evaluate.windows import (
     Exclusions,
     Span,
+    Weeks,
     baseline_span,
+    chart_weeks,
     checkpoints_until,
     current_span,
     plan_exclusions,
-    weekly_spans,
+    sustain_weeks,
 )
 
 __all__ = ["evaluate_at_checkpoints", "evaluate_plan", "evaluate_plans"]
@@ -103,11 +105,14 @@ class _PlanWindows(NamedTuple):
     team: str | None
 
 
+_Group = tuple[str, ParamsKey, Statistic]  # metric, params, statistic: one index, one batch
+
+
 @dataclass(frozen=True)
 class _Handle:
     """Where a request's measurement will be: its group and position in it."""
 
-    group: Hashable
+    group: _Group
     position: int
 
 
@@ -123,10 +128,14 @@ class _GoalSetup:
     current_span: Span
     baseline: _Handle
     current: _Handle
-    weeks: tuple[tuple[Span, _Handle], ...]
+    sustain: Weeks
+    sustain_series: _Handle | None  # None: the sustained windows are the chart's last weeks
     team: str | None
     team_baseline: _Handle | None
     team_current: _Handle | None
+    chart: Weeks
+    series: _Handle
+    team_series: _Handle | None
 
 
 def _resolve(goal: Goal) -> tuple[MetricSpec, Statistic, Better]:
@@ -146,14 +155,15 @@ class _Evaluator:
     def __init__(self, catalog: EventCatalog) -> None:
         self.catalog, self.tz = catalog, catalog.tz
         self.team_of = {person.id: person.team for person in catalog.people}
-        self.requests: dict[Hashable, list[Request]] = defaultdict(list)
+        self.requests: dict[_Group, list[Request]] = defaultdict(list)
+        self.series: dict[_Group, list[SeriesRequest]] = defaultdict(list)
 
     def run(self, jobs: Sequence[_Job]) -> list[PlanEvaluation]:
         setups = [self._plan_setups(job) for job in jobs]
-        measured = self._measure_all()
+        measured, weekly = self._measure_all(), self._measure_weekly()
         flat = [setup for plan_setups in setups for setup in plan_setups]
         intervals = _intervals(flat, measured)
-        judged = [_judge(s, measured, intervals.get(i, _GoalIntervals()))
+        judged = [_judge(s, measured, weekly, intervals.get(i, _GoalIntervals()))
                   for i, s in enumerate(flat)]
         results, first = [], 0
         for job in jobs:
@@ -171,37 +181,74 @@ class _Evaluator:
         )
         return [self._goal_setup(shared, goal) for goal in job.plan.goals]
 
-    def _request(self, group: Hashable, request: Request) -> _Handle:
+    def _request(self, group: _Group, request: Request) -> _Handle:
         self.requests[group].append(request)
         return _Handle(group, len(self.requests[group]) - 1)
+
+    def _series(self, group: _Group, request: SeriesRequest) -> _Handle:
+        self.series[group].append(request)
+        return _Handle(group, len(self.series[group]) - 1)
 
     def _goal_setup(self, shared: _PlanWindows, goal: Goal) -> _GoalSetup:
         spec, statistic, better = _resolve(goal)
         job, exclusions, base, now, team = shared
-        weeks = weekly_spans(job.plan, job.as_of, goal.sustain.weeks, self.tz, exclusions)
+        weeks = sustain_weeks(job.plan, job.as_of, goal.sustain.weeks, self.tz, exclusions)
         group = (goal.metric, tuple(sorted(goal.params.items())), statistic)
 
         def ask(span: Span, *, team: str | None = None, audit: bool = False) -> _Handle:
             return self._request(group, Request(job.plan.employee, span, exclusions, team, audit))
 
+        chart = chart_weeks(base, now, self.tz)
+
+        def ask_weekly(weeks: Weeks, team: str | None = None) -> _Handle:
+            return self._series(group, SeriesRequest(job.plan.employee, weeks, exclusions, team))
+
         return _GoalSetup(
             goal, spec, statistic, better, base, now,
             baseline=ask(base, audit=True), current=ask(now, audit=True),
-            weeks=tuple((week, ask(week)) for week in weeks),
+            sustain=weeks,
+            sustain_series=None if _chart_ends_with(chart, weeks) else ask_weekly(weeks),
             team=team,
             team_baseline=ask(base, team=team) if team else None,
             team_current=ask(now, team=team) if team else None,
+            chart=chart, series=ask_weekly(chart),
+            team_series=ask_weekly(chart, team) if team else None,
         )
 
-    def _measure_all(self) -> dict[Hashable, list[Measurement]]:
+    def _measure_all(self) -> dict[_Group, list[Measurement]]:
         return {
             group: self.catalog.index(group[0], group[1]).measure(requests, group[2])
             for group, requests in self.requests.items()
         }
 
+    def _measure_weekly(self) -> dict[_Group, list[Weekly]]:
+        return {
+            group: self.catalog.index(group[0], group[1]).measure_weekly(requests, group[2])
+            for group, requests in self.series.items()
+        }
 
-def _measurement(measured: Mapping[Hashable, list[Measurement]], handle: _Handle) -> Measurement:
+
+def _measurement(measured: Mapping[_Group, list[Measurement]], handle: _Handle) -> Measurement:
     return measured[handle.group][handle.position]
+
+
+def _weeks(weekly: Mapping[_Group, list[Weekly]], handle: _Handle) -> Weekly:
+    return weekly[handle.group][handle.position]
+
+
+def _chart_ends_with(chart: Weeks, sustain: Weeks) -> bool:
+    """Without excluded ranges the sustained rule's windows are the chart's last weeks (both
+    end on the as-of day and reach back seven days, clipped at the plan's start), so they are
+    measured once, as part of the chart."""
+    return chart.spans[len(chart) - len(sustain):] == sustain.spans if sustain.spans else True
+
+
+def _sustain_weeks(setup: _GoalSetup, weekly: Mapping[_Group, list[Weekly]]) -> Weekly:
+    if setup.sustain_series is not None:
+        return _weeks(weekly, setup.sustain_series)
+    chart, last = _weeks(weekly, setup.series), slice(len(setup.chart) - len(setup.sustain),
+                                                      None)
+    return Weekly(chart.value[last], chart.n[last], chart.active_weeks[last])
 
 
 @dataclass(frozen=True)
@@ -215,7 +262,7 @@ class _Pair:
     current: Measurement
 
 
-def _pairs(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Measurement]]
+def _pairs(setups: Sequence[_GoalSetup], measured: Mapping[_Group, list[Measurement]]
            ) -> list[_Pair]:
     """Pairs that get an interval: both windows sufficient."""
     pairs = []
@@ -302,7 +349,7 @@ class _GoalIntervals:
     gap: Interval | None = None
 
 
-def _intervals(setups: Sequence[_GoalSetup], measured: Mapping[Hashable, list[Measurement]]
+def _intervals(setups: Sequence[_GoalSetup], measured: Mapping[_Group, list[Measurement]]
                ) -> dict[int, _GoalIntervals]:
     by_group: dict[tuple[Statistic, str], list[_Pair]] = defaultdict(list)
     for pair in _pairs(setups, measured):
@@ -342,7 +389,7 @@ def _add_gaps(found: dict[int, dict[str, Interval]], person: Sequence[_Pair],
         found[person[row].goal]["gap"] = (lower, upper)
 
 
-def _team(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
+def _team(setup: _GoalSetup, measured: Mapping[_Group, list[Measurement]],
           intervals: _GoalIntervals, person: Change) -> TeamContext | None:
     """The rest of the team over the goal's windows (a team of one is never sufficient)."""
     if setup.team_baseline is None or setup.team_current is None:
@@ -368,16 +415,18 @@ def _flags(baseline_ok: bool, current_ok: bool, team: TeamContext | None) -> tup
     return tuple(flags)
 
 
-def _judge(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
-           intervals: _GoalIntervals) -> GoalEvaluation:
+def _judge(setup: _GoalSetup, measured: Mapping[_Group, list[Measurement]],
+           weekly: Mapping[_Group, list[Weekly]], intervals: _GoalIntervals
+           ) -> GoalEvaluation:
     """One goal's verdict from its measurements (DESIGN §5.2–5.7)."""
     base, now = _measurement(measured, setup.baseline), _measurement(measured, setup.current)
     person = change(base, now, setup.better, intervals.person, intervals.rate_test)
     met = target_met(setup.goal.target, now.value, base.value, setup.better)
-    weeks = [(span, _measurement(measured, handle)) for span, handle in setup.weeks]
-    held = sustained(weeks, setup.goal.sustain, setup.statistic, setup.goal.target, base.value,
-                     setup.better)
+    held = sustained(setup.sustain, _sustain_weeks(setup, weekly), setup.goal.sustain,
+                     setup.statistic, setup.goal.target, base.value, setup.better)
     team = _team(setup, measured, intervals, person)
+    team_weeks = (_weeks(weekly, setup.team_series)
+                  if setup.team_series and team and team.sufficient else None)
     base_ok, now_ok = (is_sufficient(m, setup.statistic, setup.goal) for m in (base, now))
     status = goal_status(sufficient=base_ok and now_ok, target_met=met, held=held.held,
                          significant_improvement=person.significant_improvement)
@@ -385,4 +434,6 @@ def _judge(setup: _GoalSetup, measured: Mapping[Hashable, list[Measurement]],
         setup.goal, setup.statistic, setup.better, setup.spec.unit,
         setup.baseline_span, base, setup.current_span, now, person, met, held, team, status,
         _flags(base_ok, now_ok, team),
+        WeeklySeries(setup.chart, _weeks(weekly, setup.series), team_weeks, setup.statistic,
+                     setup.goal.sustain.min_events),
     )

@@ -21,15 +21,15 @@ from datetime import timedelta
 import pandas as pd
 
 from evaluate.evidence import utc
+from ingest.records import FAILED_DEPLOYMENT_STATES
 
-FAILED_STATES = frozenset({"failure", "error", "rolled_back"})
 DEFAULT_WINDOW = timedelta(hours=24)
 REASON = "failure_reason"
 
 
 def _state_reasons(deployments: pd.DataFrame) -> list[str | None]:
     states = deployments["state"].astype(str).str.lower()
-    return [f"state: {state}" if state in FAILED_STATES else None for state in states]
+    return [f"state: {state}" if state in FAILED_DEPLOYMENT_STATES else None for state in states]
 
 
 def _incident_keys(incidents: pd.DataFrame) -> pd.Series:
@@ -107,4 +107,4 @@ def mark_change_failures(
     return marked
 
 
-__all__ = ["DEFAULT_WINDOW", "FAILED_STATES", "mark_change_failures"]
+__all__ = ["DEFAULT_WINDOW", "mark_change_failures"]

@@ -12,23 +12,27 @@ Times are whole UTC seconds: window bounds are midnights, so `floor(at) >= lo` e
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from config.people import Person
 from evaluate.evidence import names, utc_nanos
-from evaluate.windows import Exclusions, Span, active_weeks, measurement_instant
+from evaluate.windows import Exclusions, Span, Weeks, active_weeks, measurement_instant
 
-__all__ = ["EventIndex", "Measurement", "Request"]
+__all__ = ["EventIndex", "Measurement", "Request", "SeriesRequest", "Weekly"]
 
 _GROUP = np.int64(1 << 34)  # each owner's events occupy one block of the composite sort key
 _OFFSET = np.int64(1 << 33)  # seconds since the epoch, shifted to be non-negative
 _OPEN_ENDED = np.iinfo(np.int64).max
 _NAT = np.iinfo(np.int64).min  # how `utc_nanos` reads NaT
 _EMPTY = np.empty(0)
+_Asked = TypeVar("_Asked", "Request", "SeriesRequest")
+_Answer = TypeVar("_Answer")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,37 @@ class Request:
     exclusions: Exclusions
     team: str | None = None
     audit: bool = False
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """Many consecutive windows of one owner (the weeks of a trend chart), measured in one
+    look-up rather than one `Request` each: a chart has some twenty-six weeks per goal, which
+    as requests would cost more than the rest of the evaluation. `weeks` are in time order and
+    do not overlap; events between them count in none."""
+
+    person: str
+    weeks: Weeks
+    exclusions: Exclusions
+    team: str | None = None
+
+    def covering(self) -> Request:
+        """One request from the first week's start to the last week's end."""
+        return Request(self.person, self.weeks.whole, self.exclusions, self.team)
+
+
+
+class Weekly(NamedTuple):
+    """Each week's value (NaN where undefined), event count and active weeks (0 to 1)."""
+
+    value: np.ndarray
+    n: np.ndarray
+    active_weeks: np.ndarray
+
+    def values(self, shown: np.ndarray | None = None) -> list[float | None]:
+        """Plain numbers, None where undefined or not `shown`."""
+        kept = self.value if shown is None else np.where(shown, self.value, np.nan)
+        return [None if v != v else v for v in kept.tolist()]
 
 
 @dataclass(frozen=True)
@@ -151,7 +186,12 @@ class EventIndex:
         self.rank[self.by_value] = np.arange(len(self.values))
         self.keys = events["key"].to_numpy(dtype=object)
         self.records = events["record"].to_numpy(dtype=object)
-        self.problems = names(events["problem"]) if "problem" in events else None
+        # Records whose times contradict each other (`evaluate.metrics`); None when there are
+        # none, as for most metrics and evidence, so nothing is checked per event then.
+        problems = names(events["problem"]) if "problem" in events else np.full(0, None)
+        unmeasured: np.ndarray = problems != None  # noqa: E711 (elementwise)
+        self.problems = problems if unmeasured.any() else None
+        self.unmeasured = unmeasured if unmeasured.any() else None
         self.person_code, person_names = _codes(owners)
         # Input order must not matter: ties in time (and every list of keys) follow the key.
         ties = _TieBreak(self.keys, utc_nanos(events["at"]))
@@ -160,14 +200,51 @@ class EventIndex:
 
     def measure(self, requests: Sequence[Request], statistic: str) -> list[Measurement]:
         """Measure every request with one statistic (median, mean, rate, per_week, count)."""
-        out: list[Measurement] = [None] * len(requests)  # type: ignore[list-item]
-        for team_requests in (False, True):
-            rows = [i for i, r in enumerate(requests) if (r.team is not None) == team_requests]
-            if rows:
-                batch = [requests[i] for i in rows]
-                for row, result in zip(rows, self._measure(batch, statistic), strict=True):
-                    out[row] = result
-        return out
+        return _by_side(requests, lambda batch: self._measure(batch, statistic))
+
+    def measure_weekly(self, requests: Sequence[SeriesRequest], statistic: str) -> list[Weekly]:
+        """Each series' weeks, measured as a request of each week would be."""
+        asked = [r for r in requests if r.weeks]
+        answers = iter(_by_side(asked, lambda batch: self._weekly(batch, statistic)))
+        empty = Weekly(_EMPTY, _EMPTY.astype(np.int64), _EMPTY)
+        return [next(answers) if r.weeks else empty for r in requests]
+
+    def _weekly(self, series: list[SeriesRequest], statistic: str) -> list[Weekly]:
+        covering = [s.covering() for s in series]
+        found = self._candidates(covering)
+        grid = _WeekGrid.of(series)
+        rows, week = (self._spells_by_week if self.spells else self._events_by_week)(
+            covering, found, grid)
+        values = self._grouped_values(week, rows, sort=statistic in ("median", "mean"))
+        counts = np.bincount(week, minlength=grid.size)
+        members = np.repeat([self._members(r) for r in covering], grid.sizes)
+        summary = _summaries(statistic, values, week, counts, grid.active_weeks, members)
+        return [Weekly(summary[part], counts[part], grid.active_weeks[part])
+                for part in grid.parts()]
+
+    def _events_by_week(self, covering: list[Request], found: _Candidates, grid: _WeekGrid
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """The kept events and the week each falls in, in week order."""
+        kept = self._keep(covering, found)
+        rows = found.rows[kept]
+        week, inside = grid.week_of(found.request_of[kept], self.at[rows])
+        return rows[inside], week[inside]
+
+    def _spells_by_week(self, covering: list[Request], found: _Candidates, grid: _WeekGrid
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Each spell with each week it holds at: the covering look-up found the spells
+        started by the last week's instant; each is paired with every week of its series and
+        kept where it had started and still held at that week's instant."""
+        candidate = np.flatnonzero(self._owned_and_not_named(covering, found))
+        series_of = found.request_of[candidate]
+        weeks = grid.sizes[series_of]
+        pair = np.repeat(candidate, weeks)
+        week = np.repeat(grid.starts[series_of] - (np.cumsum(weeks) - weeks), weeks) + np.arange(
+            weeks.sum())
+        rows, instants = found.rows[pair], grid.instants[week]
+        holds = (self.at[rows] <= instants) & self._holds(
+            covering, found.request_of[pair], rows, instants)
+        return rows[holds], week[holds]
 
     def _members(self, request: Request) -> int:
         if request.team is None:
@@ -226,45 +303,66 @@ class EventIndex:
     def _keep(self, requests: list[Request], found: _Candidates) -> np.ndarray:
         """Leave out the person from their team, ended spells, excluded events and records
         whose times contradict each other (see `evaluate.metrics`)."""
-        keep = np.ones(len(found.rows), dtype=bool)
-        if self.problems is not None:
-            keep &= self.problems[found.rows] == None  # noqa: E711 (elementwise)
+        keep = self._owned_and_not_named(requests, found)
+        if self.spells:
+            keep &= self._holds(requests, found.request_of, found.rows,
+                                found.instants[found.request_of])
+        else:
+            keep &= ~_in_excluded_ranges(requests, found.request_of, self.at[found.rows])
+        return keep
+
+    def _owned_and_not_named(self, requests: list[Request], found: _Candidates) -> np.ndarray:
+        """Leave out the person from their team's requests, events an exclusion names, and
+        records with a problem."""
+        keep = ~self._excluded_records(requests, found)
+        if self.unmeasured is not None:
+            keep &= ~self.unmeasured[found.rows]
         if requests[0].team is not None:
             left_out = np.array([self.by_person.codes.get(r.person, -2) for r in requests])
             keep &= self.person_code[found.rows] != left_out[found.request_of]
-        if self.spells:
-            keep &= self.until[found.rows] > found.instants[found.request_of]
-            keep &= self._aged_net_of_exclusions(requests, found)
-        else:
-            keep &= ~_in_excluded_ranges(requests, found.request_of, self.at[found.rows])
-        return keep & ~self._excluded_records(requests, found)
+        return keep
 
-    def _aged_net_of_exclusions(self, requests: list[Request], found: _Candidates
-                                ) -> np.ndarray:
-        """Whether each spell's ticket is still old enough at its request's instant once the
-        request's excluded time since its creation is taken off its age: a ticket does not
-        age while its holder is on leave. Spells are already aged in calendar time, so only
-        requests with excluded ranges can lose any."""
+    def _holds(self, requests: list[Request], request_of: np.ndarray, rows: np.ndarray,
+               instants: np.ndarray) -> np.ndarray:
+        """Whether each spell (started by then) still holds at its instant."""
+        held: np.ndarray = (self.until[rows] > instants) & self._aged_net_of_exclusions(
+            requests, request_of, rows, instants)
+        return held
+
+    def _aged_net_of_exclusions(self, requests: list[Request], request_of: np.ndarray,
+                                rows: np.ndarray, instants: np.ndarray) -> np.ndarray:
+        """Whether each spell's ticket is still old enough at its instant once its request's
+        excluded time since its creation is taken off its age: a ticket does not age while
+        its holder is on leave. Spells are already aged in calendar time, so only requests
+        with excluded ranges can lose any."""
         if self.since is None or self.min_age is None or not any(
             r.exclusions.ranges for r in requests
         ):
-            return np.ones(len(found.rows), dtype=bool)
-        since = self.since[found.rows]
-        instant = found.instants[found.request_of]
-        excluded = _overlap_seconds(requests, found.request_of, since, instant)
+            return np.ones(len(rows), dtype=bool)
+        since = self.since[rows]
+        excluded = _overlap_seconds(requests, request_of, since, instants)
         known = since != _OPEN_ENDED
-        return ~known | (instant - since - excluded >= self.min_age[found.rows])
+        return ~known | (instants - since - excluded >= self.min_age[rows])
 
     def _excluded_records(self, requests: list[Request], found: _Candidates) -> np.ndarray:
         """Events whose own key, or underlying record (a review's pull request), an exclusion
-        of their request names. Few plans name records, so only their requests are read."""
+        of their request names. Few plans name records, so only their requests' events are
+        read, and all of them at once: each (request, named record) pair becomes one integer
+        and each event's (request, key) one too, so a single `isin` answers them all."""
         excluded = np.zeros(len(found.rows), dtype=bool)
-        for i, request in enumerate(requests):
-            if request.exclusions.records:
-                named, mine = list(request.exclusions.records), found.of(i)
-                rows = found.rows[mine]
-                keys, records = self.keys[rows], self.records[rows]
-                excluded[mine] = np.isin(keys, named) | np.isin(records, named)
+        named = [(i, name) for i, r in enumerate(requests) for name in r.exclusions.records]
+        if not named:
+            return excluded
+        names = pd.Index(sorted({name for _, name in named}))
+        pairs = (np.array([i for i, _ in named], dtype=np.int64) * len(names)
+                 + names.get_indexer(pd.Index([name for _, name in named])))
+        naming = np.zeros(len(requests), dtype=bool)
+        naming[[i for i, _ in named]] = True
+        mine = np.flatnonzero(naming[found.request_of])
+        rows, request_of = found.rows[mine], found.request_of[mine].astype(np.int64)
+        for column in (self.keys, self.records):
+            code = names.get_indexer(column[rows])
+            excluded[mine] |= (code >= 0) & np.isin(request_of * len(names) + code, pairs)
         return excluded
 
     def _audit(self, request: Request, found: _Candidates, kept: np.ndarray, i: int
@@ -289,6 +387,71 @@ class EventIndex:
 
     def _problem(self, row: int) -> str | None:
         return None if self.problems is None else self.problems[row]
+
+
+def _by_side(requests: Sequence[_Asked], measure: Callable[[list[_Asked]], list[_Answer]]
+             ) -> list[_Answer]:
+    """Answers in the order asked: a person's own requests and team requests search
+    different orderings, so each side is measured as one batch."""
+    out: list[_Answer] = [None] * len(requests)  # type: ignore[list-item]
+    for team_requests in (False, True):
+        rows = [i for i, r in enumerate(requests) if (r.team is not None) == team_requests]
+        if rows:
+            for row, result in zip(rows, measure([requests[i] for i in rows]), strict=True):
+                out[row] = result
+    return out
+
+
+@dataclass(frozen=True)
+class _WeekGrid:
+    """The weeks of many series laid end to end (series `i` owns rows `starts[i]` to
+    `starts[i] + sizes[i] - 1`), so one `searchsorted` bins every event of every series."""
+
+    series: Sequence[SeriesRequest]
+    sizes: np.ndarray
+    starts: np.ndarray
+    keys: np.ndarray  # series * _GROUP + week start + _OFFSET, ascending
+    hi: np.ndarray
+
+    @classmethod
+    def of(cls, series: Sequence[SeriesRequest]) -> _WeekGrid:
+        sizes = np.array([len(s.weeks) for s in series], dtype=np.int64)
+        series_of = np.repeat(np.arange(len(series), dtype=np.int64), sizes)
+        lo = np.concatenate([s.weeks.lo_s for s in series])
+        return cls(series, sizes, np.cumsum(sizes) - sizes, series_of * _GROUP + lo + _OFFSET,
+                   np.concatenate([s.weeks.hi_s for s in series]))
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+    @cached_property
+    def active_weeks(self) -> np.ndarray:
+        return self._per_week(Weeks.active_weeks)
+
+    @cached_property
+    def instants(self) -> np.ndarray:
+        """When each week's point-in-time count is read (`measurement_instant`)."""
+        return self._per_week(Weeks.instants)
+
+    def _per_week(self, read: Callable[[Weeks, Exclusions], np.ndarray]) -> np.ndarray:
+        """`read` for each series' weeks; series share weeks and exclusions (a goal's person
+        and team), so each pair is read once, keyed by identity as in `_active_weeks`."""
+        seen: dict[tuple[int, int], np.ndarray] = {}
+        for s in self.series:
+            if (id(s.weeks), id(s.exclusions)) not in seen:
+                seen[id(s.weeks), id(s.exclusions)] = read(s.weeks, s.exclusions)
+        return np.concatenate([seen[id(s.weeks), id(s.exclusions)] for s in self.series])
+
+    def week_of(self, series_of: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each event's week row (the last week starting at or before it: events lie within
+        their series' weeks), and whether the event is inside that week, not between two."""
+        week = np.searchsorted(self.keys, series_of * _GROUP + at + _OFFSET, side="right") - 1
+        return week, at < self.hi[week]
+
+    def parts(self) -> Iterator[slice]:
+        return (slice(start, start + size)
+                for start, size in zip(self.starts.tolist(), self.sizes.tolist(), strict=True))
 
 
 def _active_weeks(requests: list[Request]) -> np.ndarray:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -51,12 +51,15 @@ from ingest.records import (
 __all__ = [
     "METRICS",
     "MetricSpec",
+    "Quantity",
     "Statistic",
+    "Words",
     "is_known_metric",
     "metric_events",
     "metric_names",
     "metric_rules",
     "metric_spec",
+    "quantity",
 ]
 
 Statistic = Literal["median", "mean", "rate", "per_week", "count"]
@@ -64,6 +67,18 @@ Params = Mapping[str, Any]
 EventFunction = Callable[[EvidenceReader, Params], pd.DataFrame]
 
 DEFAULT_AGED_DAYS = 14
+
+
+class Words(NamedTuple):
+    """How a metric reads to a person: `label` names what is measured ("ticket resolution
+    time"), `record` is one event's record ("ticket", plural with an "s"), `event` what
+    happened to it ("resolved": "5 tickets were resolved"), and `symbol` follows a value
+    ("h", "min", "%" for a ratio shown as a percentage, "" for a plain number)."""
+
+    label: str
+    record: str
+    event: str
+    symbol: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,7 @@ class MetricSpec:
     better: Better | None
     unit: str
     roles: tuple[str, ...]
+    words: Words
     events: EventFunction = field(repr=False, compare=False)
     binary: bool = False
     point_in_time: bool = False
@@ -437,45 +453,62 @@ def rating_events(name: str, reader: EvidenceReader, params: Params) -> pd.DataF
 _ALL = ("developer", "support", "sre", "security")
 _TICKETS = ("ticket", "ticket_change")
 _PRS = ("pull_request", "review")
+_HOURS, _RATE = "h", "%"
 _CATALOG = (
     MetricSpec("ticket_resolution_hours", _TICKETS, "median", "lower", "hours",
-               ("support", "developer"), ticket_resolution_hours),
+               ("support", "developer"),
+               Words("ticket resolution time", "ticket", "resolved", _HOURS),
+               ticket_resolution_hours),
     MetricSpec("ticket_cycle_hours", _TICKETS, "median", "lower", "hours", _ALL,
-               ticket_cycle_hours),
+               Words("ticket cycle time", "ticket", "resolved", _HOURS), ticket_cycle_hours),
     MetricSpec("tickets_resolved", _TICKETS, "per_week", "higher", "tickets per active week", _ALL,
-               tickets_resolved),
+               Words("tickets resolved", "ticket", "resolved"), tickets_resolved),
     MetricSpec("ticket_reopen_rate", _TICKETS, "rate", "lower", "share of resolved tickets", _ALL,
-               ticket_reopen_rate, binary=True),
+               Words("ticket reopen rate", "ticket", "resolved", _RATE), ticket_reopen_rate,
+               binary=True),
     MetricSpec("aged_open_tickets", _TICKETS, "count", "lower", "open tickets", ("support",),
-               aged_open_tickets, point_in_time=True),
+               Words("aged open tickets", "ticket", "open"), aged_open_tickets,
+               point_in_time=True),
     MetricSpec("due_date_adherence", _TICKETS, "rate", "higher", "share of tickets with a due date",
-               _ALL, due_date_adherence, binary=True),
+               _ALL, Words("due-date adherence", "ticket", "resolved with a due date", _RATE),
+               due_date_adherence, binary=True),
     MetricSpec("pr_lead_time_hours", ("pull_request",), "median", "lower", "hours", ("developer",),
+               Words("pull request lead time", "pull request", "merged", _HOURS),
                pr_lead_time_hours),
     MetricSpec("pr_first_pass_approval_rate", _PRS, "rate", "higher", "share of merged PRs",
-               ("developer",), pr_first_pass_approval_rate, binary=True),
+               ("developer",), Words("first-pass approval rate", "pull request", "merged", _RATE),
+               pr_first_pass_approval_rate, binary=True),
     MetricSpec("pr_review_rounds", _PRS, "mean", "lower", "changes-requested reviews per merged PR",
-               ("developer",), pr_review_rounds),
+               ("developer",), Words("review rounds per pull request", "pull request", "merged"),
+               pr_review_rounds),
     MetricSpec("review_turnaround_hours", (*_PRS, "review_request"), "median", "lower", "hours",
-               ("developer",), review_turnaround_hours),
+               ("developer",), Words("review turnaround time", "review", "submitted", _HOURS),
+               review_turnaround_hours),
     MetricSpec("reviews_given", _PRS, "per_week", "higher", "reviews per active week",
-               ("developer",), reviews_given),
+               ("developer",), Words("reviews given", "review", "given"), reviews_given),
     MetricSpec("deployments", ("deployment",), "per_week", "higher", "deployments per active week",
-               ("developer", "sre"), deployments),
+               ("developer", "sre"), Words("deployments", "deployment", "finished"), deployments),
     MetricSpec("deployment_success_rate", ("deployment",), "rate", "higher", "share of deployments",
-               ("developer", "sre"), deployment_success_rate, binary=True),
+               ("developer", "sre"), Words("deployment success rate", "deployment", "finished",
+                                           _RATE), deployment_success_rate, binary=True),
     MetricSpec("change_failure_rate", ("deployment",), "rate", "lower", "share of deployments",
-               ("developer", "sre"), change_failure_rate, binary=True),
+               ("developer", "sre"), Words("change failure rate", "deployment", "finished", _RATE),
+               change_failure_rate, binary=True),
     MetricSpec("incident_mttr_hours", ("incident",), "median", "lower", "hours", ("sre", "support"),
+               Words("incident resolution time", "incident", "resolved", _HOURS),
                incident_mttr_hours),
     MetricSpec("incident_mtta_minutes", ("incident",), "median", "lower", "minutes",
-               ("sre", "support"), incident_mtta_minutes),
+               ("sre", "support"), Words("incident acknowledgement time", "incident",
+                                         "acknowledged", "min"), incident_mtta_minutes),
     MetricSpec("incidents_owned", ("incident",), "per_week", None, "incidents per active week",
-               ("sre", "support"), incidents_owned),
+               ("sre", "support"), Words("incidents owned", "incident", "assigned"),
+               incidents_owned),
     MetricSpec("error_rate", ("sample",), "mean", "lower", "error ratio (mean of daily means)",
-               ("sre", "developer"), error_rate, daily=True),
+               ("sre", "developer"), Words("error rate", "day", "sampled", _RATE), error_rate,
+               daily=True),
     MetricSpec("availability", ("sample",), "mean", "higher",
-               "share of samples up (mean over days)", ("sre",), availability, daily=True),
+               "share of samples up (mean over days)", ("sre",),
+               Words("availability", "day", "sampled", _RATE), availability, daily=True),
 )
 
 METRICS: Mapping[str, MetricSpec] = {spec.name: spec for spec in _CATALOG}
@@ -513,7 +546,72 @@ def metric_spec(name: str) -> MetricSpec:
     if match is None:
         raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}, rating:NAME")
     return MetricSpec(name, ("rating",), "mean", "higher", "rating (1–5)", _ALL,
+                      Words(f"{match.group(1)} rating", "rating", "given"),
                       partial(rating_events, match.group(1)))
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How one goal's values read: a metric in words depends on its statistic too (a
+    resolution time counted per week is tickets per week, not hours)."""
+
+    title: str  # the metric in words, e.g. "Median ticket resolution time"
+    unit: str  # for an axis: "hours", "%", "tickets per week"
+    symbol: str  # after a number: "h", "%", "per week", ""
+    record: str  # "ticket"
+    event: str  # "resolved"
+    counted: bool = False  # whole counts (open tickets): no decimals when whole
+
+    @property
+    def records(self) -> str:
+        return f"{self.record}s"
+
+    @property
+    def percent(self) -> bool:
+        """Values are ratios (0–1) shown as percentages."""
+        return self.symbol == "%"
+
+    def number(self, value: float, *, compact: bool = False) -> str:
+        """The value without its unit: one decimal ("22.0"); percentages whole from 10% ("47%",
+        "2.5%"); whole counts and percentages without decimals; `compact` drops a ".0" too
+        (a target of "24 h")."""
+        shown = round(value * 100 if self.percent else value, 9)
+        whole = shown == round(shown)
+        if whole and (compact or self.counted or self.percent):
+            return f"{shown:.0f}"
+        if self.percent and abs(shown) >= 10:
+            return f"{shown:.0f}"
+        return f"{shown:.1f}"
+
+    def format(self, value: float, *, compact: bool = False) -> str:
+        """"41.5 h", "47%", "3.5 per week", "3.8"; `compact` as in `number`."""
+        number = self.number(value, compact=compact)
+        if not self.symbol:
+            return number
+        return f"{number}%" if self.percent else f"{number} {self.symbol}"
+
+    def count(self, n: int) -> str:
+        """"1 ticket", "37 tickets"."""
+        return f"{n} {self.record if n == 1 else self.records}"
+
+
+def quantity(metric: str, statistic: Statistic) -> Quantity:
+    """The goal's metric in words and its unit (see `Quantity`)."""
+    spec = metric_spec(metric)
+    words = spec.words
+    plural = f"{words.record}s"
+    if statistic == "per_week":
+        return Quantity(f"{plural} {words.event} per week".capitalize(), f"{plural} per week",
+                        "per week", words.record, words.event)
+    percent = spec.binary or words.symbol == "%"
+    symbol = "%" if percent else words.symbol
+    unit = "%" if percent else spec.unit
+    if statistic in ("median", "mean") and not spec.binary:
+        title = f"{statistic} {words.label}"
+    else:
+        title = words.label
+    return Quantity(title[0].upper() + title[1:], unit, symbol, words.record, words.event,
+                    counted=statistic == "count")
 
 
 def metric_events(name: str, evidence: Evidence | EvidenceReader, *, tz: ZoneInfo | None = None,

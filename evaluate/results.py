@@ -7,18 +7,21 @@ audit that needs more reads the evidence), and anything undefined (NaN, ±inf) i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from config.plans import Better, Goal
-from evaluate.compare import Change, Sustained, TeamContext
-from evaluate.measure import Measurement
+from evaluate.compare import Change, Sustained, TeamContext, week_measurable
+from evaluate.measure import Measurement, Weekly
 from evaluate.metrics import Statistic
 from evaluate.outcome import GoalStatus, PlanOutcome
-from evaluate.windows import Span
+from evaluate.windows import Span, Weeks
 
-__all__ = ["GoalEvaluation", "PlanEvaluation", "json_number"]
+__all__ = ["GoalEvaluation", "PlanEvaluation", "WeekPoint", "WeeklySeries", "json_number"]
 
 SIGNIFICANT_DIGITS = 4
 
@@ -99,6 +102,56 @@ def _team(team: TeamContext | None) -> dict[str, Any]:
     }
 
 
+class WeekPoint(NamedTuple):
+    """One week of a trend chart (see `evaluate.windows.chart_weeks`), in the metric's unit.
+
+    `enough`: the week rests on enough to be judged (the sustained rule's test), else it is
+    drawn as "too few". `excluded`: every day of it is excluded, so it has no value at all.
+    `team_value`: the rest of the team that week; None when the week or the team's data as a
+    whole is too thin to compare with."""
+
+    start: date
+    end: date
+    value: float | None
+    n: int
+    enough: bool
+    excluded: bool
+    team_value: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(), "end": self.end.isoformat(),
+            "value": json_number(self.value), "n": self.n, "enough": self.enough,
+            "excluded": self.excluded, "team_value": json_number(self.team_value),
+        }
+
+
+@dataclass(frozen=True)
+class WeeklySeries:
+    """A goal's chart weeks as measured. Points are built only when read: a batch of a
+    thousand plans holds over a hundred thousand weeks, and most evaluations are judged or
+    stored, not drawn, so building them eagerly would cost a tenth of the batch."""
+
+    weeks: Weeks
+    person: Weekly
+    team: Weekly | None  # None: no team line (no team, or its data too thin overall)
+    statistic: Statistic
+    min_events: int
+
+    def _enough(self, measured: Weekly) -> np.ndarray:
+        return np.asarray(week_measurable(self.statistic, measured.n, measured.active_weeks,
+                                          self.min_events))
+
+    @cached_property
+    def points(self) -> tuple[WeekPoint, ...]:
+        team = (self.team.values(self._enough(self.team)) if self.team is not None
+                else [None] * len(self.weeks))
+        return tuple(map(WeekPoint._make, zip(
+            self.weeks.starts, self.weeks.ends, self.person.values(), self.person.n.tolist(),
+            self._enough(self.person).tolist(), (self.person.active_weeks == 0).tolist(), team,
+            strict=True)))
+
+
 @dataclass(frozen=True)
 class GoalEvaluation:
     goal: Goal
@@ -115,6 +168,12 @@ class GoalEvaluation:
     team: TeamContext | None
     status: GoalStatus
     flags: tuple[str, ...] = ()
+    series: WeeklySeries | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def weekly(self) -> tuple[WeekPoint, ...]:
+        """The trend chart's weeks: the baseline's, then the plan's up to the as-of day."""
+        return self.series.points if self.series is not None else ()
 
     @property
     def metric(self) -> str:
@@ -146,6 +205,7 @@ class GoalEvaluation:
             "evidence": list(self.evidence),
             "excluded": [{"key": key, "reason": reason} for key, reason in self.excluded],
             "flags": list(self.flags),
+            "weekly": [week.to_json() for week in self.weekly],
         }
 
 

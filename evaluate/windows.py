@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from config.plans import DAYS_PER_WEEK, Plan
@@ -23,8 +24,10 @@ __all__ = [
     "ExcludedRange",
     "Exclusions",
     "Span",
+    "Weeks",
     "active_weeks",
     "baseline_span",
+    "chart_weeks",
     "checkpoints_until",
     "current_span",
     "day_start",
@@ -33,6 +36,7 @@ __all__ = [
     "plan_exclusions",
     "seconds",
     "span",
+    "sustain_weeks",
     "weekly_spans",
 ]
 
@@ -95,6 +99,12 @@ def current_span(plan: Plan, as_of: date, tz: ZoneInfo) -> Span:
 
 def weekly_spans(plan: Plan, as_of: date, weeks: int, tz: ZoneInfo,
                  exclusions: Exclusions | None = None) -> tuple[Span, ...]:
+    """The spans of `sustain_weeks`."""
+    return sustain_weeks(plan, as_of, weeks, tz, exclusions).spans
+
+
+def sustain_weeks(plan: Plan, as_of: date, weeks: int, tz: ZoneInfo,
+                  exclusions: Exclusions | None = None) -> Weeks:
     """The last `weeks` weekly windows up to the as-of date (or the plan's end), each holding
     seven active days, clipped to the plan: windows wholly before the start are left out, so
     a young plan simply has fewer weeks that can meet the target. Windows end on the as-of day
@@ -112,7 +122,7 @@ def weekly_spans(plan: Plan, as_of: date, weeks: int, tz: ZoneInfo,
 
 @lru_cache(maxsize=65536)
 def _weekly_spans(first: date, last: date, weeks: int, excluded: tuple[tuple[date, date], ...],
-                  tz: ZoneInfo) -> tuple[Span, ...]:
+                  tz: ZoneInfo) -> Weeks:
     spans: list[Span] = []
     end = _active_day_at_or_before(last, excluded)
     while len(spans) < weeks and end >= first:
@@ -123,7 +133,7 @@ def _weekly_spans(first: date, last: date, weeks: int, excluded: tuple[tuple[dat
             day -= timedelta(days=1)
         spans.append(span(start, end, tz))
         end = _active_day_at_or_before(start - timedelta(days=1), excluded)
-    return tuple(reversed(spans))
+    return Weeks(tuple(reversed(spans)))
 
 
 def _is_excluded(day: date, excluded: tuple[tuple[date, date], ...]) -> bool:
@@ -137,6 +147,97 @@ def _active_day_at_or_before(day: date, excluded: tuple[tuple[date, date], ...])
         if lo <= day <= hi:
             day = lo - timedelta(days=1)
     return day
+
+
+@dataclass(frozen=True, eq=False)
+class Weeks:
+    """Consecutive weeks in time order, with their bounds as arrays for vectorized binning.
+    Compared by identity: `chart_weeks` hands out one object per set of dates, so the arrays
+    are worked out once for every goal, series and evaluation that shares them."""
+
+    spans: tuple[Span, ...]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    @cached_property
+    def lo_s(self) -> np.ndarray:
+        return np.array([week.lo_s for week in self.spans], dtype=np.int64)
+
+    @cached_property
+    def hi_s(self) -> np.ndarray:
+        return np.array([week.hi_s for week in self.spans], dtype=np.int64)
+
+    @cached_property
+    def _days(self) -> tuple[np.ndarray, np.ndarray]:
+        """First and last day of each week, as day ordinals."""
+        return (np.array([week.start.toordinal() for week in self.spans], dtype=np.int64),
+                np.array([week.end.toordinal() for week in self.spans], dtype=np.int64))
+
+    @cached_property
+    def starts(self) -> list[date]:
+        return [week.start for week in self.spans]
+
+    @cached_property
+    def ends(self) -> list[date]:
+        return [week.end for week in self.spans]
+
+    @cached_property
+    def whole(self) -> Span:
+        """From the first week's start to the last week's end."""
+        first, last = self.spans[0], self.spans[-1]
+        return Span(first.start, last.end, first.lo, last.hi)
+
+    @cached_property
+    def _calendar_weeks(self) -> np.ndarray:
+        first, last = self._days
+        weeks: np.ndarray = (last - first + 1) / DAYS_PER_WEEK
+        return weeks
+
+    def active_weeks(self, exclusions: Exclusions) -> np.ndarray:
+        """`active_weeks` of each week, at once."""
+        if not exclusions.ranges:
+            return self._calendar_weeks
+        first, last = self._days
+        excluded = np.zeros(len(self.spans), dtype=np.int64)
+        for lo, hi in exclusions.merged_day_ranges:
+            excluded += np.maximum(np.minimum(last, hi) - np.maximum(first, lo) + 1, 0)
+        return self._calendar_weeks - excluded / DAYS_PER_WEEK
+
+    def instants(self, exclusions: Exclusions) -> np.ndarray:
+        """`measurement_instant` of each week."""
+        if not exclusions.ranges:
+            return self.hi_s
+        return np.array([measurement_instant(week, exclusions) for week in self.spans],
+                        dtype=np.int64)
+
+
+def chart_weeks(baseline: Span, current: Span, tz: ZoneInfo) -> Weeks:
+    """The weeks a trend chart plots: seven calendar days each, the baseline's ending on its
+    last day and the plan's on the current window's last day (the as-of day), each run
+    reaching back to its window's first day, where the earliest week may be shorter.
+
+    Ending on the as-of day, like the sustained rule's windows, makes the newest point a full
+    week (calendar weeks would make it a partial one most days: the noisiest point where the
+    eye lands) and, without exclusions, makes the last points exactly the weeks the verdict
+    judged; a Monday snapshot, taken as of Sunday, gives Monday-to-Sunday weeks. Unlike the
+    sustained rule's windows these never stretch over excluded days, so points stay evenly
+    spaced and a leave shows as a gap inside its shaded range."""
+    return _chart_weeks(baseline.start, baseline.end, current.start, current.end, tz)
+
+
+@lru_cache(maxsize=4096)
+def _chart_weeks(base_start: date, base_end: date, start: date, end: date, tz: ZoneInfo
+                 ) -> Weeks:
+    return Weeks((*_weeks_back(base_start, base_end, tz), *_weeks_back(start, end, tz)))
+
+
+def _weeks_back(first: date, last: date, tz: ZoneInfo) -> list[Span]:
+    """Seven-day spans ending on `last`, back to `first`; none when `last` is before it."""
+    ends = [last - timedelta(days=DAYS_PER_WEEK * k)
+            for k in range(-(-((last - first).days + 1) // DAYS_PER_WEEK))]
+    return [span(max(first, end - timedelta(days=DAYS_PER_WEEK - 1)), end, tz)
+            for end in reversed(ends)]
 
 
 def checkpoints_until(plan: Plan, as_of: date) -> list[date]:
@@ -176,6 +277,17 @@ class Exclusions:
     def day_ranges(self) -> tuple[tuple[date, date], ...]:
         """The excluded ranges as (first, last) calendar days, in order of their first day."""
         return tuple(sorted((r.span.start, r.span.end) for r in self.ranges))
+
+    @cached_property
+    def merged_day_ranges(self) -> tuple[tuple[int, int], ...]:
+        """`day_ranges` as day ordinals, overlapping or adjacent ranges joined."""
+        merged: list[tuple[int, int]] = []
+        for first, last in ((a.toordinal(), b.toordinal()) for a, b in self.day_ranges):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+            else:
+                merged.append((first, last))
+        return tuple(merged)
 
     def range_reason(self, instant_s: int) -> str | None:
         for excluded in self.ranges:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 
 from config.plans import Goal, Sustain, Target
@@ -16,9 +17,9 @@ from evaluate.compare import (
     target_met,
     team_context,
 )
-from evaluate.measure import Measurement
+from evaluate.measure import Measurement, Weekly
 from evaluate.outcome import goal_status, plan_outcome
-from evaluate.windows import span
+from evaluate.windows import Weeks, span
 from tests.evaluate.conftest import UTC
 
 
@@ -65,44 +66,53 @@ def test_sufficiency_by_statistic():
     assert not is_sufficient(m(0.0, n=0, weeks=0.0), "count", goal)
 
 
-def weeks(values: list[tuple[float | None, int]]) -> list:
-    monday = date(2026, 9, 7)
-    return [(span(monday + timedelta(weeks=i), monday + timedelta(weeks=i, days=6), UTC),
-             m(value, n, 1.0)) for i, (value, n) in enumerate(values)]
+def weeks(values: list[tuple[float | None, int]], active: list[float] | None = None,
+          days: list[int] | None = None) -> tuple[Weeks, Weekly]:
+    """Consecutive windows from a Monday, each `days` long (7), with their measurements."""
+    monday, days = date(2026, 9, 7), days or [7] * len(values)
+    starts = [monday + timedelta(days=sum(days[:i])) for i in range(len(values))]
+    spans = tuple(span(start, start + timedelta(days=d - 1), UTC)
+                  for start, d in zip(starts, days, strict=True))
+    measured = Weekly(np.array([np.nan if v is None else v for v, _ in values], dtype=float),
+                      np.array([n for _, n in values]),
+                      np.array(active or [1.0] * len(values)))
+    return Weeks(spans), measured
 
 
 def test_sustained_needs_required_weeks_and_the_last_one():
     target, rule = Target(at_most=10), Sustain()
-    held = sustained(weeks([(12, 3), (9, 3), (8, 2), (10, 5)]), rule, "median", target, 20, "lower")
+    held = sustained(*weeks([(12, 3), (9, 3), (8, 2), (10, 5)]), rule, "median", target, 20,
+                     "lower")
     assert (held.weeks_met, held.weeks, held.required, held.held) == (3, 4, 3, True)
     assert [w.status for w in held.windows] == ["not_met", "met", "met", "met"]
-    last_missed = sustained(weeks([(9, 3), (9, 3), (8, 2), (11, 5)]), rule, "median", target, 20,
+    last_missed = sustained(*weeks([(9, 3), (9, 3), (8, 2), (11, 5)]), rule, "median", target, 20,
                             "lower")
     assert (last_missed.weeks_met, last_missed.held) == (3, False)
-    gap = sustained(weeks([(9, 3), (None, 0), (8, 2), (7, 5)]), rule, "median", target, 20, "lower")
+    gap = sustained(*weeks([(9, 3), (None, 0), (8, 2), (7, 5)]), rule, "median", target, 20,
+                    "lower")
     assert [w.status for w in gap.windows] == ["met", "insufficient", "met", "met"]
     assert gap.held  # three of four, the last included
-    two_gaps = sustained(weeks([(None, 0), (None, 0), (8, 2), (7, 5)]), rule, "median", target,
+    two_gaps = sustained(*weeks([(None, 0), (None, 0), (8, 2), (7, 5)]), rule, "median", target,
                          20, "lower")
     assert not two_gaps.held
-    young = sustained(weeks([(8, 2), (7, 5)]), rule, "median", target, 20, "lower")
+    young = sustained(*weeks([(8, 2), (7, 5)]), rule, "median", target, 20, "lower")
     assert (young.weeks_met, young.weeks, young.held) == (2, 4, False)
-    zero_week = sustained(weeks([(0.0, 0)]), Sustain(weeks=1, required=1), "per_week",
+    zero_week = sustained(*weeks([(0.0, 0)]), Sustain(weeks=1, required=1), "per_week",
                           Target(at_most=1), None, "lower")
     assert zero_week.windows[0].status == "met"  # a week without events is a measurement
     strict = Sustain(min_events=3)
-    thin = sustained(weeks([(9, 3), (9, 3), (8, 2), (7, 5)]), strict, "median", target, 20, "lower")
+    thin = sustained(*weeks([(9, 3), (9, 3), (8, 2), (7, 5)]), strict, "median", target, 20,
+                     "lower")
     assert [w.status for w in thin.windows] == ["met", "met", "insufficient", "met"]
     assert thin.held and thin.weeks_met == 3
 
 
 def test_a_per_week_count_is_judged_only_over_four_active_days():
-    monday, rule = date(2026, 9, 7), Sustain(weeks=3, required=1)
-    short = [(span(monday, monday + timedelta(days=days - 1), UTC), m(1.0, 1, days / 7))
-             for days in (1, 3, 4)]
-    held = sustained(short, rule, "per_week", Target(at_least=1), None, "higher")
+    rule = Sustain(weeks=3, required=1)
+    short = weeks([(1.0, 1)] * 3, [d / 7 for d in (1, 3, 4)], [1, 3, 4])
+    held = sustained(*short, rule, "per_week", Target(at_least=1), None, "higher")
     assert [w.status for w in held.windows] == ["insufficient", "insufficient", "met"]
-    aged = sustained(short, rule, "count", Target(at_most=1), None, "lower")
+    aged = sustained(*short, rule, "count", Target(at_most=1), None, "lower")
     assert [w.status for w in aged.windows] == ["met"] * 3  # read at one instant
 
 

@@ -297,6 +297,11 @@ def test_sampled_series_count_days_not_samples(people):
     assert goal.baseline.value == pytest.approx(days[0].mean())
     expected = stats.bootstrap_difference_intervals("mean", [days[0]], [days[1]])[0]
     assert goal.change.interval == pytest.approx((-expected[1], -expected[0]))
+    # the chart's weeks count days too: 3–9 and 10–16 Aug, then 7–9 and 10–16 Sep
+    assert [w.n for w in goal.weekly] == [7, 3, 0, 0, 3, 7]
+    assert [w.value for w in goal.weekly] == pytest.approx(
+        [days[0][:7].mean(), days[0][7:].mean(), None, None, days[1][:3].mean(),
+         days[1][3:].mean()])
 
 
 def test_a_ticket_resolved_before_it_was_created_is_listed_as_excluded(people):
@@ -314,6 +319,8 @@ def test_a_ticket_resolved_before_it_was_created_is_listed_as_excluded(people):
     assert (hours["current"]["value"], hours["current"]["n"]) == (8.5, 4)
     assert hours["team"]["current"]["n"] == 2  # bob's bad ticket is not counted either
     assert resolved["current"]["n"] == 5  # it was resolved: it counts as resolved
+    week = next(w for w in hours["weekly"] if w["start"] == "2026-09-14")
+    assert (week["value"], week["n"]) == (9.0, 1)  # nor is it a point of the chart
 
 
 def test_aged_open_tickets_count_at_the_window_end(people):

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import requests
 import sqlalchemy as sa
@@ -263,7 +264,8 @@ def test_first_sync_stores_owned_samples_nan_skipped_and_the_real_availability(
 def test_the_evaluation_reads_the_real_availability_from_the_stored_samples(
     engine: sa.Engine, prometheus_url: str
 ) -> None:
-    """Stored `up` samples reach the availability metric unchanged: down 2504 of 8635."""
+    """Stored `up` samples reach the availability metric unchanged, down 2504 of 8635, as one
+    event a day (DESIGN §5.10): the day's share of its samples that were up."""
     sync(engine, prometheus_url, CLOCK)
     evidence = load_evidence(
         engine, persons=[], source_kinds={"prom": "prometheus"}, kinds=["sample"]
@@ -271,9 +273,14 @@ def test_the_evaluation_reads_the_real_availability_from_the_stored_samples(
 
     events = metric_events("availability", evidence)
 
-    owned = events[events["person"] == "jdoe"]
-    assert len(owned) == 8635
-    assert owned["value"].mean() == (8635 - 2504) / 8635
+    samples = evidence["sample"]
+    up = samples[samples["metric"].eq("availability") & samples["person"].eq("jdoe")]
+    is_up = pd.to_numeric(up["value"]).eq(1)
+    assert (len(up), int((~is_up).sum())) == (8635, 2504)
+    days = is_up.groupby(pd.to_datetime(up["at"], utc=True).dt.floor("D")).mean()
+    owned = events[events["person"] == "jdoe"].sort_values("at")
+    assert owned["at"].tolist() == days.index.tolist()
+    assert owned["value"].tolist() == pytest.approx(days.tolist())
     assert set(events.loc[events["team"] == "platform", "value"]) == {0.0}
 
 

@@ -1,0 +1,241 @@
+"""Trend charts and sparklines (UI.md "The trend chart"): evaluation results in, a plotly
+figure out. Pure: no clock, no I/O; the page serves plotly.js and renders the figure.
+
+Every element reads without colour: the weekly values are filled circles joined by a line
+(hollow and labelled "too few" where a week rests on too little), the target is a dashed,
+labelled line, the baseline a labelled band, the team a thin unlabelled-marker line named in
+the legend, checkpoints dotted rules with their dates. Colours come from the Okabe–Ito
+palette, which stays distinct for the common colour-vision deficiencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+
+from config.plans import Exclusion, Plan
+from evaluate.compare import target_value
+from evaluate.metrics import Quantity, quantity
+from evaluate.outcome import GoalStatus
+from evaluate.results import GoalEvaluation, WeekPoint
+from evaluate.sentences import day_range, status_word
+
+__all__ = [
+    "BLUE",
+    "GREEN",
+    "GREY",
+    "ORANGE",
+    "STATUS_COLOURS",
+    "STATUS_SYMBOLS",
+    "VERMILLION",
+    "sparkline",
+    "trend_chart",
+]
+
+BLUE, ORANGE, GREEN, VERMILLION, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#999999"
+INK = "#333333"
+STATUS_COLOURS: dict[GoalStatus, str] = {
+    "met": GREEN, "partially_met": ORANGE, "not_met": VERMILLION, "insufficient_data": GREY,
+}
+# A shape per status, so the sparkline's last point reads without its colour.
+STATUS_SYMBOLS: dict[GoalStatus, str] = {
+    "met": "circle", "partially_met": "diamond", "not_met": "x", "insufficient_data":
+    "circle-open",
+}
+SPARKLINE_SIZE = (120, 32)
+TOO_FEW = "too few"
+_DAY = timedelta(days=1)
+
+
+def trend_chart(goal: GoalEvaluation, plan: Plan, *, zone: str | None = None,
+                baseline_interval: tuple[float, float] | None = None) -> go.Figure:
+    """One goal's weeks across the baseline and the plan so far, against its baseline and
+    target. `zone` names the configured time zone on the x axis; `baseline_interval` (in
+    the metric's unit) draws the baseline as a band rather than a line."""
+    words = quantity(goal.metric, goal.statistic)
+    target = target_value(goal.goal.target, goal.baseline.value, goal.better)
+    plan_end = plan.end + _DAY
+    values = [v for w in goal.weekly for v in (w.value, w.team_value) if v is not None]
+    y_range = _y_range([*values, *(baseline_interval or ()), goal.baseline.value, target])
+    figure = go.Figure()
+    for first, last, reason in _ranges(plan.exclusions):
+        figure.add_trace(_excluded(first, last, reason, y_range))
+    figure.add_traces(_baseline(goal, words, plan, baseline_interval))
+    if target is not None:
+        figure.add_trace(_target(target, words, plan.start, plan_end))
+    figure.add_trace(_team(goal.weekly, words))
+    figure.add_trace(_weekly(goal.weekly, words))
+    figure.update_layout(
+        title={"text": words.title, "subtitle": {"text": status_word(goal.status)}},
+        xaxis={"title": {"text": f"Week ({zone})" if zone else "Week"}, "type": "date",
+               "range": [_iso(goal.baseline_span.start), _iso(plan_end)]},
+        yaxis={"title": {"text": _axis_title(words, goal)}, "range": list(y_range),
+               "tickformat": ".0%" if words.percent else None, "zeroline": False},
+        shapes=_rules(plan), annotations=_rule_labels(plan),
+        template="simple_white", hovermode="closest",
+        legend={"orientation": "h", "y": -0.25},
+        margin={"t": 70, "r": 20, "b": 90, "l": 60},
+    )
+    return figure
+
+
+def sparkline(goal: GoalEvaluation) -> go.Figure:
+    """The plan's weekly values and the target only, with no axes, 120 × 32 px; the last
+    point takes the goal's status colour and shape."""
+    words = quantity(goal.metric, goal.statistic)
+    plan_weeks = [w for w in goal.weekly if w.start >= goal.current_span.start]
+    shown = [w for w in plan_weeks if w.value is not None]
+    target = target_value(goal.goal.target, goal.baseline.value, goal.better)
+    figure = go.Figure()
+    if target is not None and plan_weeks:
+        figure.add_trace(go.Scatter(
+            x=[_iso(plan_weeks[0].start), _iso(plan_weeks[-1].end + _DAY)], y=[target, target],
+            mode="lines", name="Target", line={"color": INK, "width": 1, "dash": "dash"}))
+    figure.add_trace(go.Scatter(
+        x=[_middle(w) for w in shown], y=[w.value for w in shown], mode="lines",
+        name=words.title, line={"color": BLUE, "width": 1.5}))
+    if shown:
+        figure.add_trace(go.Scatter(
+            x=[_middle(shown[-1])], y=[shown[-1].value], mode="markers", name="Latest week",
+            marker={"color": STATUS_COLOURS[goal.status], "size": 6,
+                    "symbol": STATUS_SYMBOLS[goal.status]}))
+    width, height = SPARKLINE_SIZE
+    hidden = {"visible": False, "fixedrange": True}
+    figure.update_layout(width=width, height=height, margin={"t": 2, "r": 4, "b": 2, "l": 2},
+                         showlegend=False, hovermode=False, xaxis=hidden, yaxis=hidden,
+                         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
+    return figure
+
+
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+def _middle(week: WeekPoint) -> str:
+    """The week's centre as a time, so each point sits in the middle of the days it covers."""
+    start = datetime(week.start.year, week.start.month, week.start.day)
+    return (start + (week.end + _DAY - week.start) / 2).isoformat()
+
+
+def _y_range(values: Sequence[float | None]) -> tuple[float, float]:
+    """From zero (or the lowest value, if below) to a little above the highest, so shaded
+    exclusions can span it and every line fits."""
+    known = [v for v in values if v is not None]
+    low, high = min([0.0, *known]), max([0.0, *known])
+    pad = (high - low) * 0.1 or 1.0
+    return low - (pad if low < 0 else 0.0), high + pad
+
+
+def _axis_title(words: Quantity, goal: GoalEvaluation) -> str:
+    return f"{words.unit} ({goal.better} is better)"
+
+
+def _week_hover(week: WeekPoint, words: Quantity) -> str:
+    value = "excluded" if week.excluded else (
+        "no events" if week.value is None else words.format(week.value))
+    note = f" ({TOO_FEW})" if not week.enough and not week.excluded else ""
+    return f"{day_range(week.start, week.end)}<br>{value}<br>n = {words.count(week.n)}{note}"
+
+
+def _weekly(weeks: Sequence[WeekPoint], words: Quantity) -> go.Scatter:
+    """Filled circles for measured weeks, hollow ones labelled "too few" for thin weeks."""
+    return go.Scatter(
+        x=[_middle(w) for w in weeks], y=[w.value for w in weeks], name="Weekly value",
+        mode="lines+markers+text", connectgaps=False,
+        text=[TOO_FEW if not w.enough and w.value is not None else "" for w in weeks],
+        textposition="top center", textfont={"size": 10, "color": INK},
+        hovertext=[_week_hover(w, words) for w in weeks], hoverinfo="text",
+        line={"color": BLUE, "width": 2},
+        marker={"color": BLUE, "size": 8, "line": {"color": BLUE, "width": 1.5},
+                "symbol": ["circle" if w.enough else "circle-open" for w in weeks]},
+    )
+
+
+def _team(weeks: Sequence[WeekPoint], words: Quantity) -> go.Scatter:
+    return go.Scatter(
+        x=[_middle(w) for w in weeks], y=[w.team_value for w in weeks],
+        name="Team (rest of the team)", mode="lines", connectgaps=False,
+        line={"color": GREY, "width": 1},
+        hovertext=[f"{day_range(w.start, w.end)}<br>Team: "
+                   f"{'no value' if w.team_value is None else words.format(w.team_value)}"
+                   for w in weeks], hoverinfo="text",
+    )
+
+
+def _baseline(goal: GoalEvaluation, words: Quantity, plan: Plan,
+              interval: tuple[float, float] | None) -> list[go.Scatter]:
+    """The band (or line) over the baseline weeks, and faintly over the plan for comparison."""
+    value = goal.baseline.value
+    if value is None:
+        return []
+    label = f"Baseline {words.format(value)} ({words.count(goal.baseline.n)})"
+    base = (goal.baseline_span.start, goal.baseline_span.end + _DAY)
+    later = (plan.start, plan.end + _DAY)
+    return [_level(label, value, interval, base, opacity=1.0, legend=True),
+            _level(label, value, interval, later, opacity=0.35, legend=False)]
+
+
+def _level(label: str, value: float, interval: tuple[float, float] | None,
+           days: tuple[date, date], *, opacity: float, legend: bool) -> go.Scatter:
+    first, last = (_iso(day) for day in days)
+    common: dict[str, Any] = {
+        "name": label, "legendgroup": "baseline", "showlegend": legend, "opacity": opacity,
+        "hoverinfo": "text", "hovertext": label,
+    }
+    if interval is None:
+        return go.Scatter(x=[first, last], y=[value, value], mode="lines",
+                          line={"color": ORANGE, "width": 3}, **common)
+    lower, upper = interval
+    return go.Scatter(x=[first, last, last, first, first], y=[lower, lower, upper, upper, lower],
+                      mode="lines", fill="toself", fillcolor="rgba(230,159,0,0.3)",
+                      line={"color": ORANGE, "width": 1}, hoveron="fills+points", **common)
+
+
+def _target(value: float, words: Quantity, start: date, end: date) -> go.Scatter:
+    label = f"Target {words.format(value, compact=True)}"
+    return go.Scatter(
+        x=[_iso(start), _iso(end)], y=[value, value], name=label, mode="lines+text",
+        line={"color": INK, "width": 1.5, "dash": "dash"},
+        text=["", label], textposition="top left", textfont={"color": INK},
+        hoverinfo="text", hovertext=label,
+    )
+
+
+def _ranges(exclusions: Sequence[Exclusion]) -> list[tuple[date, date, str]]:
+    return [(e.from_, e.to, e.reason) for e in exclusions
+            if e.from_ is not None and e.to is not None]
+
+
+def _excluded(first: date, last: date, reason: str, y_range: tuple[float, float]
+              ) -> go.Scatter:
+    """A shaded range whose fill answers hover with the reason (shapes cannot hover)."""
+    left, right = _iso(first), _iso(last + _DAY)
+    low, high = y_range
+    label = f"Excluded: {reason} ({day_range(first, last)})"
+    return go.Scatter(
+        x=[left, right, right, left, left], y=[low, low, high, high, low], mode="lines",
+        fill="toself", fillcolor="rgba(153,153,153,0.25)", line={"width": 0},
+        name=label, hoveron="fills", hoverinfo="text", text=label, showlegend=True,
+    )
+
+
+def _rules(plan: Plan) -> list[dict[str, Any]]:
+    """A solid rule at the plan's start, dotted ones at its checkpoints."""
+    def rule(day: date, dash: str) -> dict[str, Any]:
+        return {"type": "line", "xref": "x", "yref": "paper", "x0": _iso(day), "x1": _iso(day),
+                "y0": 0, "y1": 1, "line": {"color": INK, "width": 1, "dash": dash}}
+
+    return [rule(plan.start, "solid"), *(rule(day, "dot") for day in plan.checkpoints)]
+
+
+def _rule_labels(plan: Plan) -> list[dict[str, Any]]:
+    def label(day: date, text: str) -> dict[str, Any]:
+        return {"x": _iso(day), "xref": "x", "y": 1, "yref": "paper", "text": text,
+                "showarrow": False, "xanchor": "left", "yanchor": "bottom",
+                "font": {"size": 10, "color": INK}}
+
+    return [label(plan.start, "Plan start"),
+            *(label(day, f"Checkpoint {day.day} {day:%b}") for day in plan.checkpoints)]
