@@ -47,8 +47,9 @@ def _cell(sheet: Worksheet, row: int, column: int, value: Any, number: str | Non
     cell: Cell = sheet.cell(row=row, column=column, value=neutralize(value))
     if isinstance(value, date):
         cell.number_format = DATE_FORMAT
-    elif number and isinstance(value, int | float) and not isinstance(value, bool):
-        cell.number_format = number
+    elif number and (value is None or isinstance(value, int | float)) and not isinstance(
+            value, bool):
+        cell.number_format = number  # an empty week keeps the column's format
     return cell
 
 
