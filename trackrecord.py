@@ -36,7 +36,7 @@ from config.errors import ConfigError
 from config.reference import config_reference
 from dashboards import exports
 from evaluate.compare import TeamContext
-from evaluate.results import GoalEvaluation, json_number
+from evaluate.results import GoalEvaluation, PlanEvaluation, json_number
 from evaluate.suggest import IMPROVEMENT, Suggestions
 from service import PlanReport, RunSummary, Workspace, csv_columns_reference
 
@@ -212,7 +212,7 @@ def evaluate(
         _print_json(report.all_json() if checkpoints else report.to_json())
     else:
         for evaluation in report.checkpoints:
-            _print_evaluation(PlanReport(evaluation))
+            _print_evaluation(report, evaluation)
         _print_evaluation(report)
 
 
@@ -265,9 +265,10 @@ def _goal_row(goal: GoalEvaluation) -> tuple[str, ...]:
     )
 
 
-def _print_evaluation(report: PlanReport) -> None:
-    """The goals table; `change` is signed so that positive means better, relative team change."""
-    result = report.evaluation
+def _print_evaluation(report: PlanReport, checkpoint: PlanEvaluation | None = None) -> None:
+    """The goals table (`change` is signed so that positive means better, relative team
+    change), then each goal's sentence; the decision under the as-of day's table only."""
+    result = checkpoint or report.evaluation
     title = f"{result.plan} (version {result.version}) as of {result.as_of.isoformat()}"
     caption = "change: + is better, with its 95% interval; team: the rest of the team's change"
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD)
@@ -276,8 +277,10 @@ def _print_evaluation(report: PlanReport) -> None:
     for goal in result.goals:
         table.add_row(*_goal_row(goal))
     out.print(table)
+    for goal, sentence in zip(result.goals, report.sentences(result), strict=True):
+        out.print(f"[bold]{goal.metric}[/bold]: {sentence}", highlight=False)
     out.print(f"Recommended outcome: [bold]{result.outcome}[/bold] (a person decides)")
-    if d := report.decision:
+    if checkpoint is None and (d := report.decision):
         out.print(f"Decision: {d.outcome} by {d.by} on {d.at:%Y-%m-%d}: {d.reason}")
 
 

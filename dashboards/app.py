@@ -6,9 +6,7 @@ same app; `trackrecord serve` runs it under uvicorn.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import plotly
@@ -26,23 +24,16 @@ from dashboards.rendering import make_templates, render
 from dashboards.security import LoginLimit, SecurityHeaders
 from service import Workspace
 
-__all__ = ["PLOTLY_JS", "GoalFigure", "create_app"]
+__all__ = ["PLOTLY_JS", "create_app"]
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 SESSION_COOKIE = "trackrecord_session"
 
-# (stored evaluation payload, one goal's result) → plotly figure JSON, or None for no chart.
-GoalFigure = Callable[[dict[str, Any], dict[str, Any]], str | None]
-
-
-def create_app(ws: Workspace, *, figure: GoalFigure | None = None, https_only: bool = False
-               ) -> FastAPI:
-    """The app over this workspace; `figure` draws each goal's chart (none: the chart's place
-    shows the recent weeks as a table); `https_only` marks the session cookie Secure."""
+def create_app(ws: Workspace, *, https_only: bool = False) -> FastAPI:
+    """The app over this workspace; `https_only` marks the session cookie Secure."""
     app = FastAPI(title="trackrecord", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.workspace = ws
-    app.state.figure = figure
     app.state.templates = make_templates(ws.settings.zone)
     app.state.login_limit = LoginLimit()
     app.include_router(router)

@@ -3,7 +3,7 @@ the service's, and anything out of scope is the same 404 as something that does 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -89,14 +89,7 @@ def plan(request: Request, plan_id: str, user: SignedIn) -> Response:
     page = service.plan_page(workspace(request), user, plan_id)
     if page is None:
         raise _nothing_here()
-    figures = [_figure(request, page.row.evaluation, goal.result) for goal in page.goals]
-    return render(request, "plan.html", page=page, figures=figures)
-
-
-def _figure(request: Request, evaluation: Any, goal: dict[str, Any]) -> str | None:
-    """The goal's chart as plotly figure JSON, when the app was given a way to draw one."""
-    draw = request.app.state.figure
-    return draw(evaluation.payload, goal) if draw and evaluation else None
+    return render(request, "plan.html", page=page)
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)

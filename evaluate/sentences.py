@@ -20,6 +20,7 @@ from evaluate.outcome import GoalStatus
 from evaluate.results import GoalEvaluation
 
 __all__ = [
+    "NOT_COVERED",
     "DataQuality",
     "data_quality_line",
     "day_range",

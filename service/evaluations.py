@@ -15,6 +15,7 @@ from evaluate.catalog import EventCatalog
 from evaluate.evaluation import evaluate_at_checkpoints, evaluate_plans
 from evaluate.evidence import Evidence
 from evaluate.results import PlanEvaluation
+from evaluate.sentences import goal_sentence
 from evaluate.suggest import Suggestions, suggest_goals
 from ingest.records import Rating
 from service.casefile import (
@@ -50,20 +51,34 @@ def today(ws: Workspace) -> date:
 class PlanReport:
     """A plan as of a day, after each passed checkpoint when asked, with the stored decision."""
 
+    plan: Plan
     evaluation: PlanEvaluation
     checkpoints: tuple[PlanEvaluation, ...] = ()
     decision: Decision | None = None
     evidence: Evidence = field(default_factory=dict, repr=False, compare=False)
 
+    def sentences(self, evaluation: PlanEvaluation | None = None) -> list[str]:
+        """One plain-language sentence per goal, in plan order (of the as-of day's evaluation,
+        or of one of the checkpoints')."""
+        chosen = evaluation or self.evaluation
+        return [goal_sentence(goal, exclusions=self.plan.exclusions) for goal in chosen.goals]
+
     def to_json(self) -> dict[str, Any]:
-        """The object of DESIGN §10, with the decision when one is recorded."""
-        out = self.evaluation.to_json()
+        """The object of DESIGN §10, each goal with its sentence, and the decision when one is
+        recorded."""
+        out = self._json(self.evaluation)
         out["decision"] = self.decision.to_json() if self.decision else None
         return out
 
     def all_json(self) -> list[dict[str, Any]]:
         """One object per checkpoint, then the as-of day's."""
-        return [*(c.to_json() for c in self.checkpoints), self.to_json()]
+        return [*(self._json(c) for c in self.checkpoints), self.to_json()]
+
+    def _json(self, evaluation: PlanEvaluation) -> dict[str, Any]:
+        out = evaluation.to_json()
+        for goal, sentence in zip(out["goals"], self.sentences(evaluation), strict=True):
+            goal["sentence"] = sentence
+        return out
 
 
 def evaluate(ws: Workspace, plan_id: str, as_of: date, *, checkpoints: bool = False
@@ -103,8 +118,8 @@ def _reports(ws: Workspace, plans: Sequence[Plan], as_of: date, inputs: dict[str
     evaluations = evaluate_plans(plans, as_of=as_of, versions=[ws.versions[p.id] for p in plans],
                                  **inputs)
     with ws.engine.connect() as conn:
-        return [PlanReport(evaluation, decision=latest_decision(conn, evaluation.plan))
-                for evaluation in evaluations]
+        return [PlanReport(plan, evaluation, decision=latest_decision(conn, evaluation.plan))
+                for plan, evaluation in zip(plans, evaluations, strict=True)]
 
 
 @dataclass(frozen=True)

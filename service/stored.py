@@ -8,22 +8,25 @@ and their teammates', and an idle sync recomputes nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 
 from config.plans import Plan
+from evaluate.charts import sparkline, trend_chart
 from evaluate.digests import person_digests, plan_digest, team_owners
 from evaluate.evidence import Evidence
 from ingest.store import upsert
-from service.evaluations import evaluate_many, today
+from service.evaluations import PlanReport, evaluate_many, today
 from service.tables import evaluations
 from service.workspace import Workspace, plan_kinds
 
 __all__ = [
+    "GoalCharts",
     "StoredEvaluation",
     "refresh_changed",
     "refresh_evaluations",
@@ -42,6 +45,27 @@ class StoredEvaluation:
     computed_at: datetime
     payload: dict[str, Any]  # the object `evaluate --json` prints, decision included
     evidence_digest: str | None = None
+    charts: list[GoalCharts] | None = None  # per goal, in plan order
+
+
+class GoalCharts(TypedDict):
+    """One goal's figures as plotly JSON, for plotly.js on a page or kaleido in a report."""
+
+    trend: dict[str, Any]
+    sparkline: dict[str, Any]
+
+
+def _plain(figure: Any) -> dict[str, Any]:  # TODO(lead): drop once charts return dicts
+    plain: dict[str, Any] = figure if isinstance(figure, dict) else json.loads(figure.to_json())
+    return plain
+
+
+def _charts(report: PlanReport, zone: str) -> list[GoalCharts]:
+    return [
+        GoalCharts(trend=_plain(trend_chart(goal, report.plan, zone=zone)),
+                   sparkline=_plain(sparkline(goal)))
+        for goal in report.evaluation.goals
+    ]
 
 
 def refresh_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None, *,
@@ -101,7 +125,8 @@ def _store(ws: Workspace, plans: Sequence[Plan], day: date, evidence: Evidence,
     now = datetime.now(UTC)
     stored = [
         StoredEvaluation(report.evaluation.plan, report.evaluation.version, day, now,
-                         report.to_json(), digests[report.evaluation.plan])
+                         report.to_json(), digests[report.evaluation.plan],
+                         _charts(report, ws.settings.timezone))
         for report in evaluate_many(ws, [p.id for p in plans], day, evidence=evidence)
     ]
     with ws.engine.begin() as conn:

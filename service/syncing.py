@@ -10,12 +10,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ingest.sources import streams_for
+from ingest.store import quarantine
 from ingest.store import sync_runs as sync_runs_table
 from ingest.sync import Held, RunSummary, Stream, held_records, run_stream
 from service.stored import refresh_changed
 from service.workspace import Workspace
 
-__all__ = ["SyncRun", "quarantined", "streams", "sync", "sync_runs"]
+__all__ = [
+    "SyncRun", "last_synced", "quarantined", "quarantined_count", "streams", "sync", "sync_runs",
+]
 
 OnPage = Callable[[RunSummary], None]
 
@@ -97,3 +100,20 @@ def sync_runs(ws: Workspace, *, failed_limit: int = 20) -> tuple[list[SyncRun], 
 def _run_row(row: Any) -> SyncRun:
     return SyncRun(row.source, row.stream, row.started, row.finished, row.records,
                    row.quarantined, row.error)
+
+
+def last_synced(ws: Workspace) -> dict[str, datetime | None]:
+    """Each configured source's last run that finished without an error (None: never)."""
+    runs = sync_runs_table
+    query = (select(runs.c.source, func.max(runs.c.finished).label("finished"))
+             .where(runs.c.error.is_(None), runs.c.finished.is_not(None)).group_by(runs.c.source))
+    with ws.engine.connect() as conn:
+        finished = {row.source: row.finished for row in conn.execute(query)}
+    return {source.name: finished.get(source.name) for source in ws.config.sources.sources}
+
+
+def quarantined_count(ws: Workspace) -> int:
+    """Records held in quarantine, each once however often a sync held it again."""
+    held = select(quarantine.c.source, quarantine.c.stream, quarantine.c.record_key).distinct()
+    with ws.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(held.subquery())).scalar_one())

@@ -47,6 +47,8 @@ evaluations = Table(
     Column("payload", JSON, nullable=False),  # the object `evaluate --json` prints
     # What the evaluation read (plan version, the people's evidence): equal digests, same result.
     Column("evidence_digest", String(64), nullable=True),
+    # Per goal, its trend chart and sparkline (plotly figure JSON), drawn when stored.
+    Column("charts", JSON, nullable=True),
 )
 
 # Append-only: a row is never updated. Each plan's rows form a hash chain (evaluate.snapshots);

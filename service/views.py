@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from config.people import Person
 from config.plans import Plan
-from evaluate.metrics import metric_spec
+from evaluate.metrics import metric_spec, quantity
+from evaluate.sentences import NOT_COVERED, DataQuality, data_quality_line
 from service.casefile import PlanVersion, changes
 from service.evaluations import plan_history, today
 from service.records import RecordLink, records_by_key
@@ -25,6 +26,7 @@ from service.stored import (
     stored_evaluations,
     stored_outcomes,
 )
+from service.syncing import last_synced, quarantined_count
 from service.users import User, scope_of
 from service.workspace import Workspace
 
@@ -185,6 +187,7 @@ class PlanPage:
     hr_partner: Person | None
     goals: list[GoalView]
     versions: list[VersionView] = field(default_factory=list)
+    data_quality: DataQuality | None = None
 
     @property
     def decision(self) -> dict[str, Any] | None:
@@ -244,6 +247,23 @@ def plan_page(ws: Workspace, user: User, plan_id: str) -> PlanPage | None:
         hr_partner=_people(ws).get(plan.hr_partner or ""),
         goals=_goal_views(ws, stored),
         versions=_versions(ws, plan_id),
+        data_quality=_data_quality(ws, stored.payload) if stored else None,
+    )
+
+
+def _data_quality(ws: Workspace, payload: dict[str, Any]) -> DataQuality:
+    """The line under the plan's header: how fresh each source is, what was held back, and
+    which goals lack data — read from the run log and the stored evaluation, never computed."""
+    goals = payload["goals"]
+    flags = [flag for goal in goals for flag in goal.get("flags", [])]
+    return data_quality_line(
+        now=datetime.now(UTC),
+        synced=last_synced(ws),
+        quarantined=quarantined_count(ws),
+        short_of_data=[quantity(g["metric"], g["statistic"]).title for g in goals
+                       if g["status"] == "insufficient_data"],
+        uncovered=sorted({f.partition(":")[2] for f in flags if f.startswith(NOT_COVERED)}),
+        unmatched_exclusions=len(payload.get("unmatched_exclusions", [])),
     )
 
 

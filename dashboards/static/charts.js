@@ -6,7 +6,9 @@ function drawCharts() {
   if (typeof Plotly === "undefined") return;
   for (const element of document.querySelectorAll("[data-figure]")) {
     const figure = JSON.parse(element.dataset.figure);
-    const config = Object.assign({responsive: true, displaylogo: false}, figure.config || {});
+    const still = element.dataset.static === "true";  // sparklines: an image, no toolbar
+    const config = Object.assign(
+      still ? {staticPlot: true} : {responsive: true, displaylogo: false}, figure.config || {});
     Plotly.newPlot(element, figure.data || [], figure.layout || {}, config);
   }
 }

@@ -5,7 +5,6 @@ the README shows under docs/screenshots/."""
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -29,16 +28,6 @@ need(CHROMIUM.exists(), f"{CHROMIUM} missing: apt-get install chromium")
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def weekly_figure(_evaluation: dict[str, Any], goal: dict[str, Any]) -> str:
-    """A stand-in for the real trend chart: the recent weekly values, enough to prove that
-    plotly.js from the package draws a figure from a data-figure attribute under the CSP."""
-    weeks = goal["sustained"]["windows"]
-    trace = {"type": "scatter", "mode": "lines+markers", "x": [w["start"] for w in weeks],
-             "y": [w["value"] for w in weeks], "name": goal["metric"]}
-    return json.dumps({"data": [trace], "layout": {"title": {"text": goal["metric"]},
-                                                   "height": 300}})
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -58,7 +47,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def base_url(site: Site) -> Iterator[str]:
     """The app under uvicorn on a free port, in a background thread."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(site.workspace, figure=weekly_figure),
+    server = uvicorn.Server(uvicorn.Config(create_app(site.workspace),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
