@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 REFUSALS = (DataError, IntegrityError, OverflowError)
 
 # What a parser raises on a record it cannot read: each source quarantines the record on these
-# and lets anything else (a bug, a network failure) end the run.
-PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
+# and lets anything else (a bug, a network failure) end the run. OverflowError: a timestamp no
+# datetime can hold.
+PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError, OverflowError)
 
 
 @dataclass(frozen=True)

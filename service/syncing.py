@@ -25,7 +25,8 @@ def streams(ws: Workspace, source: str | None = None) -> list[Stream]:
     return [
         stream
         for s in sources
-        for stream in streams_for(s, lookback=lookback, config_dir=ws.settings.config_dir)
+        for stream in streams_for(s, lookback=lookback, config_dir=ws.settings.config_dir,
+                                  people=ws.config.people.people)
     ]
 
 

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 QUERY_RANGE = "/api/v1/query_range"
 MAX_POINTS = 11_000
-SAMPLE_ERRORS = (TypeError, ValueError)  # a pair that is not [time, "number"]
+SAMPLE_ERRORS = (TypeError, ValueError, OverflowError)  # not [time, "number"], or no time
 
 Clock = Callable[[], datetime]
 
