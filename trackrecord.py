@@ -269,7 +269,9 @@ def _print_evaluation(report: PlanReport) -> None:
     out.print(table)
     out.print(f"Recommended outcome: [bold]{result.outcome}[/bold] (a person decides)")
     if d := report.decision:
-        out.print(f"Decision: {d.outcome} by {d.by} on {d.at:%Y-%m-%d}: {d.reason}")
+        made_on = (f" (made on version {d.version}; the plan has changed since)"
+                   if report.decision_predates_version else "")
+        out.print(f"Decision: {d.outcome} by {d.by} on {d.at:%Y-%m-%d}{made_on}: {d.reason}")
 
 
 def _print_goal_evidence(report: PlanReport, metric: str, as_json: bool) -> None:

@@ -28,12 +28,14 @@ from service.casefile import (
 from service.workspace import Workspace, plan_kinds
 
 __all__ = [
+    "DECIDING_ROLES",
     "EvidenceRow",
     "PlanReport",
     "decide",
     "evaluate",
     "evaluate_many",
     "goal_evidence",
+    "may_decide",
     "plan_history",
     "rate",
     "suggest",
@@ -58,8 +60,16 @@ class PlanReport:
     def to_json(self) -> dict[str, Any]:
         """The object of DESIGN §10, with the decision when one is recorded."""
         out = self.evaluation.to_json()
-        out["decision"] = self.decision.to_json() if self.decision else None
+        out["decision"] = None if self.decision is None else {
+            **self.decision.to_json(), "plan_changed_since": self.decision_predates_version,
+        }
         return out
+
+    @property
+    def decision_predates_version(self) -> bool:
+        """The decision was made on an earlier version of the plan (DESIGN §5.14): it judged
+        other goals or dates than those shown, and a reader must be told so."""
+        return self.decision is not None and self.decision.version != self.evaluation.version
 
     def all_json(self) -> list[dict[str, Any]]:
         """One object per checkpoint, then the as-of day's."""
@@ -152,7 +162,8 @@ def suggest(ws: Workspace, person: str, *, as_of: date, start: date | None = Non
 
 def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str) -> Decision:
     """Record the human decision beside today's recommendation; ValueError when the outcome is
-    unknown or the reason empty."""
+    unknown, the reason empty, or `by` may not decide on this plan (`may_decide`)."""
+    may_decide(ws, ws.plan(plan_id), by)
     recommended = evaluate(ws, plan_id, today(ws)).evaluation.outcome
     now = datetime.now(UTC)
     with ws.engine.begin() as conn:
@@ -167,6 +178,27 @@ def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str) -
             now=now,
         )
     return Decision(outcome, recommended, by, now, reason, ws.versions[plan_id])
+
+
+# people.yaml roles that may decide on any plan: HR. (The web app's admin accounts decide through
+# their own check; people.yaml has no admin.)
+DECIDING_ROLES = frozenset({"hr"})
+
+
+def may_decide(ws: Workspace, plan: Plan, person: str) -> None:
+    """A decision is the plan's manager's, its HR partner's or HR's: never the employee's, a
+    peer's or an unknown id's, or the record would not show who is accountable for it.
+    ValueError says who may."""
+    people = {p.id: p for p in ws.config.people.people}
+    if person not in people:
+        raise ValueError(f"{person!r} is not a person in people.yaml")
+    if person in (plan.manager, plan.hr_partner) or people[person].role in DECIDING_ROLES:
+        return
+    allowed = " or ".join(f"{who!r}" for who in (plan.manager, plan.hr_partner) if who)
+    raise ValueError(
+        f"{person!r} may not decide on {plan.id}: only its manager or HR partner ({allowed}) "
+        "or someone with role hr in people.yaml"
+    )
 
 
 def rate(ws: Workspace, person: str, name: str, value: int, *, by: str, note: str = "",

@@ -203,7 +203,36 @@ def test_ratings_and_decisions(config_dir: Path) -> None:
     decision = result["decision"]
     assert decision["outcome"] == "extended" and decision["by"] == "rnoor"
     assert decision["recommended"] == result["outcome"]  # what was recommended when deciding
+    assert (decision["version"], decision["plan_changed_since"]) == (1, False)
     assert invoke("decide", PLAN, "--outcome", "fired", "--by", "rnoor", "--reason", "x")[0] == 2
+
+
+def test_only_the_manager_the_hr_partner_or_hr_may_decide(config_dir: Path) -> None:
+    def decide(by: str) -> tuple[int, str]:
+        return invoke("decide", PLAN, "--outcome", "extended", "--by", by, "--reason", "agreed")
+
+    for employee_peer_or_stranger in ("tbrandt", "aokafor", "ghost"):
+        code, output = decide(employee_peer_or_stranger)
+        assert code == 2 and f"{employee_peer_or_stranger!r}" in output, output
+    assert "may not decide" in decide("aokafor")[1]
+    assert "not a person in people.yaml" in decide("ghost")[1]
+    assert decide("lvoss")[0] == 0  # the plan's HR partner (people.yaml role hr)
+    assert decide("rnoor")[0] == 0  # its manager
+
+
+def test_a_decision_shows_the_version_it_was_made_on_once_the_plan_changes(
+    config_dir: Path,
+) -> None:
+    code, _ = invoke("decide", PLAN, "--outcome", "extended", "--by", "rnoor", "--reason", "ok")
+    assert code == 0
+    plan_file = config_dir / "plans" / f"{PLAN}.yaml"
+    plan_file.write_text(plan_file.read_text().replace("at_most: 24", "at_most: 20"))
+
+    result = json.loads(invoke("evaluate", PLAN, "--json")[1])
+    assert result["version"] == 2
+    assert (result["decision"]["version"], result["decision"]["plan_changed_since"]) == (1, True)
+    code, output = invoke("evaluate", PLAN)
+    assert code == 0 and "made on version 1; the plan has changed since" in output
 
 
 def test_a_bad_plan_file_gives_one_clear_line(config_dir: Path) -> None:
