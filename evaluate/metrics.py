@@ -464,8 +464,9 @@ _CATALOG = (
                ("developer", "sre"), deployments),
     MetricSpec("deployment_success_rate", ("deployment",), "rate", "higher", "share of deployments",
                ("developer", "sre"), deployment_success_rate, binary=True),
-    MetricSpec("change_failure_rate", ("deployment",), "rate", "lower", "share of deployments",
-               ("developer", "sre"), change_failure_rate, binary=True),
+    # Incidents decide which deployments failed (evaluate.failures), so they are read too.
+    MetricSpec("change_failure_rate", ("deployment", "incident"), "rate", "lower",
+               "share of deployments", ("developer", "sre"), change_failure_rate, binary=True),
     MetricSpec("incident_mttr_hours", ("incident",), "median", "lower", "hours", ("sre", "support"),
                incident_mttr_hours),
     MetricSpec("incident_mtta_minutes", ("incident",), "median", "lower", "minutes",

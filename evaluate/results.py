@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from config.plans import Better, Goal
+from config.plans import Better, Exclusion, Goal
 from evaluate.compare import Change, Sustained, TeamContext
 from evaluate.measure import Measurement
 from evaluate.metrics import Statistic
@@ -156,6 +156,13 @@ class PlanEvaluation:
     as_of: date
     outcome: PlanOutcome
     goals: tuple[GoalEvaluation, ...]
+    # The rest of the plan belongs in the record (the support given, the barriers met), and
+    # exclusions that name no stored record are reported, never silently ignored (DESIGN §5.11).
+    support: tuple[str, ...] = ()
+    barriers: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    unmatched_exclusions: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -164,4 +171,12 @@ class PlanEvaluation:
             "as_of": self.as_of.isoformat(),
             "outcome": self.outcome,
             "goals": [goal.to_json() for goal in self.goals],
+            "support": list(self.support),
+            "barriers": list(self.barriers),
+            "notes": list(self.notes),
+            "exclusions": [
+                e.model_dump(mode="json", by_alias=True, exclude_none=True)
+                for e in self.exclusions
+            ],
+            "unmatched_exclusions": list(self.unmatched_exclusions),
         }

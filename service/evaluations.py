@@ -17,6 +17,7 @@ from evaluate.evidence import Evidence
 from evaluate.results import PlanEvaluation
 from evaluate.suggest import Suggestions, suggest_goals
 from ingest.records import Rating
+from ingest.sync import coverage
 from service.casefile import (
     Decision,
     PlanVersion,
@@ -100,7 +101,10 @@ def evaluate_many(ws: Workspace, plan_ids: Collection[str], as_of: date) -> list
 def _inputs(ws: Workspace, evidence: Evidence) -> dict[str, Any]:
     people, tz = ws.config.people.people, ws.settings.zone
     catalog = EventCatalog(evidence, people=people, tz=tz)
-    return {"evidence": evidence, "people": people, "tz": tz, "catalog": catalog}
+    with ws.engine.connect() as conn:
+        covered = coverage(conn)
+    return {"evidence": evidence, "people": people, "tz": tz, "catalog": catalog,
+            "coverage": covered}
 
 
 def _reports(ws: Workspace, plans: Sequence[Plan], as_of: date, inputs: dict[str, Any]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from ingest.sources import streams_for
 from ingest.sync import Held, RunSummary, Stream, held_records, run_stream
 from service.stored import refresh_evaluations
 from service.workspace import Workspace
 
-__all__ = ["quarantined", "streams", "sync"]
+__all__ = ["quarantined", "reach_back", "streams", "sync"]
 
 OnPage = Callable[[RunSummary], None]
 
@@ -26,8 +26,17 @@ def streams(ws: Workspace, source: str | None = None) -> list[Stream]:
         stream
         for s in sources
         for stream in streams_for(s, lookback=lookback, config_dir=ws.settings.config_dir,
-                                  people=ws.config.people.people)
+                                  people=ws.config.people.people, reach_back=reach_back(ws))
     ]
+
+
+def reach_back(ws: Workspace) -> datetime | None:
+    """The earliest baseline start of any plan: a first sync reads back at least that far, so
+    no plan's baseline starts before the evidence does (DESIGN §5.11)."""
+    starts = [plan.baseline_window().start for plan in ws.config.plans.values()]
+    if not starts:
+        return None
+    return datetime.combine(min(starts), time(), ws.settings.zone).astimezone(UTC)
 
 
 def sync(ws: Workspace, source: str | None = None, *, on_page: OnPage | None = None

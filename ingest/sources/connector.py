@@ -44,6 +44,12 @@ class SyncContext(Generic[SourceConfig]):
     reach_back: datetime | None = None
 
 
+def first_sync_start(backfilled: datetime, reach_back: datetime | None) -> datetime:
+    """Where a first sync starts: its backfill, or earlier where a plan's baseline needs it
+    (DESIGN §5.11), so no window is left without the evidence that a longer read would give."""
+    return backfilled if reach_back is None else min(backfilled, reach_back)
+
+
 class Connector(Protocol):
     def __call__(self, context: SyncContext[Any], /) -> list[Stream]: ...
 
@@ -82,5 +88,6 @@ __all__ = [
     "SyncContext",
     "UnknownSourceKind",
     "connector_for",
+    "first_sync_start",
     "streams_for",
 ]

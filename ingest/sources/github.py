@@ -296,7 +296,16 @@ def _stream(name: str, context: GithubContext, sync: RepoSync) -> Stream:
             state[repo] = yield from sync(context, api, repo, state.get(repo, RepoCursor()))
             yield Page([], cursor=dump_cursor(state))
 
-    return Stream(context.source.name, name, fetch, lambda: context.counter.issued)
+    return Stream(context.source.name, name, fetch, lambda: context.counter.issued,
+                  kinds=STREAM_KINDS[name])
+
+
+# What each stream writes; every one reads a repository's whole history on a first sync.
+STREAM_KINDS: dict[str, tuple[str, ...]] = {
+    PULL_REQUESTS: ("pull_request", "review_request", "review"),
+    DEPLOYMENTS: ("deployment",),
+    WORKFLOW_RUNS: ("deployment",),
+}
 
 
 def _pull_request_repo(
