@@ -31,7 +31,7 @@ from config import EXAMPLES_DIR
 from config.errors import ConfigError
 from config.reference import config_reference
 from evaluate.compare import TeamContext
-from evaluate.results import GoalEvaluation, json_number
+from evaluate.results import GoalEvaluation, PlanEvaluation, json_number
 from evaluate.suggest import IMPROVEMENT, Suggestions
 from service import PlanReport, RunSummary, Workspace, csv_columns_reference
 
@@ -267,11 +267,28 @@ def _print_evaluation(report: PlanReport) -> None:
     for goal in result.goals:
         table.add_row(*_goal_row(goal))
     out.print(table)
+    _print_plan_record(result)
     out.print(f"Recommended outcome: [bold]{result.outcome}[/bold] (a person decides)")
     if d := report.decision:
         made_on = (f" (made on version {d.version}; the plan has changed since)"
                    if report.decision_predates_version else "")
         out.print(f"Decision: {d.outcome} by {d.by} on {d.at:%Y-%m-%d}{made_on}: {d.reason}")
+
+
+def _print_plan_record(result: PlanEvaluation) -> None:
+    """What the plan says beyond its goals (the support given, the barriers, notes and
+    exclusions belong in the record), and a warning for each exclusion that matches nothing."""
+    for label, lines in (("Support", result.support), ("Barriers", result.barriers),
+                         ("Notes", result.notes)):
+        for line in lines:
+            out.print(f"{label}: {line}", highlight=False)
+    for exclusion in result.exclusions:
+        what = exclusion.record or f"{exclusion.from_} to {exclusion.to}"
+        out.print(f"Excluded: {what} ({exclusion.reason})", highlight=False)
+    for key in result.unmatched_exclusions:
+        err.print(f"[yellow]warning:[/yellow] {result.plan}: the exclusion of {key} matches no "
+                  "stored record the plan's goals read (a typo, or not synced yet?)",
+                  highlight=False)
 
 
 def _print_goal_evidence(report: PlanReport, metric: str, as_json: bool) -> None:

@@ -124,8 +124,18 @@ def test_sync_then_evaluate_end_to_end(config_dir: Path, jira_server: LocalServe
     assert [goal["status"] for goal in result["goals"]] == ["met"] * 4
     assert result["outcome"] == "successful_completion"
 
+    # The whole plan is in the record; an exclusion naming no stored record is reported.
+    assert result["support"][0].startswith("Weekly pairing session")
+    assert result["barriers"] == ["The knowledge base for the new billing system is incomplete"]
+    assert result["notes"] and result["exclusions"][0] == {
+        "from": "2026-10-05", "to": "2026-10-09", "reason": "Annual leave"}
+    assert result["unmatched_exclusions"] == ["jira:SUP-482"]  # the fake has OPS tickets only
+
     code, table = invoke("evaluate", PLAN, "--as-of", "2026-11-20")
     assert code == 0 and "ticket_resolution_hours" in table and "Recommended outcome" in table
+    assert "Support: Weekly pairing session" in table and "Barriers: The knowledge base" in table
+    assert "Excluded: 2026-10-05 to 2026-10-09 (Annual leave)" in table
+    assert "warning: tbrandt-2026q4: the exclusion of jira:SUP-482 matches no stored" in table
 
     code, output = invoke(
         "evaluate", PLAN, "--as-of", "2026-11-20", "--evidence", "ticket_resolution_hours", "--json"
