@@ -465,12 +465,13 @@ def generate_pull_requests(
     start: datetime,
     end: datetime,
     seed: int = 0,
+    first_number: int = 1,
 ) -> list[FakePullRequest]:
     """`n` pull requests spread over `repos`, each with 0–12 reviews after review requests (a few
     by the author, as GitHub files replies); about 15% start as drafts, 70% are merged, 15% closed
-    unmerged. Deterministic for a seed."""
+    unmerged. Each repository numbers its own from `first_number`. Deterministic for a seed."""
     rng = random.Random(seed)
-    numbers = dict.fromkeys(repos, 0)
+    numbers = dict.fromkeys(repos, first_number - 1)
     prs = []
     for index in range(n):
         repo = repos[index % len(repos)]
