@@ -79,10 +79,11 @@ def _day(option: datetime | None, workspace: Workspace) -> date:
     return option.date() if option else service.today(workspace)
 
 
-def _fail(message: str) -> NoReturn:
-    """A user mistake: one clear line and a non-zero exit, never a traceback."""
+def _fail(message: str | ConfigError) -> NoReturn:
+    """A user mistake: one clear line and a non-zero exit, never a traceback (a configuration
+    problem, such as a named plan whose file does not validate, exits with its own code)."""
     err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(2)
+    raise typer.Exit(message.exit_code if isinstance(message, ConfigError) else 2)
 
 
 @app.command()
@@ -211,6 +212,8 @@ def _report(workspace: Workspace, plan: str, day: date, *, checkpoints: bool = F
             ) -> PlanReport:
     try:
         return service.evaluate(workspace, plan, day, checkpoints=checkpoints)
+    except ConfigError as exc:
+        _fail(exc)
     except LookupError as exc:
         _fail(str(exc))
 
@@ -365,6 +368,8 @@ def plans_history(
     """Every stored version of a plan and what changed in each."""
     try:
         versions = service.plan_history(_open(config), plan)
+    except ConfigError as exc:
+        _fail(exc)
     except LookupError as exc:
         _fail(str(exc))
     previous: dict[str, Any] = {}
@@ -468,6 +473,8 @@ def decide(
     """Record the human decision beside the recommended outcome."""
     try:
         decision = service.decide(_open(config), plan, outcome=outcome, by=by, reason=reason)
+    except ConfigError as exc:
+        _fail(exc)
     except (LookupError, ValueError) as exc:
         _fail(str(exc))
     out.print(f"recorded: {plan} → {outcome} by {by} (recommended: {decision.recommended})")

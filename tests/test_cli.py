@@ -253,6 +253,22 @@ def test_a_bad_plan_file_gives_one_clear_line(config_dir: Path) -> None:
     assert f"{PLAN}.yaml:" in output and "at_mots" in output and "Traceback" not in output
 
 
+def test_a_broken_plan_stops_only_the_command_that_names_it(config_dir: Path) -> None:
+    plan_file = config_dir / "plans" / f"{PLAN}.yaml"
+    broken = plan_file.read_text().replace(f"id: {PLAN}", "id: rnoor-2026q4").replace(
+        "employee: tbrandt", "employee: nobody")
+    (config_dir / "plans" / "rnoor-2026q4.yaml").write_text(broken)
+
+    code, output = invoke("sync")
+    assert code == 0, output
+    assert "warning: " in output and "rnoor-2026q4.yaml:8: employee" in output
+    assert "(plan rnoor-2026q4 is skipped until this is fixed)" in output
+    code, output = invoke("evaluate", PLAN, "--as-of", "2026-11-20", "--json")
+    assert code == 0 and f'"plan": "{PLAN}"' in output  # the other plans still evaluate
+    code, output = invoke("evaluate", "rnoor-2026q4")
+    assert code == 78 and "error: " in output and "rnoor-2026q4.yaml:8: employee" in output
+
+
 def test_unknown_plan_is_a_clear_error(config_dir: Path) -> None:
     code, output = invoke("evaluate", "nobody-2026")
     assert code == 2 and "no plan 'nobody-2026'" in output and PLAN in output
