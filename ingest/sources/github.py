@@ -3,7 +3,8 @@
 Three streams, each one request per repository when nothing changed:
 
 * `pull_requests` — GraphQL (`github_graphql`), newest update first, stopping at the cursor.
-* `deployments` — REST deployments in the configured environments, with their statuses, and
+* `deployments` — GraphQL deployments in the configured environments, each page with its
+  deployments' statuses, and
 * `workflow_runs` — REST runs of workflows matching the configured globs (`github_deployments`).
 
 This module is the glue: the client, the cursor and the streams. Everything goes through
