@@ -263,7 +263,8 @@ def test_first_sync_stores_owned_samples_nan_skipped_and_the_real_availability(
 def test_the_evaluation_reads_the_real_availability_from_the_stored_samples(
     engine: sa.Engine, prometheus_url: str
 ) -> None:
-    """Stored `up` samples reach the availability metric unchanged: down 2504 of 8635."""
+    """Stored `up` samples reach the availability metric unchanged (down 2504 of 8635), one
+    event per day: the day's share of up samples (DESIGN §5.10)."""
     sync(engine, prometheus_url, CLOCK)
     evidence = load_evidence(
         engine, persons=[], source_kinds={"prom": "prometheus"}, kinds=["sample"]
@@ -271,9 +272,13 @@ def test_the_evaluation_reads_the_real_availability_from_the_stored_samples(
 
     events = metric_events("availability", evidence)
 
-    owned = events[events["person"] == "jdoe"]
-    assert len(owned) == 8635
-    assert owned["value"].mean() == (8635 - 2504) / 8635
+    samples = evidence["sample"]
+    mine = samples[samples["series"].str.contains(TEST_CORE, regex=False)]
+    assert (len(mine), int((mine["value"] == 0).sum())) == (8635, 2504)
+    shares = (mine["value"] == 1).groupby(mine["at"].dt.floor("D")).mean()
+    owned = events[events["person"] == "jdoe"].sort_values("at")
+    assert len(owned) == len(shares) == 3
+    assert owned["value"].tolist() == pytest.approx(shares.tolist())
     assert set(events.loc[events["team"] == "platform", "value"]) == {0.0}
 
 
