@@ -88,10 +88,11 @@ def _day(option: datetime | None, workspace: Workspace) -> date:
     return option.date() if option else service.today(workspace)
 
 
-def _fail(message: str) -> NoReturn:
-    """A user mistake: one clear line and a non-zero exit, never a traceback."""
+def _fail(message: str | ConfigError) -> NoReturn:
+    """A user mistake: one clear line and a non-zero exit, never a traceback (a configuration
+    problem, such as a named plan whose file does not validate, exits with its own code)."""
     err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(2)
+    raise typer.Exit(message.exit_code if isinstance(message, ConfigError) else 2)
 
 
 @app.command()
@@ -220,6 +221,8 @@ def _report(workspace: Workspace, plan: str, day: date, *, checkpoints: bool = F
             ) -> PlanReport:
     try:
         return service.evaluate(workspace, plan, day, checkpoints=checkpoints)
+    except ConfigError as exc:
+        _fail(exc)
     except LookupError as exc:
         _fail(str(exc))
 
@@ -279,9 +282,28 @@ def _print_evaluation(report: PlanReport, checkpoint: PlanEvaluation | None = No
     out.print(table)
     for goal, sentence in zip(result.goals, report.sentences(result), strict=True):
         out.print(f"[bold]{goal.metric}[/bold]: {sentence}", highlight=False)
+    _print_plan_record(result)
     out.print(f"Recommended outcome: [bold]{result.outcome}[/bold] (a person decides)")
     if checkpoint is None and (d := report.decision):
-        out.print(f"Decision: {d.outcome} by {d.by} on {d.at:%Y-%m-%d}: {d.reason}")
+        made_on = (f" (made on version {d.version}; the plan has changed since)"
+                   if report.decision_predates_version else "")
+        out.print(f"Decision: {d.outcome} by {d.by} on {d.at:%Y-%m-%d}{made_on}: {d.reason}")
+
+
+def _print_plan_record(result: PlanEvaluation) -> None:
+    """What the plan says beyond its goals (the support given, the barriers, notes and
+    exclusions belong in the record), and a warning for each exclusion that matches nothing."""
+    for label, lines in (("Support", result.support), ("Barriers", result.barriers),
+                         ("Notes", result.notes)):
+        for line in lines:
+            out.print(f"{label}: {line}", highlight=False)
+    for exclusion in result.exclusions:
+        what = exclusion.record or f"{exclusion.from_} to {exclusion.to}"
+        out.print(f"Excluded: {what} ({exclusion.reason})", highlight=False)
+    for key in result.unmatched_exclusions:
+        err.print(f"[yellow]warning:[/yellow] {result.plan}: the exclusion of {key} matches no "
+                  "stored record the plan's goals read (a typo, or not synced yet?)",
+                  highlight=False)
 
 
 def _print_goal_evidence(report: PlanReport, metric: str, as_json: bool) -> None:
@@ -358,6 +380,8 @@ def plans_history(
     """Every stored version of a plan and what changed in each."""
     try:
         versions = service.plan_history(_open(config), plan)
+    except ConfigError as exc:
+        _fail(exc)
     except LookupError as exc:
         _fail(str(exc))
     previous: dict[str, Any] = {}
@@ -461,6 +485,8 @@ def decide(
     """Record the human decision beside the recommended outcome."""
     try:
         decision = service.decide(_open(config), plan, outcome=outcome, by=by, reason=reason)
+    except ConfigError as exc:
+        _fail(exc)
     except (LookupError, ValueError) as exc:
         _fail(str(exc))
     out.print(f"recorded: {plan} → {outcome} by {by} (recommended: {decision.recommended})")

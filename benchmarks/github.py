@@ -7,6 +7,8 @@ and deploy workflow runs; the sync is the real one (PyGithub requester, GraphQL 
 
 * a full sync's requests per stream: pull requests ⌈N/100⌉ + repositories at most (fetching
   reviews per pull request over REST would need N + ⌈N/100⌉ per repository, ≈ 10,100);
+  deployments with their statuses ⌈D/100⌉ + repositories at most (REST needed one more
+  request per deployment for its statuses: D + repositories);
 * an idle incremental sync's requests: at most one per stream and repository.
 """
 
@@ -43,7 +45,7 @@ from ingest.sync import RunSummary, run_stream
 REPOS = ("acme/api", "acme/web", "acme/worker", "acme/infra")
 LOGINS = (*(f"dev{n:02d}" for n in range(40)), "dependabot[bot]")
 START, END = datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
-DEPLOYMENTS = 60  # each costs a statuses request on the first sync: REST has no batch for them
+DEPLOYMENTS = 500  # over 100 per repository: pages of deployments, statuses in each page
 RUNS = 2000  # over 100 per repository, so the first sync also reads runs in `created` windows
 
 
@@ -65,9 +67,8 @@ def serve_fake(n: int, pipe: Connection) -> None:
 
 
 def _stream_of(path: str) -> str:
-    if path.endswith("/graphql"):
-        return "pull_requests"
-    return "deployments" if "/deployments" in path else "workflow_runs"
+    """GraphQL serves pull requests and deployments; REST the workflow runs (and nothing else)."""
+    return "graphql" if path.endswith("/graphql") else "rest"
 
 
 def sync_all(engine: object, config: GithubSource) -> dict[str, tuple[RunSummary, float]]:
@@ -114,7 +115,7 @@ def main(n: int) -> None:
     rest_per_pr = n + sum(math.ceil(count / 100) for count in per_repo)
     report("full sync", full, {
         "pull_requests": f"≤ {math.ceil(n / 100) + repos} (REST: ≈{rest_per_pr})",
-        "deployments": f"{repos} + {DEPLOYMENTS} statuses",
+        "deployments": f"≤ {math.ceil(DEPLOYMENTS / 100) + repos} (REST: {DEPLOYMENTS + repos})",
         "workflow_runs": "few per repository",
     })
     report("idle incremental sync", idle, dict.fromkeys(full, f"≤ {repos}"))

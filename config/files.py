@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar, get_args
 
@@ -52,12 +52,17 @@ class Config:
     people: PeopleFile
     plans: dict[str, Plan]
     notices: tuple[str, ...] = ()  # file:line warnings that do not stop anything (deprecations)
+    # Plan files that failed validation, by file stem (a plan's id is its file's name): skipped,
+    # so one bad plan never stops the others, and reported by whatever names them.
+    broken_plans: Mapping[str, ConfigError] = field(default_factory=dict)
 
 
 def load_config(config_dir: Path, *, known_metrics: Collection[str] | None = None) -> Config:
     """Load and cross-check every file; `known_metrics` is the catalog (config cannot import it):
     metric names, or a mapping of name → `MetricRule`, which also checks each goal's statistic
-    and direction."""
+    and direction. A plan file with problems is set aside in `broken_plans` (each problem also
+    a notice); problems in sources.yaml or people.yaml, which everything needs, raise, with
+    those of the plans."""
     if (config_dir / "__init__.py").exists() and not (config_dir / SOURCES_FILE).exists():
         # In a checkout the default ./config is trackrecord's own package, not a configuration.
         raise ConfigError(
@@ -71,19 +76,25 @@ def load_config(config_dir: Path, *, known_metrics: Collection[str] | None = Non
     # A file whose entries are valid but disagree with each other still feeds the cross-file
     # checks, so one run reports as much as it can.
     people_file = people.model if people else None
-    plans = _collect(errors, lambda: load_plans(config_dir, known_metrics, people=people_file))
+    loaded = _collect(errors, lambda: _plans(config_dir, known_metrics, people_file))
     for checked in (people, sources):
         errors.extend(checked.errors if checked else [])
     if people and sources:
         errors.extend(_account_tools(people, sources.model))
         errors.extend(_series_owners(sources, people.model))
-    if errors or people is None or sources is None or plans is None:
-        flat = [each for error in errors for each in error.errors]
+    if errors or people is None or sources is None or loaded is None:
+        broken = loaded[1].values() if loaded else []
+        flat = [each for error in (*errors, *broken) for each in error.errors]
         raise ConfigError.from_errors(sorted(flat, key=_file_and_line))
+    plans, broken_plans = loaded
     notices = tuple(
         str(sources.document.error(loc, problem)) for loc, problem in sources.model.deprecations
+    ) + tuple(
+        f"{each} (plan {stem} is skipped until this is fixed)"
+        for stem, error in broken_plans.items() for each in error.errors
     )
-    return Config(sources=sources.model, people=people.model, plans=plans, notices=notices)
+    return Config(sources=sources.model, people=people.model, plans=plans, notices=notices,
+                  broken_plans=broken_plans)
 
 
 def load_people(config_dir: Path) -> PeopleFile:
@@ -102,28 +113,39 @@ def load_plans(
     *,
     people: PeopleFile | None = None,
 ) -> dict[str, Plan]:
-    """Every plans/*.yaml (and *.yml) by id; with `people`, their person references are checked."""
+    """Every plans/*.yaml (and *.yml) by id; with `people`, their person references are checked.
+    Raises ConfigError with the problems of every file that has some."""
+    plans, broken = _plans(config_dir, known_metrics, people)
+    _raise_if_any(list(broken.values()))
+    return plans
+
+
+def _plans(
+    config_dir: Path, known_metrics: Collection[str] | None, people: PeopleFile | None
+) -> tuple[dict[str, Plan], dict[str, ConfigError]]:
+    """The plans that validate by id, and each file's problems by file stem."""
     folder = config_dir / PLANS_DIR
     if not folder.exists():
-        return {}
+        return {}, {}
     if not folder.is_dir():
         raise ConfigError(folder, "should be a folder of plan files")
-    errors: list[ConfigError] = []
     plans: dict[str, Plan] = {}
+    broken: dict[str, ConfigError] = {}
     first_file: dict[str, Path] = {}
     for path in _plan_files(folder):
-        loaded = _collect(errors, functools.partial(_load_plan, path, known_metrics, people))
-        if loaded is None:
-            continue
-        plan, document = loaded
-        if plan.id in first_file:
-            errors.append(document.error(("id",), f"plan id is also used by {first_file[plan.id]}"))
-            continue
-        first_file[plan.id] = path
-        plans[plan.id] = plan
-    if errors:
-        raise ConfigError.from_errors(errors)
-    return plans
+        problems: list[ConfigError] = []
+        loaded = _collect(problems, functools.partial(_load_plan, path, known_metrics, people))
+        if loaded is not None and loaded[0].id in first_file:
+            other = first_file[loaded[0].id]
+            problems.append(loaded[1].error(("id",), f"plan id is also used by {other}"))
+            plans.pop(loaded[0].id, None)  # which file is meant cannot be told: neither counts
+        elif loaded is not None:
+            first_file[loaded[0].id] = path
+            plans[loaded[0].id] = loaded[0]
+        if problems:
+            earlier = [broken[path.stem]] if path.stem in broken else []  # x.yaml and x.yml
+            broken[path.stem] = ConfigError.from_errors([*earlier, *problems])
+    return plans, broken
 
 
 def _collect(errors: list[ConfigError], load: Callable[[], T]) -> T | None:

@@ -9,9 +9,9 @@ clock, a database or the network: evidence, people, the as-of date and the zone 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -50,33 +50,41 @@ from evaluate.windows import (
     sustain_weeks,
 )
 
-__all__ = ["evaluate_at_checkpoints", "evaluate_plan", "evaluate_plans"]
+__all__ = ["Coverage", "evaluate_at_checkpoints", "evaluate_plan", "evaluate_plans"]
+
+Coverage = Mapping[str, Mapping[str, datetime]]
+"""Record kind → source → the first instant that source has synced for that kind (DESIGN
+§5.11): a window starting earlier is judged on part of its evidence, and is flagged so."""
 
 
 def evaluate_plan(plan: Plan, *, evidence: Evidence, people: Sequence[Person], as_of: date,
-                  tz: ZoneInfo, version: int = 1, catalog: EventCatalog | None = None
-                  ) -> PlanEvaluation:
+                  tz: ZoneInfo, version: int = 1, catalog: EventCatalog | None = None,
+                  coverage: Coverage | None = None) -> PlanEvaluation:
     """One plan as of a date (the current window stops at min(as_of, end))."""
     return evaluate_plans([plan], evidence=evidence, people=people, as_of=as_of, tz=tz,
-                          versions=[version], catalog=catalog)[0]
+                          versions=[version], catalog=catalog, coverage=coverage)[0]
 
 
 def evaluate_plans(plans: Sequence[Plan], *, evidence: Evidence, people: Sequence[Person],
                    as_of: date, tz: ZoneInfo, versions: Sequence[int] | None = None,
-                   catalog: EventCatalog | None = None) -> list[PlanEvaluation]:
+                   catalog: EventCatalog | None = None, coverage: Coverage | None = None
+                   ) -> list[PlanEvaluation]:
     """Many plans as of one date, sharing one pass over the evidence per metric. A `catalog`
-    built from the same evidence, people and zone is reused (and filled) instead of a new one."""
+    built from the same evidence, people and zone is reused (and filled) instead of a new one.
+    `coverage` (None: not known) flags windows that start before a source's first sync."""
     versions = versions if versions is not None else [1] * len(plans)
     jobs = [_Job(plan, as_of, version) for plan, version in zip(plans, versions, strict=True)]
-    return _Evaluator(_catalog(catalog, evidence, people, tz)).run(jobs)
+    return _Evaluator(_catalog(catalog, evidence, people, tz), coverage or {}).run(jobs)
 
 
 def evaluate_at_checkpoints(plan: Plan, *, evidence: Evidence, people: Sequence[Person],
                             as_of: date, tz: ZoneInfo, version: int = 1,
-                            catalog: EventCatalog | None = None) -> list[PlanEvaluation]:
+                            catalog: EventCatalog | None = None,
+                            coverage: Coverage | None = None) -> list[PlanEvaluation]:
     """The plan as of each of its checkpoints that is not after `as_of`, in date order."""
     jobs = [_Job(plan, day, version) for day in checkpoints_until(plan, as_of)]
-    return _Evaluator(_catalog(catalog, evidence, people, tz)).run(jobs) if jobs else []
+    evaluator = _Evaluator(_catalog(catalog, evidence, people, tz), coverage or {})
+    return evaluator.run(jobs) if jobs else []
 
 
 def _catalog(catalog: EventCatalog | None, evidence: Evidence, people: Sequence[Person],
@@ -152,8 +160,8 @@ def _resolve(goal: Goal) -> tuple[MetricSpec, Statistic, Better]:
 
 
 class _Evaluator:
-    def __init__(self, catalog: EventCatalog) -> None:
-        self.catalog, self.tz = catalog, catalog.tz
+    def __init__(self, catalog: EventCatalog, coverage: Coverage) -> None:
+        self.catalog, self.tz, self.coverage = catalog, catalog.tz, coverage
         self.team_of = {person.id: person.team for person in catalog.people}
         self.requests: dict[_Group, list[Request]] = defaultdict(list)
         self.series: dict[_Group, list[SeriesRequest]] = defaultdict(list)
@@ -163,15 +171,39 @@ class _Evaluator:
         measured, weekly = self._measure_all(), self._measure_weekly()
         flat = [setup for plan_setups in setups for setup in plan_setups]
         intervals = _intervals(flat, measured)
-        judged = [_judge(s, measured, weekly, intervals.get(i, _GoalIntervals()))
+        judged = [_judge(s, measured, weekly, intervals.get(i, _GoalIntervals()), self.coverage)
                   for i, s in enumerate(flat)]
+        known = self._known_records({e.record for job in jobs for e in job.plan.exclusions
+                                     if e.record is not None})
         results, first = [], 0
         for job in jobs:
             goals = tuple(judged[first:first + len(job.plan.goals)])
             first += len(job.plan.goals)
-            results.append(PlanEvaluation(job.plan.id, job.version, job.as_of,
-                                          plan_outcome(g.status for g in goals), goals))
+            plan = job.plan
+            results.append(PlanEvaluation(
+                plan.id, job.version, job.as_of, plan_outcome(g.status for g in goals), goals,
+                tuple(plan.support), tuple(plan.barriers), tuple(plan.notes),
+                tuple(plan.exclusions),
+                tuple(e.record for e in plan.exclusions
+                      if e.record is not None and e.record not in known),
+            ))
         return results
+
+    def _known_records(self, named: Collection[str]) -> set[str]:
+        """Which named records exist: a stored record's key, or an event the goals measured
+        (a sampled series' day is an event, not a stored record)."""
+        if not named:
+            return set()
+        wanted = np.array(sorted(named), dtype=object)
+        columns = [frame["key"].to_numpy(dtype=object)
+                   for frame in self.catalog.reader.evidence.values() if "key" in frame]
+        for metric, params, _statistic in self.requests:
+            index = self.catalog.index(metric, params)
+            columns += [index.keys, index.records]
+        found = np.zeros(len(wanted), dtype=bool)
+        for column in columns:
+            found |= np.isin(wanted, column)
+        return set(wanted[found].tolist())
 
     def _plan_setups(self, job: _Job) -> list[_GoalSetup]:
         """The windows and exclusions every goal of the plan shares are worked out once."""
@@ -402,8 +434,24 @@ def _team(setup: _GoalSetup, measured: Mapping[_Group, list[Measurement]],
                         gap=oriented(intervals.gap, setup.better))
 
 
-def _flags(baseline_ok: bool, current_ok: bool, team: TeamContext | None) -> tuple[str, ...]:
-    flags = []
+def _uncovered(setup: _GoalSetup, coverage: Coverage) -> list[str]:
+    """`window_not_covered:SOURCE` for each source whose first sync began after the start of a
+    window the goal reads (one that covers any day): its evidence there is partial."""
+    starts = [span.lo_s for span in (setup.baseline_span, setup.current_span) if span.days]
+    if not starts:
+        return []
+    sources = {
+        source
+        for kind in setup.spec.kinds
+        for source, covered_from in coverage.get(kind, {}).items()
+        if min(starts) < covered_from.timestamp()
+    }
+    return [f"window_not_covered:{source}" for source in sorted(sources)]
+
+
+def _flags(baseline_ok: bool, current_ok: bool, team: TeamContext | None,
+           uncovered: Sequence[str] = ()) -> tuple[str, ...]:
+    flags = [*uncovered]
     if not baseline_ok:
         flags.append("baseline_insufficient")
     if not current_ok:
@@ -416,7 +464,7 @@ def _flags(baseline_ok: bool, current_ok: bool, team: TeamContext | None) -> tup
 
 
 def _judge(setup: _GoalSetup, measured: Mapping[_Group, list[Measurement]],
-           weekly: Mapping[_Group, list[Weekly]], intervals: _GoalIntervals
+           weekly: Mapping[_Group, list[Weekly]], intervals: _GoalIntervals, coverage: Coverage
            ) -> GoalEvaluation:
     """One goal's verdict from its measurements (DESIGN §5.2–5.7)."""
     base, now = _measurement(measured, setup.baseline), _measurement(measured, setup.current)
@@ -433,7 +481,7 @@ def _judge(setup: _GoalSetup, measured: Mapping[_Group, list[Measurement]],
     return GoalEvaluation(
         setup.goal, setup.statistic, setup.better, setup.spec.unit,
         setup.baseline_span, base, setup.current_span, now, person, met, held, team, status,
-        _flags(base_ok, now_ok, team),
+        _flags(base_ok, now_ok, team, _uncovered(setup, coverage)),
         WeeklySeries(setup.chart, _weeks(weekly, setup.series), team_weeks, setup.statistic,
                      setup.goal.sustain.min_events),
     )

@@ -491,8 +491,10 @@ _CATALOG = (
     MetricSpec("deployment_success_rate", ("deployment",), "rate", "higher", "share of deployments",
                ("developer", "sre"), Words("deployment success rate", "deployment", "finished",
                                            _RATE), deployment_success_rate, binary=True),
-    MetricSpec("change_failure_rate", ("deployment",), "rate", "lower", "share of deployments",
-               ("developer", "sre"), Words("change failure rate", "deployment", "finished", _RATE),
+    # Incidents decide which deployments failed (evaluate.failures), so they are read too.
+    MetricSpec("change_failure_rate", ("deployment", "incident"), "rate", "lower",
+               "share of deployments", ("developer", "sre"),
+               Words("change failure rate", "deployment", "finished", _RATE),
                change_failure_rate, binary=True),
     MetricSpec("incident_mttr_hours", ("incident",), "median", "lower", "hours", ("sre", "support"),
                Words("incident resolution time", "incident", "resolved", _HOURS),

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from config.plans import Better, Goal
+from config.plans import Better, Exclusion, Goal
 from evaluate.compare import Change, Sustained, TeamContext, week_measurable
 from evaluate.measure import Measurement, Weekly
 from evaluate.metrics import Statistic
@@ -216,6 +216,13 @@ class PlanEvaluation:
     as_of: date
     outcome: PlanOutcome
     goals: tuple[GoalEvaluation, ...]
+    # The rest of the plan belongs in the record (the support given, the barriers met), and
+    # exclusions that name no stored record are reported, never silently ignored (DESIGN §5.11).
+    support: tuple[str, ...] = ()
+    barriers: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    unmatched_exclusions: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -224,4 +231,12 @@ class PlanEvaluation:
             "as_of": self.as_of.isoformat(),
             "outcome": self.outcome,
             "goals": [goal.to_json() for goal in self.goals],
+            "support": list(self.support),
+            "barriers": list(self.barriers),
+            "notes": list(self.notes),
+            "exclusions": [
+                e.model_dump(mode="json", by_alias=True, exclude_none=True)
+                for e in self.exclusions
+            ],
+            "unmatched_exclusions": list(self.unmatched_exclusions),
         }

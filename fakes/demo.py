@@ -39,6 +39,12 @@ SECRETS = {
 HISTORY_DAYS = 270
 # People on plans who get slower, not faster (a factor on their times): not every plan succeeds.
 DECLINING = {"ilund": 1.6}
+# The example plans exclude records by key; the fakes hold them, so every exclusion matches a
+# stored record (one that matches none is reported as unmatched, DESIGN §5.11). Jira tickets are
+# in the SUP project, pull requests numbered from 1001, and one incident has a PagerDuty-like id.
+JIRA_PROJECT = "SUP"
+FIRST_PULL_REQUEST = 1001
+NAMED_INCIDENTS = {1100: "Q1RZ7UXN4KD2PA"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +81,7 @@ def _jira(people: Any, plans: dict[str, Plan], start: datetime, end: datetime) -
         end=end,
         seed=7,
         resolution_factor=lambda account, created: factor(owner.get(account), created),
+        project=JIRA_PROJECT,
     )
     return FakeJira(issues=issues, deployment="cloud", base_url="https://acme.atlassian.net")
 
@@ -85,7 +92,8 @@ def _github(people: Any, plans: dict[str, Plan], start: datetime, end: datetime)
     fake = FakeGithub(clock=lambda: end)
     factor = _slowdown(plans, {"nharlow": 0.35})
     prs = generate_pull_requests(
-        900, logins=sorted(login_of), repos=repos, start=start, end=end, seed=11
+        900, logins=sorted(login_of), repos=repos, start=start, end=end, seed=11,
+        first_number=FIRST_PULL_REQUEST,
     )
     fake.add_pull_requests(
         _scaled_pr(pr, factor(login_of.get(pr.author or ""), pr.created)) for pr in prs
@@ -133,6 +141,7 @@ def _pagerduty(
         seed=17,
         services=(("PK3ZQ7A", "checkout"), ("PW81XRT", "storefront")),
         slowdown=slowdown,
+        ids=NAMED_INCIDENTS,
     )
     return PagerDutyFake(incidents, token=SECRETS["PAGERDUTY_TOKEN"])
 

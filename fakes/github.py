@@ -357,12 +357,14 @@ class FakeGithub:
         payload = request.json()
         self.graphql_log.append(payload)
         operation = re.search(r"\bquery\s+(\w+)", payload.get("query", ""))
+        name = operation.group(1) if operation else ""
         resolver = {
             "PullRequests": self._pull_requests_data,
             "PullRequestReviews": self._reviews_data,
             "PullRequestTimeline": self._timeline_data,
-        }.get(operation.group(1) if operation else "")
-        if resolver is None:
+            "Deployments": self._deployments_data,
+        }.get(name)
+        if resolver is None and name != "DeploymentNodes":
             return None
         variables = payload.get("variables") or {}
         if not self._spend(1):
@@ -370,6 +372,8 @@ class FakeGithub:
             return Response(200, {"errors": [error]}, self._rate_headers("graphql", 0))
         rate = {"cost": 1, "remaining": self.graphql_remaining, "resetAt": iso(self.reset_at)}
         headers = self._rate_headers("graphql", self.graphql_remaining)
+        if resolver is None:  # nodes by id: not under a repository
+            return Response(200, self._deployment_nodes(variables["ids"], rate), headers)
         repo = f"{variables.get('owner')}/{variables.get('name')}"
         if repo not in self.repos:
             message = f"Could not resolve to a Repository with the name '{repo}'."
@@ -396,6 +400,43 @@ class FakeGithub:
         page = connection(prs, int(variables["first"]), variables.get("after"), pull_request_node)
         return {"pullRequests": page}
 
+    def _deployments_data(self, repo: str, variables: Mapping[str, Any]) -> Json:
+        wanted = variables.get("environments")
+        found = [d for d in self.deployments.get(repo, [])
+                 if not wanted or d["environment"] in wanted]
+        render = self.deployment_node
+        return {"deployments": connection(_newest(found), int(variables["first"]),
+                                          variables.get("after"), render)}
+
+    def _deployment_nodes(self, ids: Sequence[str], rate: Json) -> Json:
+        """GitHub answers an id it cannot resolve with null and a NOT_FOUND error."""
+        by_id = {deployment_node_id(d["id"]): d for ds in self.deployments.values() for d in ds}
+        nodes = [self.deployment_node(by_id[i]) if i in by_id else None for i in ids]
+        errors = [{"type": "NOT_FOUND", "path": ["nodes", n], "message": f"no node {i!r}"}
+                  for n, i in enumerate(ids) if i not in by_id]
+        answer: Json = {"data": {"rateLimit": rate, "nodes": nodes}}
+        return answer | {"errors": errors} if errors else answer
+
+    def deployment_node(self, deployment: Json) -> Json:
+        """A deployment as the Deployments query asks for it, statuses included."""
+        statuses = self.statuses.get(int(deployment["id"]), [])
+        return {
+            "id": deployment_node_id(deployment["id"]),
+            "databaseId": deployment["id"],
+            "environment": deployment["environment"],
+            "commitOid": deployment["sha"],
+            "createdAt": deployment["created_at"],
+            "updatedAt": deployment["updated_at"],
+            "creator": {"login": deployment["creator"]["login"]} if deployment.get("creator")
+            else None,
+            "statuses": {"nodes": [
+                {"state": status["state"].upper(), "createdAt": status["created_at"],
+                 "updatedAt": status["updated_at"], "logUrl": status.get("log_url"),
+                 "environmentUrl": status.get("environment_url")}
+                for status in _newest(statuses)
+            ]},
+        }
+
     def _reviews_data(self, repo: str, variables: Mapping[str, Any]) -> Json:
         pr = self.pull_request(repo, int(variables["number"]))
         page = connection(pr.reviews, PAGE_MAX, variables.get("after"), review_node)
@@ -405,6 +446,11 @@ class FakeGithub:
         pr = self.pull_request(repo, int(variables["number"]))
         page = connection(timeline_nodes(pr), PAGE_MAX, variables.get("after"))
         return {"pullRequest": {"timelineItems": page}}
+
+
+def deployment_node_id(deployment_id: int | str) -> str:
+    """A deployment's GraphQL node id (opaque on GitHub; readable here)."""
+    return f"DE_{deployment_id}"
 
 
 def _newest(items: Iterable[Json]) -> list[Json]:
@@ -465,12 +511,13 @@ def generate_pull_requests(
     start: datetime,
     end: datetime,
     seed: int = 0,
+    first_number: int = 1,
 ) -> list[FakePullRequest]:
     """`n` pull requests spread over `repos`, each with 0–12 reviews after review requests (a few
     by the author, as GitHub files replies); about 15% start as drafts, 70% are merged, 15% closed
-    unmerged. Deterministic for a seed."""
+    unmerged. Each repository numbers its own from `first_number`. Deterministic for a seed."""
     rng = random.Random(seed)
-    numbers = dict.fromkeys(repos, 0)
+    numbers = dict.fromkeys(repos, first_number - 1)
     prs = []
     for index in range(n):
         repo = repos[index % len(repos)]
@@ -667,6 +714,7 @@ __all__ = [
     "FakeReview",
     "actor",
     "connection",
+    "deployment_node_id",
     "generate_deployments",
     "generate_pull_requests",
     "generate_workflow_runs",

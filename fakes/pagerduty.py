@@ -174,8 +174,9 @@ def _entry(kind: str, incident: Raw, at: datetime, agent: Raw) -> Raw:
     }
 
 
-def _incident(number: int, created: datetime, service: tuple[str, str], rng: random.Random) -> Raw:
-    ident = f"Q{number:013d}"
+def _incident(number: int, created: datetime, service: tuple[str, str], rng: random.Random,
+              ident: str | None = None) -> Raw:
+    ident = ident or f"Q{number:013d}"
     return {
         "id": ident,
         "type": "incident",
@@ -236,19 +237,22 @@ def generate_incidents(
     seed: int = 0,
     first_number: int = 1000,
     slowdown: Callable[[str, datetime], float] | None = None,
+    ids: Mapping[int, str] | None = None,
 ) -> list[Raw]:
     """Incidents created `every` apart from `start`, with realistic status fields and logs.
 
     `statuses` weighs resolved / acknowledged / triggered (default 8 : 1 : 1); a triggered one
     here was never acknowledged. `slowdown(user, created)` multiplies the times to acknowledge
-    and resolve, for a responder who gets slower or faster.
+    and resolve, for a responder who gets slower or faster. `ids` gives chosen incident
+    numbers the id a plan refers to (others get `Q` and the zero-padded number).
     """
     rng = random.Random(seed)
     weights = statuses or {"resolved": 0.8, "acknowledged": 0.1, "triggered": 0.1}
     generated = []
     for index in range(count):
         number = first_number + index
-        raw = _incident(number, start + index * every, rng.choice(list(services)), rng)
+        raw = _incident(number, start + index * every, rng.choice(list(services)), rng,
+                        (ids or {}).get(number))
         user_id = rng.choice(list(users))
         user = _reference("user", user_id, "Generated user")
         status = rng.choices(list(weights), weights=list(weights.values()))[0]

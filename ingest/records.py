@@ -9,9 +9,25 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar
+
+# The instants a record may carry. A source's placeholder (Jira's due date 9999-12-31, a
+# `created` of year 1) is no time at all, and pandas cannot even hold it (nanoseconds since
+# 1970 overflow near 2262): such a record is quarantined when it is built, never stored.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)  # excluded
+
+
+class FieldError(ValueError):
+    """A record refused for one field's value: a parse error (the record is quarantined)
+    that names the field, so a CSV import can name the column."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
 
 
 @dataclass(frozen=True)
@@ -23,6 +39,10 @@ class Record:
 
     source: str
 
+    def __post_init__(self) -> None:
+        for name in _time_fields(type(self)):
+            check_time(name, getattr(self, name))
+
     def row(self) -> dict[str, Any]:
         # Shallow on purpose: every field is immutable, and `asdict` deep-copies each value
         # (most of the store's time on a large sync).
@@ -33,6 +53,35 @@ class Record:
         """`source:part/part`; a datetime part is written as Unix seconds, so keys stay short."""
         parts = (key_part(getattr(self, name)) for name in self.natural_key[1:])
         return f"{self.source}:" + "/".join(parts)
+
+
+_TIME_FIELDS: dict[type[Record], tuple[str, ...]] = {}
+
+
+def _time_fields(kind: type[Record]) -> tuple[str, ...]:
+    """The kind's time and date fields, worked out once: every record built asks."""
+    if kind not in _TIME_FIELDS:
+        hints = typing.get_type_hints(kind)
+        _TIME_FIELDS[kind] = tuple(
+            f.name for f in dataclasses.fields(kind)
+            if {datetime, date} & {hints[f.name], *typing.get_args(hints[f.name])}
+        )
+    return _TIME_FIELDS[kind]
+
+
+def check_time(name: str, value: date | None) -> None:
+    """The one range rule for every time and date a record holds (see `EARLIEST`)."""
+    if value is None:
+        return
+    if isinstance(value, datetime):  # a naive one is the store's to refuse: read it as UTC
+        inside = EARLIEST <= (value if value.tzinfo else value.replace(tzinfo=UTC)) < LATEST
+    else:
+        inside = EARLIEST.date() <= value < LATEST.date()
+    if not inside:
+        raise FieldError(
+            name, f"{value.isoformat()} is outside {EARLIEST.year}–{LATEST.year - 1}: "
+            "a placeholder, not a time",
+        )
 
 
 def aware_time(value: object, api: str) -> datetime:
@@ -212,8 +261,9 @@ class Sample(Record):
         """NaN and ±inf are no measurement, and the databases disagree on them (SQLite stores
         NaN as NULL, so the row fails; PostgreSQL keeps it), so one rule holds on both: such a
         sample is refused here, a parse error that quarantines it, and never stored."""
+        super().__post_init__()
         if not math.isfinite(self.value):
-            raise ValueError(f"sample value {self.value!r} is not a finite number")
+            raise FieldError("value", f"{self.value!r} is not a finite number")
 
 
 @dataclass(frozen=True)
@@ -231,6 +281,15 @@ class Rating(Record):
     at: datetime
     note: str
 
+    def __post_init__(self) -> None:
+        """The rules `trackrecord rate` states, held by every way a rating arrives (the
+        command, a CSV import), so an import cannot record what the command refuses."""
+        super().__post_init__()
+        if not 1 <= self.value <= 5:
+            raise FieldError("value", f"a rating is from 1 to 5, not {self.value!r}")
+        if self.author == self.person:
+            raise FieldError("author", "a person cannot rate themselves")
+
 
 KINDS: dict[str, type[Record]] = {
     "ticket": Ticket,
@@ -245,12 +304,15 @@ KINDS: dict[str, type[Record]] = {
 }
 
 __all__ = [
+    "EARLIEST",
     "FAILED_DEPLOYMENT_STATES",
     "FINISHED_DEPLOYMENT_STATES",
     "KINDS",
+    "LATEST",
     "SUCCESSFUL_DEPLOYMENT_STATES",
     "SUPERSEDED_DEPLOYMENT_STATE",
     "Deployment",
+    "FieldError",
     "Incident",
     "PullRequest",
     "Rating",
@@ -262,5 +324,6 @@ __all__ = [
     "TicketChange",
     "as_utc",
     "aware_time",
+    "check_time",
     "key_part",
 ]

@@ -163,6 +163,19 @@ sync_runs = Table(
     Column("error", Text, nullable=True),
 )
 
+# Where each stream's first sync began reading (DESIGN §5.11): a plan window starting earlier is
+# judged on part of its evidence. `kinds`: the record kinds the stream writes; `covered_from`
+# None: the source's whole history (Jira and GitHub read everything on a first sync).
+sync_coverage = Table(
+    "sync_coverage",
+    metadata,
+    Column("source", String(255), primary_key=True),
+    Column("stream", String(64), primary_key=True),
+    Column("kinds", JSON, nullable=False),
+    Column("covered_from", UTCDateTime, nullable=True),
+    Column("recorded", UTCDateTime, nullable=False),
+)
+
 quarantine = Table(
     "quarantine",
     metadata,
@@ -318,6 +331,7 @@ __all__ = [
     "people",
     "quarantine",
     "sqlite_utc_text",
+    "sync_coverage",
     "sync_runs",
     "sync_state",
     "upsert",

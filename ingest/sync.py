@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ingest.records import Record
-from ingest.store import quarantine, sync_runs, sync_state, upsert, upsert_records
+from ingest.store import quarantine, sync_coverage, sync_runs, sync_state, upsert, upsert_records
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 REFUSALS = (DataError, IntegrityError, OverflowError)
 
 # What a parser raises on a record it cannot read: each source quarantines the record on these
-# and lets anything else (a bug, a network failure) end the run.
-PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError)
+# and lets anything else (a bug, a network failure) end the run. OverflowError: a timestamp no
+# datetime can hold.
+PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError, OverflowError)
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,23 @@ Fetch = Callable[[str | None], Iterable[Page]]
 Store = Callable[[Connection, Sequence[Record]], int]
 
 
+def _whole_history() -> datetime | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Stream:
-    """One stream of one configured source, ready to run: what `trackrecord sync` iterates."""
+    """One stream of one configured source, ready to run: what `trackrecord sync` iterates.
+    `kinds` are the record kinds it writes; `reads_from` says how far back a first sync reads
+    (None: the source's whole history), asked when a first sync starts."""
 
     source: str
     name: str
     fetch: Fetch
     requests_issued: Callable[[], int]
     store: Store = upsert_records
+    kinds: tuple[str, ...] = ()
+    reads_from: Callable[[], datetime | None] = _whole_history
 
 
 def read_cursor(conn: Connection, *, source: str, stream: str) -> str | None:
@@ -168,15 +177,34 @@ def held_records(conn: Connection, *, source: str | None = None) -> list[Held]:
     return list(latest.values())
 
 
-def _start_run(engine: Engine, *, source: str, stream: str) -> int:
+def _start_run(engine: Engine, stream: Stream, *, first: bool) -> int:
+    """The run's log row; a first sync (no cursor yet) also records where its reading begins,
+    replacing what an earlier, unfinished first sync recorded."""
     with engine.begin() as conn:
+        if first:
+            upsert(conn, sync_coverage, [{
+                "source": stream.source, "stream": stream.name, "kinds": list(stream.kinds),
+                "covered_from": stream.reads_from(), "recorded": _now(),
+            }])
         result = conn.execute(
-            insert(sync_runs).values(source=source, stream=stream, started=_now())
+            insert(sync_runs).values(source=stream.source, stream=stream.name, started=_now())
         )
         key = result.inserted_primary_key
         if key is None:  # every supported database returns the new row's id
             raise RuntimeError("the database returned no id for the new sync run")
         return int(key[0])
+
+
+def coverage(conn: Connection) -> dict[str, dict[str, datetime]]:
+    """Record kind → source → the first instant synced for it: of a source's streams writing
+    that kind, the one that began latest (what the evaluation can count on). Streams that read
+    their source's whole history, and syncs from before coverage was kept, limit nothing."""
+    found: dict[str, dict[str, datetime]] = {}
+    for row in conn.execute(select(sync_coverage).where(sync_coverage.c.covered_from.is_not(None))):
+        for kind in row.kinds:
+            sources = found.setdefault(kind, {})
+            sources[row.source] = max(row.covered_from, sources.get(row.source, row.covered_from))
+    return found
 
 
 def _store_page(engine: Engine, stream: Stream, summary: RunSummary, page: Page) -> RunSummary:
@@ -332,7 +360,7 @@ def run_stream(
     stream_name = stream.name
     with engine.connect() as conn:
         cursor = read_cursor(conn, source=source, stream=stream_name)
-    run_id = _start_run(engine, source=source, stream=stream_name)
+    run_id = _start_run(engine, stream, first=cursor is None)
     summary = RunSummary(source=source, stream=stream_name, run_id=run_id)
     summary.cursor = cursor
     first_request_count = requests_issued()
@@ -361,6 +389,7 @@ __all__ = [
     "RunSummary",
     "Store",
     "Stream",
+    "coverage",
     "describe",
     "held_records",
     "parse_or_quarantine",

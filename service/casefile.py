@@ -167,10 +167,7 @@ def add_rating(
     at: datetime | None = None,
     source: str = "trackrecord",
 ) -> Rating:
-    if not 1 <= value <= 5:
-        raise ValueError("a rating is from 1 to 5")
-    if author == person:
-        raise ValueError("a person cannot rate themselves")
+    """A rating out of 1–5 or by the person rated is refused by `Rating` itself (ValueError)."""
     if not is_known_metric(f"rating:{name}"):
         raise ValueError(
             f"rating name {name!r}: use letters, digits, '_', '.' or '-' "

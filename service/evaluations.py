@@ -18,6 +18,7 @@ from evaluate.results import PlanEvaluation
 from evaluate.sentences import goal_sentence
 from evaluate.suggest import Suggestions, suggest_goals
 from ingest.records import Rating
+from ingest.sync import coverage
 from service.casefile import (
     Decision,
     PlanVersion,
@@ -29,12 +30,14 @@ from service.casefile import (
 from service.workspace import Workspace, plan_kinds
 
 __all__ = [
+    "DECIDING_ROLES",
     "EvidenceRow",
     "PlanReport",
     "decide",
     "evaluate",
     "evaluate_many",
     "goal_evidence",
+    "may_decide",
     "plan_history",
     "rate",
     "suggest",
@@ -67,8 +70,16 @@ class PlanReport:
         """The object of DESIGN §10, each goal with its sentence, and the decision when one is
         recorded."""
         out = self._json(self.evaluation)
-        out["decision"] = self.decision.to_json() if self.decision else None
+        out["decision"] = None if self.decision is None else {
+            **self.decision.to_json(), "plan_changed_since": self.decision_predates_version,
+        }
         return out
+
+    @property
+    def decision_predates_version(self) -> bool:
+        """The decision was made on an earlier version of the plan (DESIGN §5.14): it judged
+        other goals or dates than those shown, and a reader must be told so."""
+        return self.decision is not None and self.decision.version != self.evaluation.version
 
     def all_json(self) -> list[dict[str, Any]]:
         """One object per checkpoint, then the as-of day's."""
@@ -110,7 +121,10 @@ def evaluate_many(ws: Workspace, plan_ids: Collection[str], as_of: date, *,
 def _inputs(ws: Workspace, evidence: Evidence) -> dict[str, Any]:
     people, tz = ws.config.people.people, ws.settings.zone
     catalog = EventCatalog(evidence, people=people, tz=tz)
-    return {"evidence": evidence, "people": people, "tz": tz, "catalog": catalog}
+    with ws.engine.connect() as conn:
+        covered = coverage(conn)
+    return {"evidence": evidence, "people": people, "tz": tz, "catalog": catalog,
+            "coverage": covered}
 
 
 def _reports(ws: Workspace, plans: Sequence[Plan], as_of: date, inputs: dict[str, Any]
@@ -172,7 +186,8 @@ def suggest(ws: Workspace, person: str, *, as_of: date, start: date | None = Non
 
 def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str) -> Decision:
     """Record the human decision beside today's recommendation; ValueError when the outcome is
-    unknown or the reason empty."""
+    unknown, the reason empty, or `by` may not decide on this plan (`may_decide`)."""
+    may_decide(ws, ws.plan(plan_id), by)
     recommended = evaluate(ws, plan_id, today(ws)).evaluation.outcome
     now = datetime.now(UTC)
     with ws.engine.begin() as conn:
@@ -188,6 +203,27 @@ def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str) -
         )
     _refresh(ws, [plan_id])
     return Decision(outcome, recommended, by, now, reason, ws.versions[plan_id])
+
+
+# people.yaml roles that may decide on any plan: HR. (The web app's admin accounts decide through
+# their own check; people.yaml has no admin.)
+DECIDING_ROLES = frozenset({"hr"})
+
+
+def may_decide(ws: Workspace, plan: Plan, person: str) -> None:
+    """A decision is the plan's manager's, its HR partner's or HR's: never the employee's, a
+    peer's or an unknown id's, or the record would not show who is accountable for it.
+    ValueError says who may."""
+    people = {p.id: p for p in ws.config.people.people}
+    if person not in people:
+        raise ValueError(f"{person!r} is not a person in people.yaml")
+    if person in (plan.manager, plan.hr_partner) or people[person].role in DECIDING_ROLES:
+        return
+    allowed = " or ".join(f"{who!r}" for who in (plan.manager, plan.hr_partner) if who)
+    raise ValueError(
+        f"{person!r} may not decide on {plan.id}: only its manager or HR partner ({allowed}) "
+        "or someone with role hr in people.yaml"
+    )
 
 
 def rate(ws: Workspace, person: str, name: str, value: int, *, by: str, note: str = "",

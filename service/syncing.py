@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,7 +17,8 @@ from service.stored import refresh_changed
 from service.workspace import Workspace
 
 __all__ = [
-    "SyncRun", "last_synced", "quarantined", "quarantined_count", "streams", "sync", "sync_runs",
+    "SyncRun", "last_synced", "quarantined", "quarantined_count", "reach_back", "streams", "sync",
+    "sync_runs",
 ]
 
 OnPage = Callable[[RunSummary], None]
@@ -33,8 +34,18 @@ def streams(ws: Workspace, source: str | None = None) -> list[Stream]:
     return [
         stream
         for s in sources
-        for stream in streams_for(s, lookback=lookback, config_dir=ws.settings.config_dir)
+        for stream in streams_for(s, lookback=lookback, config_dir=ws.settings.config_dir,
+                                  people=ws.config.people.people, reach_back=reach_back(ws))
     ]
+
+
+def reach_back(ws: Workspace) -> datetime | None:
+    """The earliest baseline start of any plan: a first sync reads back at least that far, so
+    no plan's baseline starts before the evidence does (DESIGN §5.11)."""
+    starts = [plan.baseline_window().start for plan in ws.config.plans.values()]
+    if not starts:
+        return None
+    return datetime.combine(min(starts), time(), ws.settings.zone).astimezone(UTC)
 
 
 def sync(ws: Workspace, source: str | None = None, *, on_page: OnPage | None = None

@@ -44,7 +44,10 @@ class Workspace:
         return {source.name: source.kind for source in self.config.sources.sources}
 
     def plan(self, plan_id: str) -> Plan:
-        """The plan with this id; LookupError lists the plans there are."""
+        """The plan with this id; its file's ConfigError when that file did not validate (only
+        the command naming a broken plan fails on it); LookupError lists the plans there are."""
+        if plan_id in self.config.broken_plans:
+            raise self.config.broken_plans[plan_id]
         plan = self.config.plans.get(plan_id)
         if plan is None:
             names = ", ".join(self.config.plans) or "none"
@@ -83,8 +86,10 @@ def plan_kinds(plan: Plan) -> set[str]:
 def open_workspace(config_dir: Path | None = None, *, database_url: str | None = None) -> Workspace:
     """Settings → schema → validated config → people and plan versions stored.
 
-    Raises ConfigError on bad files. A plan file that changed since the last command becomes a
-    new stored version here, so every evaluation names the version it judged.
+    Raises ConfigError on a bad sources.yaml or people.yaml; a bad plan file is set aside
+    (`Config.broken_plans`) and reported in `Config.notices`. A plan file that changed since
+    the last command becomes a new stored version here, so every evaluation names the version
+    it judged.
     """
     overrides = {"config_dir": config_dir, "database_url": database_url}
     settings = get_settings(**{name: value for name, value in overrides.items() if value})

@@ -124,8 +124,18 @@ def test_sync_then_evaluate_end_to_end(config_dir: Path, jira_server: LocalServe
     assert [goal["status"] for goal in result["goals"]] == ["met"] * 4
     assert result["outcome"] == "successful_completion"
 
+    # The whole plan is in the record; an exclusion naming no stored record is reported.
+    assert result["support"][0].startswith("Weekly pairing session")
+    assert result["barriers"] == ["The knowledge base for the new billing system is incomplete"]
+    assert result["notes"] and result["exclusions"][0] == {
+        "from": "2026-10-05", "to": "2026-10-09", "reason": "Annual leave"}
+    assert result["unmatched_exclusions"] == ["jira:SUP-482"]  # the fake has OPS tickets only
+
     code, table = invoke("evaluate", PLAN, "--as-of", "2026-11-20")
     assert code == 0 and "ticket_resolution_hours" in table and "Recommended outcome" in table
+    assert "Support: Weekly pairing session" in table and "Barriers: The knowledge base" in table
+    assert "Excluded: 2026-10-05 to 2026-10-09 (Annual leave)" in table
+    assert "warning: tbrandt-2026q4: the exclusion of jira:SUP-482 matches no stored" in table
 
     code, output = invoke(
         "evaluate", PLAN, "--as-of", "2026-11-20", "--evidence", "ticket_resolution_hours", "--json"
@@ -203,7 +213,36 @@ def test_ratings_and_decisions(config_dir: Path) -> None:
     decision = result["decision"]
     assert decision["outcome"] == "extended" and decision["by"] == "rnoor"
     assert decision["recommended"] == result["outcome"]  # what was recommended when deciding
+    assert (decision["version"], decision["plan_changed_since"]) == (1, False)
     assert invoke("decide", PLAN, "--outcome", "fired", "--by", "rnoor", "--reason", "x")[0] == 2
+
+
+def test_only_the_manager_the_hr_partner_or_hr_may_decide(config_dir: Path) -> None:
+    def decide(by: str) -> tuple[int, str]:
+        return invoke("decide", PLAN, "--outcome", "extended", "--by", by, "--reason", "agreed")
+
+    for employee_peer_or_stranger in ("tbrandt", "aokafor", "ghost"):
+        code, output = decide(employee_peer_or_stranger)
+        assert code == 2 and f"{employee_peer_or_stranger!r}" in output, output
+    assert "may not decide" in decide("aokafor")[1]
+    assert "not a person in people.yaml" in decide("ghost")[1]
+    assert decide("lvoss")[0] == 0  # the plan's HR partner (people.yaml role hr)
+    assert decide("rnoor")[0] == 0  # its manager
+
+
+def test_a_decision_shows_the_version_it_was_made_on_once_the_plan_changes(
+    config_dir: Path,
+) -> None:
+    code, _ = invoke("decide", PLAN, "--outcome", "extended", "--by", "rnoor", "--reason", "ok")
+    assert code == 0
+    plan_file = config_dir / "plans" / f"{PLAN}.yaml"
+    plan_file.write_text(plan_file.read_text().replace("at_most: 24", "at_most: 20"))
+
+    result = json.loads(invoke("evaluate", PLAN, "--json")[1])
+    assert result["version"] == 2
+    assert (result["decision"]["version"], result["decision"]["plan_changed_since"]) == (1, True)
+    code, output = invoke("evaluate", PLAN)
+    assert code == 0 and "made on version 1; the plan has changed since" in output
 
 
 def test_a_bad_plan_file_gives_one_clear_line(config_dir: Path) -> None:
@@ -212,6 +251,22 @@ def test_a_bad_plan_file_gives_one_clear_line(config_dir: Path) -> None:
     code, output = invoke("evaluate", PLAN)
     assert code == 78
     assert f"{PLAN}.yaml:" in output and "at_mots" in output and "Traceback" not in output
+
+
+def test_a_broken_plan_stops_only_the_command_that_names_it(config_dir: Path) -> None:
+    plan_file = config_dir / "plans" / f"{PLAN}.yaml"
+    broken = plan_file.read_text().replace(f"id: {PLAN}", "id: rnoor-2026q4").replace(
+        "employee: tbrandt", "employee: nobody")
+    (config_dir / "plans" / "rnoor-2026q4.yaml").write_text(broken)
+
+    code, output = invoke("sync")
+    assert code == 0, output
+    assert "warning: " in output and "rnoor-2026q4.yaml:8: employee" in output
+    assert "(plan rnoor-2026q4 is skipped until this is fixed)" in output
+    code, output = invoke("evaluate", PLAN, "--as-of", "2026-11-20", "--json")
+    assert code == 0 and f'"plan": "{PLAN}"' in output  # the other plans still evaluate
+    code, output = invoke("evaluate", "rnoor-2026q4")
+    assert code == 78 and "error: " in output and "rnoor-2026q4.yaml:8: employee" in output
 
 
 def test_unknown_plan_is_a_clear_error(config_dir: Path) -> None:

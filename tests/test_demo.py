@@ -72,3 +72,9 @@ def test_developer_and_sre_plans_evaluate_from_synced_sources(
             assert all(key.startswith(goals[goal["metric"]]) for key in goal["evidence"])
             assert goal["change"]["interval"] is not None
         assert result["outcome"] != "undetermined"
+
+    # The example plans' record exclusions all name records the demo stores (DESIGN §5.11).
+    for plan in (*sources, "tbrandt-2026q4"):
+        code, output = invoke("evaluate", plan, "--as-of", as_of, "--json")
+        assert code == 0 and json.loads(output)["unmatched_exclusions"] == [], output[-500:]
+        assert "window_not_covered" not in output

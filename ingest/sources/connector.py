@@ -8,11 +8,13 @@ functions, so looking a kind up imports only that source's module and its client
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from config.people import Person
 from ingest.sync import Stream
 
 SourceConfig = TypeVar("SourceConfig")
@@ -30,12 +32,22 @@ CONNECTORS: dict[str, str] = {
 @dataclass(frozen=True)
 class SyncContext(Generic[SourceConfig]):
     """What a connector is given: its sources.yaml entry, how far behind the stored cursor each
-    run reads again, and where relative paths in the configuration start (None: the settings'
-    config folder)."""
+    run reads again, where relative paths in the configuration start (None: the settings'
+    config folder), the people of people.yaml (what imported ratings are checked against;
+    None: not known) and how far back a first sync must read at least (None: the source's
+    own `backfill_days`)."""
 
     source: SourceConfig
     lookback: timedelta
     config_dir: Path | None = None
+    people: Sequence[Person] | None = None
+    reach_back: datetime | None = None
+
+
+def first_sync_start(backfilled: datetime, reach_back: datetime | None) -> datetime:
+    """Where a first sync starts: its backfill, or earlier where a plan's baseline needs it
+    (DESIGN §5.11), so no window is left without the evidence that a longer read would give."""
+    return backfilled if reach_back is None else min(backfilled, reach_back)
 
 
 class Connector(Protocol):
@@ -55,14 +67,19 @@ def connector_for(kind: str) -> Connector:
 
 
 def streams_for(
-    source: Any, *, lookback: timedelta, config_dir: Path | None = None
+    source: Any,
+    *,
+    lookback: timedelta,
+    config_dir: Path | None = None,
+    people: Sequence[Person] | None = None,
+    reach_back: datetime | None = None,
 ) -> list[Stream]:
     """The streams of one sources.yaml entry, by its `kind`."""
     try:
         connector = connector_for(source.kind)
     except UnknownSourceKind as exc:
         raise UnknownSourceKind(f"source {source.name!r}: {exc}") from None
-    return connector(SyncContext(source, lookback, config_dir))
+    return connector(SyncContext(source, lookback, config_dir, people, reach_back))
 
 
 __all__ = [
@@ -71,5 +88,6 @@ __all__ = [
     "SyncContext",
     "UnknownSourceKind",
     "connector_for",
+    "first_sync_start",
     "streams_for",
 ]

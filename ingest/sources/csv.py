@@ -45,7 +45,7 @@ import json
 import math
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -55,7 +55,7 @@ import pandas as pd
 
 from config.settings import get_settings
 from config.sources import CsvSource
-from ingest.records import KINDS, Record
+from ingest.records import KINDS, FieldError, Rating, Record
 from ingest.sources.connector import SyncContext
 from ingest.sync import Page, Reject, Stream, parse_or_quarantine
 
@@ -217,7 +217,24 @@ def parse_row(row: Mapping[str, Any], kind: type[Record], *, source: str, zone: 
         raise RowError("; ".join(problems))
     if "updated" in values and values["updated"] in (None, ""):
         values["updated"] = max(v for v in values.values() if isinstance(v, datetime))
-    return kind(source=source, **values)
+    try:
+        return kind(source=source, **values)
+    except FieldError as exc:  # the record's own rules: a time out of range, a self-rating
+        raise RowError(f"column {exc.field}: {exc.problem}") from None
+
+
+def check_people(record: Record, people: Collection[str] | None) -> None:
+    """A rating names people.yaml ids, as `trackrecord rate` requires; `people` None: the
+    list is not known here (a direct call), so nothing is checked."""
+    if people is None or not isinstance(record, Rating):
+        return
+    unknown = [
+        f"column {name}: {who!r} is not a person in people.yaml"
+        for name, who in (("person", record.person), ("author", record.author))
+        if who not in people
+    ]
+    if unknown:
+        raise RowError("; ".join(unknown))
 
 
 def kind_of_file(path: Path) -> str | None:
@@ -264,6 +281,7 @@ class FileImport:
     name: str
     source: str
     zone: tzinfo
+    people: Collection[str] | None = None
 
     def pages(self) -> Iterator[Page]:
         first_row = 1 if self.path.suffix.lower() != ".csv" else 2
@@ -281,8 +299,9 @@ class FileImport:
     ) -> Page:
         def parse(numbered: tuple[int, Mapping[str, Any]]) -> list[tuple[int, Record]]:
             number, row = numbered
-            kind = _row_kind(row, file_kind)
-            return [(number, parse_row(row, kind, source=self.source, zone=self.zone))]
+            record = parse_row(row, _row_kind(row, file_kind), source=self.source, zone=self.zone)
+            check_people(record, self.people)
+            return [(number, record)]
 
         def reject(numbered: tuple[int, Mapping[str, Any]], exc: Exception) -> Reject:
             number, row = numbered
@@ -327,8 +346,10 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_files(root: Path, cursor: str | None, *, source: str, zone: tzinfo) -> Iterator[Page]:
-    """Pages of every new or changed file; each file's last page carries the updated checksums."""
+def import_files(root: Path, cursor: str | None, *, source: str, zone: tzinfo,
+                 people: Collection[str] | None = None) -> Iterator[Page]:
+    """Pages of every new or changed file; each file's last page carries the updated checksums.
+    With `people` (people.yaml ids), a rating naming anyone else is quarantined."""
     checksums: dict[str, str] = json.loads(cursor) if cursor else {}
     base = root if root.is_dir() else root.parent
     for path in files_under(root):
@@ -337,7 +358,7 @@ def import_files(root: Path, cursor: str | None, *, source: str, zone: tzinfo) -
             continue
         checksums = {**checksums, name: digest}
         held: Page | None = None
-        for page in FileImport(path, name, source, zone).pages():
+        for page in FileImport(path, name, source, zone, people).pages():
             if held is not None:
                 yield held
             held = page
@@ -357,27 +378,30 @@ def streams(
     *,
     config_dir: Path | None = None,
     zone: tzinfo | None = None,
+    people: Collection[str] | None = None,
 ) -> list[Stream]:
     """The one `files` stream; the config folder and zone default to the settings, read when
-    the run starts."""
+    the run starts. `people`: the people.yaml ids ratings are checked against."""
 
     def fetch(cursor: str | None) -> Iterator[Page]:
         folder, read_zone = _where(config_dir, zone)
         root = source.resolved_path(folder)
-        return import_files(root, cursor, source=source.name, zone=read_zone)
+        return import_files(root, cursor, source=source.name, zone=read_zone, people=people)
 
     return [Stream(source.name, STREAM, fetch, lambda: 0)]
 
 
 def connector(context: SyncContext[CsvSource]) -> list[Stream]:
     """No lookback: checksums, not times, say which files are new."""
-    return streams(context.source, config_dir=context.config_dir)
+    people = None if context.people is None else {person.id for person in context.people}
+    return streams(context.source, config_dir=context.config_dir, people=people)
 
 
 __all__ = [
     "KIND_NAMES",
     "Column",
     "RowError",
+    "check_people",
     "column_reference",
     "columns",
     "connector",

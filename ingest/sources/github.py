@@ -3,7 +3,8 @@
 Three streams, each one request per repository when nothing changed:
 
 * `pull_requests` — GraphQL (`github_graphql`), newest update first, stopping at the cursor.
-* `deployments` — REST deployments in the configured environments, with their statuses, and
+* `deployments` — GraphQL deployments in the configured environments, each page with its
+  deployments' statuses, and
 * `workflow_runs` — REST runs of workflows matching the configured globs (`github_deployments`).
 
 This module is the glue: the client, the cursor and the streams. Everything goes through
@@ -296,7 +297,16 @@ def _stream(name: str, context: GithubContext, sync: RepoSync) -> Stream:
             state[repo] = yield from sync(context, api, repo, state.get(repo, RepoCursor()))
             yield Page([], cursor=dump_cursor(state))
 
-    return Stream(context.source.name, name, fetch, lambda: context.counter.issued)
+    return Stream(context.source.name, name, fetch, lambda: context.counter.issued,
+                  kinds=STREAM_KINDS[name])
+
+
+# What each stream writes; every one reads a repository's whole history on a first sync.
+STREAM_KINDS: dict[str, tuple[str, ...]] = {
+    PULL_REQUESTS: ("pull_request", "review_request", "review"),
+    DEPLOYMENTS: ("deployment",),
+    WORKFLOW_RUNS: ("deployment",),
+}
 
 
 def _pull_request_repo(

@@ -1,12 +1,14 @@
-"""Deployments and deploy workflow runs over REST, as `Deployment` records.
+"""Deployments (GraphQL) and deploy workflow runs (REST), as `Deployment` records.
 
-Both listings come newest first. Each run polls the first page with its ETag: a 304 costs no rate
-limit and means nothing new, so an idle run is one request per repository. Deployments need one
-more request each for their statuses (REST has no batched call for them). Runs: the repository's
-newest 100 cover an ordinary poll; a longer gap is read per deploy workflow in `created` windows,
-halved while a window holds more than the 1,000 results a filtered listing returns. Items not
-finished yet stay in the cursor and are re-read by id, since a new status need not change the
-first page.
+Both listings come newest first, down to the cursor − lookback, so an idle run is one request
+per repository. Deployments: one GraphQL query per page of 100 carries each deployment with its
+statuses, so a full sync costs ⌈N/100⌉ queries per repository (REST needs one more request per
+deployment for its statuses: it has no batched call for them). Runs: the repository's newest 100
+(one request, polled with its ETag: a 304 costs no rate limit) cover an ordinary poll; a longer
+gap is read per deploy workflow in `created` windows, halved while a window holds more than the
+1,000 results a filtered listing returns. Items not finished yet stay in the cursor and are
+re-read by id (deployments: all of a repository's in one query), since a new status need not
+change the first page.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import posixpath
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from github import GithubException
 
@@ -26,9 +28,9 @@ from ingest.records import (
     Record,
     as_utc,
 )
-from ingest.sources.github_graphql import parse_time
+from ingest.sources.github_graphql import PAGE_SIZES, GraphqlClient, parse_time, repository_page
 from ingest.sources.github_types import GithubSourceConfig, RepoContext, RepoCursor, RestApi
-from ingest.sync import PARSE_ERRORS, Page, Reject, describe, parse_or_quarantine
+from ingest.sync import PARSE_ERRORS, Page, parse_or_quarantine
 
 PER_PAGE = 100
 RUNS_CAP = 1000  # a filtered workflow-runs listing stops here: split the `created` window
@@ -40,69 +42,116 @@ DECIDING_STATES = FINISHED_DEPLOYMENT_STATES - {SUPERSEDED_DEPLOYMENT_STATE}
 RUN_CONCLUSIONS = {"timed_out": "error", "startup_failure": "error"}
 
 
+_DEPLOYMENT_FIELDS = """
+fragment DeploymentFields on Deployment {
+  id databaseId environment commitOid createdAt updatedAt
+  creator { login }
+  statuses(first: 100) { nodes { state createdAt updatedAt logUrl environmentUrl } }
+}
+"""
+
+DEPLOYMENTS_QUERY = f"""
+query Deployments($owner: String!, $name: String!, $environments: [String!], $first: Int!,
+                  $after: String) {{
+  rateLimit {{ cost remaining resetAt }}
+  repository(owner: $owner, name: $name) {{
+    deployments(first: $first, after: $after, environments: $environments,
+                orderBy: {{field: CREATED_AT, direction: DESC}}) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ ...DeploymentFields }}
+    }}
+  }}
+}}
+{_DEPLOYMENT_FIELDS}"""
+
+DEPLOYMENT_NODES_QUERY = f"""
+query DeploymentNodes($ids: [ID!]!) {{
+  rateLimit {{ cost remaining resetAt }}
+  nodes(ids: $ids) {{ ... on Deployment {{ ...DeploymentFields }} }}
+}}
+{_DEPLOYMENT_FIELDS}"""
+
+
+class DeploymentApi(Protocol):
+    """What the deployment stream calls (`github.GithubApi`)."""
+
+    @property
+    def graphql(self) -> GraphqlClient: ...
+
+
 def deployment_repo(
-    context: RepoContext, api: RestApi, repo: str, cursor: RepoCursor
+    context: RepoContext, api: DeploymentApi, repo: str, cursor: RepoCursor
 ) -> Generator[Page, None, RepoCursor]:
-    """Newest first, down to the cursor − lookback; one environment is filtered by GitHub."""
-    environments = context.source.deployments.environments
-    params: dict[str, Any] = {"per_page": PER_PAGE}
-    if len(environments) == 1:
-        params["environment"] = environments[0]
-    floor, state = context.floor(cursor), replace(cursor, pending={})
+    """Newest first, down to the cursor − lookback, in the configured environments (filtered by
+    GitHub); unfinished ones from earlier runs are then read again by id, in one query."""
+    floor, state = context.floor(cursor), replace(cursor, etag=None, pending={})
     seen: set[str] = set()
-    listing = api.pages(f"/repos/{repo}/deployments", params, etag=cursor.etag)
-    for number, answer in enumerate(listing):
-        if answer.not_modified:
+    for nodes in _deployment_listing(api.graphql, repo, context.source.deployments.environments):
+        listed = [n for n in nodes if floor is None or _node_created(n, floor) >= floor]
+        seen.update(str(n.get("id")) for n in listed)
+        yield _deployment_page(context, repo, listed, state)
+        state.since = _later(state.since, *(_node_created(n, None) for n in listed))
+        if len(listed) < len(nodes):
             break
-        state.etag = answer.etag if number == 0 else state.etag
-        listed = [d for d in answer.body if floor is None or _created(d, floor) >= floor]
-        wanted = [d for d in listed if d.get("environment") in environments]
-        seen.update(str(d.get("id")) for d in wanted)
-        yield _deployment_page(context, api, repo, wanted, state)
-        state.since = _later(state.since, *(_created(d, None) for d in listed))
-        if len(listed) < len(answer.body):
-            break
-    rereads = [i for i in cursor.pending if i not in seen and _recent(cursor.pending[i], context)]
+    # A REST-era cursor named deployments by number: those are not node ids, and are dropped.
+    rereads = [i for i in cursor.pending if i not in seen and not i.isdigit()
+               and _recent(cursor.pending[i], context)]
     if rereads:
-        found = [d for d in (_deployment_by_id(api, repo, i) for i in rereads) if d is not None]
-        yield _deployment_page(context, api, repo, found, state)
+        data = api.graphql.query(DEPLOYMENT_NODES_QUERY, {"ids": rereads}, missing_ok=True)
+        found = [node for node in data["nodes"] if node]  # deleted: nothing left to finish
+        yield _deployment_page(context, repo, found, state)
     return state
 
 
-def _deployment_by_id(api: RestApi, repo: str, deployment_id: str) -> dict[str, Any] | None:
-    try:
-        return api.get(f"/repos/{repo}/deployments/{deployment_id}").body
-    except GithubException as exc:
-        if exc.status != 404:
-            raise
-        return None  # deleted: nothing left to finish
+def _deployment_listing(
+    client: GraphqlClient, repo: str, environments: Sequence[str]
+) -> Iterator[list[dict[str, Any]]]:
+    owner, name = repo.split("/", 1)
+    variables: dict[str, Any] = {"owner": owner, "name": name, "after": None,
+                                 "environments": list(environments)}
+    sizes = list(PAGE_SIZES)
+    while True:
+        connection = repository_page(client, DEPLOYMENTS_QUERY, "deployments", variables, sizes)
+        yield connection["nodes"]
+        if not connection["pageInfo"]["hasNextPage"]:
+            return
+        variables["after"] = connection["pageInfo"]["endCursor"]
 
 
 def _deployment_page(
-    context: RepoContext,
-    api: RestApi,
-    repo: str,
-    raws: Sequence[dict[str, Any]],
-    state: RepoCursor,
+    context: RepoContext, repo: str, nodes: Sequence[dict[str, Any]], state: RepoCursor
 ) -> Page:
-    """Each deployment with its statuses (newest first): REST has no batched call for them."""
-    with_statuses = [(raw, _statuses(api, repo, raw)) for raw in raws]
-
-    def parse(item: tuple[dict[str, Any], Any]) -> list[Record]:
-        raw, statuses = item
+    def parse(node: dict[str, Any]) -> list[Record]:
+        raw, statuses = rest_shape(node, api_url=context.source.url, repo=repo)
         deployment = parse_deployment(raw, statuses, source=context.source.name, repo=repo)
-        _track(context, state, str(raw["id"]), deployment)
+        _track(context, state, str(node["id"]), deployment)
         return [deployment]
 
-    def reject(item: tuple[dict[str, Any], Any], exc: Exception) -> Reject:
-        return Reject({"deployment": item[0], "statuses": item[1]}, describe(exc))
-
-    return Page(*parse_or_quarantine(with_statuses, parse, reject=reject))
+    return Page(*parse_or_quarantine(nodes, parse))
 
 
-def _statuses(api: RestApi, repo: str, raw: Mapping[str, Any]) -> Any:
-    url = f"/repos/{repo}/deployments/{raw.get('id')}/statuses"
-    return api.get(url, {"per_page": PER_PAGE}).body
+def rest_shape(
+    node: Mapping[str, Any], *, api_url: str, repo: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A GraphQL deployment node as REST spells it (the deployment, its statuses), so one parser
+    reads both: state names in lower case, the deployment's API URL as REST gives it."""
+    number = node["databaseId"]
+    raw = {
+        "id": number,
+        "url": f"{api_url.rstrip('/')}/repos/{repo}/deployments/{number}",
+        "environment": node["environment"],
+        "sha": node["commitOid"],
+        "creator": node.get("creator"),
+        "created_at": node["createdAt"],
+        "updated_at": node["updatedAt"],
+    }
+    statuses = [
+        {"state": str(status["state"]).lower(), "created_at": status["createdAt"],
+         "updated_at": status["updatedAt"], "log_url": status.get("logUrl"),
+         "target_url": status.get("environmentUrl")}
+        for status in node["statuses"]["nodes"]
+    ]
+    return raw, statuses
 
 
 def parse_deployment(
@@ -262,6 +311,10 @@ def _recent(created: str, context: RepoContext) -> bool:
     return context.clock() - parse_time(created) <= PENDING_FOR
 
 
+def _node_created(node: Mapping[str, Any], default: datetime | None) -> Any:
+    return _created({"created_at": node.get("createdAt")}, default)
+
+
 def _created(raw: Mapping[str, Any], default: datetime | None) -> Any:
     """`created_at`, or `default` when unreadable (the parser then quarantines the item)."""
     try:
@@ -288,11 +341,15 @@ def _later(current: datetime | None, *candidates: datetime | None) -> datetime |
 
 __all__ = [
     "ACTIONS_EPOCH",
+    "DEPLOYMENTS_QUERY",
+    "DEPLOYMENT_NODES_QUERY",
     "PENDING_FOR",
     "RUNS_CAP",
+    "DeploymentApi",
     "deployment_repo",
     "parse_deployment",
     "parse_run",
+    "rest_shape",
     "run_repo",
     "windowed_runs",
 ]

@@ -123,13 +123,17 @@ class GraphqlClient:
     clock: Callable[[], datetime]
     budget: Mapping[str, Any] | None = None  # the last answer's rateLimit
 
-    def query(self, text: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+    def query(self, text: str, variables: Mapping[str, Any], *, missing_ok: bool = False
+              ) -> dict[str, Any]:
+        """The answer's data; `missing_ok`: a node asked for by id that no longer exists is a
+        null in the data, not an error (GitHub reports it as NOT_FOUND)."""
         self._wait_for_budget()
         headers, body = self.post(text, variables)
         if _error_types(body) & {"RATE_LIMITED"}:  # spent by someone else sharing the token
             self._pause(rate_limit_wait(headers, self.clock()))
             headers, body = self.post(text, variables)
-        errors = body.get("errors") or []
+        errors = [e for e in body.get("errors") or []
+                  if not (missing_ok and e.get("type") == "NOT_FOUND")]
         if any("timeout" in str(error.get("message", "")).lower() for error in errors):
             raise GraphqlTimeout(str(errors))
         if errors or not isinstance(body.get("data"), dict):
@@ -199,19 +203,27 @@ def pull_request_batches(
 def _pull_request_page(
     client: GraphqlClient, variables: dict[str, Any], sizes: list[int]
 ) -> dict[str, Any]:
-    """Shrinks `sizes` in place on a timeout, so the rest of the run asks for smaller pages."""
+    return repository_page(client, PULL_REQUESTS_QUERY, "pullRequests", variables, sizes)
+
+
+def repository_page(
+    client: GraphqlClient, query: str, name: str, variables: dict[str, Any], sizes: list[int]
+) -> dict[str, Any]:
+    """One page of the repository's connection `name` (`$first` is the page size). Shrinks
+    `sizes` in place on a timeout, so the rest of the run asks for smaller pages."""
     while True:
         try:
-            data = client.query(PULL_REQUESTS_QUERY, {**variables, "first": sizes[0]})
+            data = client.query(query, {**variables, "first": sizes[0]})
         except GraphqlTimeout:
             if len(sizes) == 1:
                 raise
-            log.warning("GitHub timed out on %d pull requests; asking for %d", *sizes[:2])
+            log.warning("GitHub timed out on %d %s; asking for %d", sizes[0], name, sizes[1])
             sizes.pop(0)
             continue
         if data.get("repository") is None:
             raise GraphqlError(f"repository {variables['owner']}/{variables['name']} not found")
-        return data["repository"]["pullRequests"]
+        connection: dict[str, Any] = data["repository"][name]
+        return connection
 
 
 def _updated_at(node: Mapping[str, Any], default: datetime) -> datetime:
@@ -362,4 +374,5 @@ __all__ = [
     "parse_time",
     "pull_request_batches",
     "rate_limit_wait",
+    "repository_page",
 ]

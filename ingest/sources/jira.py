@@ -106,7 +106,8 @@ def streams(
     def fetch(cursor: str | None) -> Iterator[Page]:
         return tickets(source, http, cursor=cursor, lookback=lookback)
 
-    return [Stream(source.name, STREAM, fetch, lambda: http.requests_issued, store=store_tickets)]
+    return [Stream(source.name, STREAM, fetch, lambda: http.requests_issued, store=store_tickets,
+                   kinds=("ticket", "ticket_change"))]
 
 
 def tickets(

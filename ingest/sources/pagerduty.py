@@ -37,7 +37,7 @@ from config.secrets import read_secret
 from config.sources import PagerDutySource
 from ingest.http import HttpSession
 from ingest.records import Incident, Record, as_utc, aware_time
-from ingest.sources.connector import SyncContext
+from ingest.sources.connector import SyncContext, first_sync_start
 from ingest.sync import PARSE_ERRORS, Page, Reject, Stream, describe, parse_or_quarantine
 
 log = logging.getLogger(__name__)
@@ -303,10 +303,11 @@ class IncidentReader:
     lookback: timedelta
     backfill: timedelta
     clock: Clock
+    reach_back: datetime | None = None  # a first sync reads back at least this far
 
     def since(self, cursor: str | None) -> datetime:
         if cursor is None:
-            return self.clock() - self.backfill
+            return first_sync_start(self.clock() - self.backfill, self.reach_back)
         state = json.loads(cursor)
         since = datetime.fromisoformat(state["until"]) - self.lookback
         if state.get("open_since"):
@@ -342,23 +343,28 @@ def streams(
     backfill: timedelta | None = None,
     clock: Clock = _now,
     session: HttpSession | None = None,
+    reach_back: datetime | None = None,
 ) -> list[Stream]:
-    """The one `incidents` stream; `session` lets tests count requests and skip real sleeps."""
+    """The one `incidents` stream; `session` lets tests count requests and skip real sleeps. A
+    first sync reads `backfill` (default: the source's `backfill_days`) back, or to
+    `reach_back`."""
     http = session if session is not None else HttpSession()
     client = Client(http, source.url, tuple(source.services))
     reader = IncidentReader(
-        source.name, client, lookback, backfill or timedelta(days=source.backfill_days), clock
+        source.name, client, lookback, backfill or timedelta(days=source.backfill_days), clock,
+        reach_back,
     )
 
     def fetch(cursor: str | None) -> Iterator[Page]:
         authorize(source, http)
         return reader.pages(cursor)
 
-    return [Stream(source.name, STREAM, fetch, lambda: http.requests_issued)]
+    return [Stream(source.name, STREAM, fetch, lambda: http.requests_issued, kinds=("incident",),
+                   reads_from=lambda: reader.since(None))]
 
 
 def connector(context: SyncContext[PagerDutySource]) -> list[Stream]:
-    return streams(context.source, lookback=context.lookback)
+    return streams(context.source, lookback=context.lookback, reach_back=context.reach_back)
 
 
 __all__ = [

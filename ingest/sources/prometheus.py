@@ -40,14 +40,14 @@ from config.secrets import read_secret
 from config.sources import PrometheusSeries, PrometheusSource
 from ingest.http import HttpSession
 from ingest.records import Record, Sample
-from ingest.sources.connector import SyncContext
+from ingest.sources.connector import SyncContext, first_sync_start
 from ingest.sync import Page, Reject, Stream, parse_or_quarantine
 
 log = logging.getLogger(__name__)
 
 QUERY_RANGE = "/api/v1/query_range"
 MAX_POINTS = 11_000
-SAMPLE_ERRORS = (TypeError, ValueError)  # a pair that is not [time, "number"]
+SAMPLE_ERRORS = (TypeError, ValueError, OverflowError)  # not [time, "number"], or no time
 
 Clock = Callable[[], datetime]
 
@@ -239,12 +239,16 @@ class SeriesReader:
     lookback: timedelta
     backfill: timedelta
     clock: Clock
+    reach_back: datetime | None = None  # a first sync reads back at least this far
 
     def start(self, cursor: str | None) -> int:
         step = self.source.step_seconds
         if cursor is None:
-            return align(self.clock() - self.backfill, step)
+            return align(first_sync_start(self.clock() - self.backfill, self.reach_back), step)
         return align(datetime.fromisoformat(cursor) - self.lookback, step)
+
+    def reads_from(self) -> datetime:
+        return datetime.fromtimestamp(self.start(None), UTC)
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         authorize(self.source, self.session)
@@ -292,22 +296,25 @@ def streams(
     backfill: timedelta | None = None,
     clock: Clock = _now,
     session: HttpSession | None = None,
+    reach_back: datetime | None = None,
 ) -> list[Stream]:
-    """One stream per configured series, sharing one session (and its request counter)."""
+    """One stream per configured series, sharing one session (and its request counter). A first
+    sync reads `backfill` (default: the source's `backfill_days`) back, or to `reach_back`."""
     http = session if session is not None else HttpSession()
     backfill = backfill or timedelta(days=source.backfill_days)
     readers = [
-        SeriesReader(source, series, tag, http, lookback, backfill, clock)
+        SeriesReader(source, series, tag, http, lookback, backfill, clock, reach_back)
         for series, tag in zip(source.series, query_tags(source.series), strict=True)
     ]
     return [
-        Stream(source.name, name, reader.pages, lambda: http.requests_issued)
+        Stream(source.name, name, reader.pages, lambda: http.requests_issued, kinds=("sample",),
+               reads_from=reader.reads_from)
         for name, reader in zip(stream_names(source.series), readers, strict=True)
     ]
 
 
 def connector(context: SyncContext[PrometheusSource]) -> list[Stream]:
-    return streams(context.source, lookback=context.lookback)
+    return streams(context.source, lookback=context.lookback, reach_back=context.reach_back)
 
 
 __all__ = [

@@ -14,9 +14,13 @@ from tests.config.samples import CATALOG, PEOPLE, PLAN, SOURCES, write
 
 
 def config_error(config_dir: Path, **kwargs: object) -> ConfigError:
-    with pytest.raises(ConfigError) as caught:
-        load_config(config_dir, **kwargs)  # type: ignore[arg-type]
-    return caught.value
+    """The problems found: raised (sources.yaml, people.yaml), or a broken plan's, set aside."""
+    try:
+        config = load_config(config_dir, **kwargs)  # type: ignore[arg-type]
+    except ConfigError as error:
+        return error
+    assert config.broken_plans, "no problem found"
+    return ConfigError.from_errors(config.broken_plans.values())
 
 
 def located(error: ConfigError) -> list[tuple[str, int | None, str | None]]:
@@ -346,3 +350,21 @@ def test_targets_that_say_what_they_mean_load(config_dir: Path, metric: str, tar
     write(config_dir / "plans" / "ana-2026q4.yaml", goal_plan(metric, target, extra))
 
     assert load_config(config_dir, known_metrics=metric_rules()).plans
+
+
+def test_a_broken_plan_is_set_aside_with_a_located_notice_and_the_others_load(
+    config_dir: Path,
+) -> None:
+    broken = PLAN.replace("id: ana-2026q4", "id: ana-2027q1").replace("employee: ana",
+                                                                     "employee: anna")
+    write(config_dir / "plans" / "ana-2027q1.yaml", broken)
+
+    config = load_config(config_dir, known_metrics=CATALOG)
+
+    assert list(config.plans) == ["ana-2026q4"] and list(config.broken_plans) == ["ana-2027q1"]
+    assert located(config.broken_plans["ana-2027q1"]) == [("ana-2027q1.yaml", 2, "employee")]
+    [notice] = config.notices
+    assert "ana-2027q1.yaml:2: employee: 'anna' is not a person" in notice
+    assert notice.endswith("(plan ana-2027q1 is skipped until this is fixed)")
+    with pytest.raises(ConfigError, match=r"ana-2027q1\.yaml:2"):
+        load_plans(config_dir, people=config.people)  # asked for every plan: all must load

@@ -485,7 +485,8 @@ def test_a_catalog_is_reused_only_for_the_evidence_it_was_built_from(people):
 def test_json_keeps_the_public_shape(people):
     out = evaluate_plan(plan(goals=GOALS), evidence={"ticket": desk_tickets()}, people=people,
                         as_of=date(2026, 10, 4), tz=UTC).to_json()
-    assert list(out) == ["plan", "version", "as_of", "outcome", "goals"]
+    assert list(out)[:5] == ["plan", "version", "as_of", "outcome", "goals"]
+    assert {"support", "barriers", "notes", "exclusions", "unmatched_exclusions"} <= set(out)
     goal = out["goals"][0]
     required = {"metric", "statistic", "better", "baseline", "current", "change", "target",
                 "target_met", "sustained", "team", "status", "evidence"}
@@ -494,3 +495,41 @@ def test_json_keeps_the_public_shape(people):
     assert {"absolute", "relative", "interval"} <= set(goal["change"])
     assert {"weeks_met", "weeks", "held"} <= set(goal["sustained"])
     assert {"change_relative", "team_wide_shift"} <= set(goal["team"])
+
+
+def test_the_whole_plan_is_in_the_json_and_unstored_exclusions_are_reported(people):
+    """Support, barriers and notes belong in the record; an exclusion naming no stored record
+    excludes nothing, which the reader must be told (DESIGN §5.11)."""
+    described = plan(
+        goals=GOALS, support=["Weekly pairing"], barriers=["Legacy tooling"], notes=["Agreed"],
+        exclusions=[{"from": "2026-09-14", "to": "2026-09-15", "reason": "Leave"},
+                    {"record": "jira:C2", "reason": "Vendor"},
+                    {"record": "jira:NOPE-1", "reason": "Typo"}],
+    )
+    out = evaluate_plan(described, evidence={"ticket": desk_tickets()}, people=people,
+                        as_of=date(2026, 10, 4), tz=UTC).to_json()
+
+    assert (out["support"], out["barriers"], out["notes"]) == (
+        ["Weekly pairing"], ["Legacy tooling"], ["Agreed"])
+    assert out["exclusions"] == [
+        {"from": "2026-09-14", "to": "2026-09-15", "reason": "Leave"},
+        {"record": "jira:C2", "reason": "Vendor"},
+        {"record": "jira:NOPE-1", "reason": "Typo"},
+    ]
+    assert out["unmatched_exclusions"] == ["jira:NOPE-1"]
+
+
+def test_a_window_starting_before_a_sources_first_sync_is_flagged(people):
+    """Coverage is plain data: record kind → source → the first instant synced."""
+    base = {"evidence": {"ticket": desk_tickets()}, "people": people, "as_of": date(2026, 10, 4),
+            "tz": UTC}
+    mid_baseline = {"ticket": {"jira": pd.Timestamp("2026-08-10", tz="UTC").to_pydatetime()},
+                    "incident": {"pagerduty": pd.Timestamp("2026-12-01", tz="UTC").to_pydatetime()}}
+    before = {"ticket": {"jira": pd.Timestamp("2026-08-03", tz="UTC").to_pydatetime()}}
+
+    flagged = evaluate_plan(plan(goals=GOALS), coverage=mid_baseline, **base)
+    covered = evaluate_plan(plan(goals=GOALS), coverage=before, **base)
+
+    assert all("window_not_covered:jira" in goal.flags for goal in flagged.goals)
+    assert not any("pagerduty" in flag for goal in flagged.goals for flag in goal.flags)
+    assert not any(flag.startswith("window_not_covered") for g in covered.goals for flag in g.flags)

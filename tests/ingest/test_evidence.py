@@ -111,14 +111,15 @@ def test_empty_store_gives_empty_frames_with_columns(engine: sa.Engine) -> None:
 
 
 def _value(name: str, hint: object, at: datetime) -> object:
-    """A stand-in value for one record field; every time is `at`, every number 7."""
+    """A stand-in value for one record field; every time is `at`, every number 3
+    (a valid rating)."""
     base = next((a for a in typing.get_args(hint) if a is not type(None)), hint)
     if base is datetime:
         return at
     if base is date:
         return at.date()
     if base in (int, float):
-        return base(7)
+        return base(3)
     if base == tuple[str, ...]:
         return ("acc-1",)
     return {"owner": "team:desk"}.get(name, f"{name}-1")

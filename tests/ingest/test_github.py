@@ -35,6 +35,7 @@ from fakes.github import (
     FakePullRequest,
     FakeReview,
     connection,
+    deployment_node_id,
     generate_deployments,
     generate_pull_requests,
     generate_workflow_runs,
@@ -203,9 +204,27 @@ def graph_root(fake: FakeGithub, rate_limit: dict[str, Any]) -> dict[str, Any]:
         def pull_request(_info: Any, number: int, **_: Any) -> dict[str, Any]:
             return pull_request_graph(fake.pull_request(repo, number))
 
-        return {"nameWithOwner": repo, "pullRequests": pull_requests, "pullRequest": pull_request}
+        def deployments(_info: Any, first: int, after: str | None = None, orderBy: Any = None,
+                        environments: Any = None, **_: Any) -> dict[str, Any]:
+            assert orderBy == {"field": "CREATED_AT", "direction": "DESC"}
+            found = [d for d in fake.deployments.get(repo, [])
+                     if not environments or d["environment"] in environments]
+            ordered = sorted(found, key=lambda d: (d["created_at"], d["id"]), reverse=True)
+            return connection(ordered, first, after, deployment_graph)
 
-    return {"rateLimit": rate_limit, "repository": repository}
+        return {"nameWithOwner": repo, "pullRequests": pull_requests, "pullRequest": pull_request,
+                "deployments": deployments}
+
+    def deployment_graph(deployment: dict[str, Any]) -> dict[str, Any]:
+        node = fake.deployment_node(deployment)
+        creator = node["creator"] and {**node["creator"], "__typename": "User"}
+        return {**node, "__typename": "Deployment", "creator": creator}
+
+    def nodes(_info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
+        by_id = {deployment_node_id(d["id"]): d for ds in fake.deployments.values() for d in ds}
+        return [deployment_graph(by_id[i]) if i in by_id else None for i in ids]
+
+    return {"rateLimit": rate_limit, "repository": repository, "nodes": nodes}
 
 
 @dataclass
@@ -256,7 +275,8 @@ def _first_difference(expected: Any, actual: Any, path: str = "") -> str:
 
 
 def test_every_query_of_the_connector_is_valid_against_the_schema(schema: GraphQLSchema) -> None:
-    for query in (PULL_REQUESTS_QUERY, REVIEWS_QUERY, TIMELINE_QUERY):
+    for query in (PULL_REQUESTS_QUERY, REVIEWS_QUERY, TIMELINE_QUERY,
+                  github_deployments.DEPLOYMENTS_QUERY, github_deployments.DEPLOYMENT_NODES_QUERY):
         assert_valid(schema, query)
 
 
@@ -577,66 +597,69 @@ def rest_streams(server: LocalServer, repos: list[str], clock: Clock, **deployme
     return make_streams(config, clock)
 
 
-def deployments_listing() -> Exchange:
-    return recorded("Repository.testGetDeployments.txt")  # 2 deployments: test, production
-
-
-def statuses() -> Exchange:
-    return recorded("DeploymentStatus.testGetStatuses.txt")  # 3 `queued` statuses
-
-
-def test_deployments_and_statuses_replayed_through_rate_limits_and_errors(
-    engine: sa.Engine,
+def test_deployments_come_with_their_statuses_in_one_query_and_unfinished_ones_are_reread(
+    engine: sa.Engine, schema: GraphQLSchema
 ) -> None:
-    """403 primary (waits for X-RateLimit-Reset), 403 secondary (Retry-After), two 502s, then the
-    listing; its one `test` deployment has only `queued` statuses, so it stays pending and the
-    next run, whose listing answers 304, re-reads it by id."""
-    clock = Clock(now=datetime(2020, 8, 27, tzinfo=UTC))  # a day after the deployment
-    listing = "/repos/PyGithub/PyGithub/deployments"
-    query = {"environment": "test", "per_page": "100"}
-    reset = str(int(clock.now.timestamp()) + 120)  # the wait reads the injected clock
-    etag = dict(deployments_listing().headers)["etag"]
-    replay = Replay([
-        Route("GET", listing, query, recorded("SpecificExceptions.testRateLimitExceeded.txt", 1),
-              headers={"x-ratelimit-reset": reset}),
-        Route("GET", listing, query,
-              recorded("SpecificExceptions.testAuthenticatedRateLimitExceeded.txt", 1)),
-        Route("GET", listing, query, recorded("Retry.testReturnsRepoAfter3Retries.txt", 0)),
-        Route("GET", listing, query, recorded("Retry.testReturnsRepoAfter3Retries.txt", 1)),
-        Route("GET", listing, query, deployments_listing()),
-        Route("GET", listing + "/263877258/statuses", {"per_page": "100"}, statuses()),
-        # the next run
-        Route("GET", listing, query, recorded("ConditionalRequestUpdate.testDidNotUpdate.txt"),
-              expect={"if-none-match": etag}),
-        Route("GET", listing + "/263877258", {}, recorded("Deployment.setUp.txt", 2)),
-        Route("GET", listing + "/263877258/statuses", {"per_page": "100"}, statuses()),
-    ])
-    with served(replay) as server:
-        stream = rest_streams(server, ["PyGithub/PyGithub"], clock, environments=["test"])
+    """Each GraphQL page carries its deployments' statuses: no request per deployment. One still
+    in progress is read again by node id on the next run, in one query for the repository."""
+    clock = Clock()
+    fake = FakeGithub(clock=clock)
+    made = generate_deployments(150, logins=LOGINS[:4], repos=["acme/api"],
+                                start=NOW - timedelta(days=30), end=NOW - timedelta(days=1))
+    for repo, deployment, statuses in made:
+        fake.add_deployment(repo, deployment, statuses)
+    earlier = NOW - timedelta(hours=3)  # before the newest, less the lookback: not listed again
+    running = {**made[0][1], "id": 1, "created_at": iso(earlier), "updated_at": iso(earlier)}
+    fake.add_deployment("acme/api", running, [{**made[0][2][-1], "state": "in_progress"}])
+    newest = {**made[0][1], "id": 3, "created_at": iso(NOW), "updated_at": iso(NOW)}
+    fake.add_deployment("acme/api", newest, made[0][2])
+    fake.add_deployment("acme/api", {**running, "id": 2, "environment": "staging"})
+    with served(SchemaChecked(fake, schema)) as server:
+        stream = rest_streams(server, ["acme/api"], clock, environments=["production"])
         first = run_stream(engine, stream["deployments"])
-        waits, clock.sleeps = clock.sleeps, []
+        fake.statuses[1].insert(0, {**made[0][2][0], "state": "success",
+                                    "created_at": iso(NOW + timedelta(minutes=5)),
+                                    "updated_at": iso(NOW + timedelta(minutes=5))})
         second = run_stream(engine, stream["deployments"])
-    assert replay.unused() == []
-    assert len(waits) == 4 and waits[:2] == [121, 60] and clock.sleeps == []  # then none
-    assert (first.requests, second.requests) == (6, 3)
-    assert first.requests == server.count("/") - 3
-    (deployment,) = rows(engine, "deployments")
-    assert (deployment.deployment_id, deployment.environment, deployment.state) == (
-        "deployment/263877258", "test", "queued")
-    assert (deployment.creator_account, deployment.finished) == ("jacquev6", None)
-    assert deployment.url == "https://example.com/deployment.log"
-    assert deployment.updated == datetime(2020, 8, 26, 14, 32, 51, tzinfo=UTC)
+    assert (first.requests, second.requests) == (2, 2)  # 152 in two pages; a page and the rest
+    assert [p["query"].split("(")[0].split()[-1] for p in fake.graphql_log] == [
+        "Deployments", "Deployments", "Deployments", "DeploymentNodes"]
+    stored = {r.deployment_id: r for r in rows(engine, "deployments")}
+    assert len(stored) == 152 and "deployment/2" not in stored  # staging is not configured
+    assert (stored["deployment/1"].state, stored["deployment/1"].finished) == (
+        "success", NOW + timedelta(minutes=5))
+    some = made[5][1]
+    parsed = stored[f"deployment/{some['id']}"]
+    assert parsed.state == made[5][2][0]["state"] and parsed.creator_account == some["creator"][
+        "login"] and parsed.url == made[5][2][0]["log_url"]
     with engine.connect() as conn:
         cursor = json.loads(conn.execute(sa.text("select cursor from sync_state")).scalar_one())
-    assert cursor["repos"]["PyGithub/PyGithub"] == {
-        "etag": etag, "since": "2020-08-26T11:44:53+00:00",
-        "pending": {"263877258": "2020-08-26T11:44:53+00:00"},  # still only queued
-    }
+    assert cursor["repos"]["acme/api"]["pending"] == {}
+
+
+def test_a_deleted_unfinished_deployment_is_dropped_from_the_cursor(
+    schema: GraphQLSchema,
+) -> None:
+    clock = Clock()
+    fake = FakeGithub(clock=clock)
+    fake.add_repo("acme/api")
+    pending = {"DE_404": iso(NOW - timedelta(hours=2)), "900001": iso(NOW)}  # REST-era: dropped
+    cursor = json.dumps({"repos": {"acme/api": {"since": iso(NOW), "etag": None,
+                                                "pending": pending}}})
+    with served(SchemaChecked(fake, schema)) as server:
+        stream = rest_streams(server, ["acme/api"], clock, environments=["production"])
+        result = collect(stream["deployments"], cursor)
+    assert result.requests == 2 and result.records == []
+    assert json.loads(result.cursor or "")["repos"]["acme/api"]["pending"] == {}
+    assert fake.graphql_log[-1]["variables"] == {"ids": ["DE_404"]}
 
 
 def test_rate_limit_waits_are_the_ones_github_asks_for() -> None:
+    """PyGithub's recorded refusals on a REST listing (the workflow runs): until
+    X-RateLimit-Reset, Retry-After, else a minute, then urllib3's backoff for a 502."""
     clock = Clock()
-    listing = "/repos/PyGithub/PyGithub/deployments"
+    repo = "ReDASers/PhishBench"
+    listing = f"/repos/{repo}/actions/runs"
     query = {"per_page": "100"}
     reset = str(int((clock.now + timedelta(seconds=120)).timestamp()))
     abuse = recorded("SpecificExceptions.testAuthenticatedRateLimitExceeded.txt", 1)
@@ -646,21 +669,19 @@ def test_rate_limit_waits_are_the_ones_github_asks_for() -> None:
         Route("GET", listing, query, abuse),
         Route("GET", listing, query, abuse, headers={"retry-after": None}),
         Route("GET", listing, query, recorded("Retry.testReturnsRepoAfter3Retries.txt", 0)),
-        Route("GET", listing, query, deployments_listing()),
-        Route("GET", listing + "/262350588/statuses", query, statuses()),
+        Route("GET", listing, query, recorded("PullRequest2408.test_get_workflow_runs.txt", 1)),
+        Route("GET", f"/repos/{repo}/actions/workflows", query,
+              recorded("Repository.testGetWorkflows.txt", 1)),
     ])
     with served(replay) as server:
-        # two environments: GitHub lists them all, the connector keeps the configured ones
-        streams = rest_streams(server, ["PyGithub/PyGithub"], clock,
-                               environments=["production", "staging"])
-        result = collect(streams["deployments"])
+        streams = rest_streams(server, [repo], clock, environments=[], workflows=["no-match"])
+        result = collect(streams["workflow_runs"])
     assert replay.unused() == []
     primary, retry_after, secondary, backoff = clock.sleeps
     assert primary == 121  # until X-RateLimit-Reset on the injected clock, plus a second
     assert (retry_after, secondary) == (60, 60)  # Retry-After, else a minute
     assert 0 < backoff <= 60
-    assert [d.deployment_id for d in result.of(Deployment)] == ["deployment/262350588"]
-    assert result.requests == 6
+    assert result.of(Deployment) == [] and result.requests == 6
 
 
 def test_workflow_runs_replayed_over_link_paginated_pages() -> None:
@@ -794,10 +815,11 @@ def test_an_idle_sync_makes_one_request_per_stream_and_repository(
         before = len(server.requests)
         idle = {name: run_stream(engine, s).requests for name, s in streams.items()}
         statuses = Counter(r.path.rsplit("/", 1)[-1] for r in server.requests[before:])
-    assert first == {"pull_requests": 4, "deployments": 2 + 10, "workflow_runs": 2 + 2 + 2}
+    # Deployments with their statuses: one query per page of 100, none per deployment.
+    assert first == {"pull_requests": 4, "deployments": 2, "workflow_runs": 2 + 2 + 2}
     assert idle == {"pull_requests": 2, "deployments": 2, "workflow_runs": 2}
-    assert statuses == {"graphql": 2, "deployments": 2, "runs": 2}
-    assert fake.rest_remaining == 5000 - first["deployments"] - first["workflow_runs"]
+    assert statuses == {"graphql": 4, "runs": 2}
+    assert fake.rest_remaining == 5000 - first["workflow_runs"]
     assert len(rows(engine, "pull_requests")) == 220
     assert len(rows(engine, "deployments")) == 10 + 220
 
@@ -809,21 +831,20 @@ def test_429_then_success_and_an_empty_repository(schema: GraphQLSchema) -> None
     fake = populated_fake(clock, ["acme/api"], prs=5, deployments=2, runs=3)
     fake.add_repo("acme/empty")
     with served(SchemaChecked(fake, schema)) as server:
-        for path in ("/graphql", "/repos/acme/api/deployments", "/repos/acme/api/actions/runs"):
+        for path in ("/graphql", "/repos/acme/api/actions/runs"):
             server.inject(Fault(path, 429, headers={"Retry-After": "7"}))
         streams = rest_streams(server, ["acme/api", "acme/empty"], clock, workflows=["Deploy"])
         results = {name: collect(stream) for name, stream in streams.items()}
-    assert clock.sleeps == [7, 7, 7]
+    assert clock.sleeps == [7, 7]
     assert {name: len(r.records) for name, r in results.items()} == {
         "pull_requests": 5 + sum(len(p.reviews) + len(p.review_requests)
                                  for p in fake.pull_requests["acme/api"]),
         "deployments": 2, "workflow_runs": 3}
     assert {name: r.requests for name, r in results.items()} == {
-        "pull_requests": 2 + 1, "deployments": 2 + 1 + 2, "workflow_runs": 2 + 1}
-    for result in results.values():
+        "pull_requests": 2 + 1, "deployments": 2, "workflow_runs": 2 + 1}
+    for name, result in results.items():
         assert json.loads(result.cursor)["repos"]["acme/empty"] == {
-            "etag": None if result is results["pull_requests"] else ANY_ETAG,
-            "since": None, "pending": {}}
+            "etag": ANY_ETAG if name == "workflow_runs" else None, "since": None, "pending": {}}
 
 
 SECONDARY = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes "
@@ -832,7 +853,7 @@ SECONDARY = {"message": "You have exceeded a secondary rate limit. Please wait a
 
 
 @pytest.mark.parametrize("stream, path", [
-    ("pull_requests", "/graphql"), ("deployments", "/repos/acme/api/deployments")])
+    ("pull_requests", "/graphql"), ("workflow_runs", "/repos/acme/api/actions/runs")])
 @pytest.mark.parametrize("status, headers, reset_in, body, wait", [
     pytest.param(429, {}, None, None, 60, id="429"),
     pytest.param(429, {"X-RateLimit-Remaining": "7"}, 30, None, 60, id="429-budget-left"),
@@ -849,12 +870,12 @@ def test_a_rate_limit_without_retry_after_waits_as_github_asks(
     """A refusal for rate limits is never retried at once, on REST or GraphQL: Retry-After;
     else until X-RateLimit-Reset (plus a second) when none is left; else a minute."""
     clock = Clock()
-    fake = populated_fake(clock, ["acme/api"], prs=3, deployments=2, runs=0)
+    fake = populated_fake(clock, ["acme/api"], prs=3, deployments=0, runs=2)
     if reset_in is not None:
         headers = {**headers, "X-RateLimit-Reset": str(int(clock.now.timestamp()) + reset_in)}
     with served(fake) as server:
         server.inject(Fault(path, status, headers=headers, body=body))
-        streams = rest_streams(server, ["acme/api"], clock, environments=["production"])
+        streams = rest_streams(server, ["acme/api"], clock, environments=[], workflows=["Deploy"])
         result = collect(streams[stream])
     assert clock.sleeps == [wait]
     assert result.records and not server.faults  # refused once, then answered

@@ -268,3 +268,17 @@ def test_streams_for_dispatches_pagerduty() -> None:
     source = PagerDutySource(name="pd", kind="pagerduty", token_env="PAGERDUTY_TOKEN")
     [stream] = streams_for(source, lookback=timedelta(hours=1))
     assert (stream.source, stream.name, stream.requests_issued()) == ("pd", "incidents", 0)
+
+
+def test_a_first_sync_reads_back_to_the_earliest_baseline_when_that_is_further() -> None:
+    source = PagerDutySource(name="pd", kind="pagerduty", token_env="PAGERDUTY_TOKEN",
+                             backfill_days=30)
+    baseline = START - timedelta(days=200)
+    [plain] = pagerduty.streams(source, lookback=timedelta(hours=1), clock=lambda: START)
+    [reaching] = streams_for(source, lookback=timedelta(hours=1), reach_back=baseline)
+    [short] = pagerduty.streams(source, lookback=timedelta(hours=1), clock=lambda: START,
+                                reach_back=START - timedelta(days=5))
+    assert plain.reads_from() == START - timedelta(days=30)
+    assert reaching.reads_from() == baseline
+    assert short.reads_from() == START - timedelta(days=30), "never less than backfill_days"
+    assert plain.kinds == ("incident",)

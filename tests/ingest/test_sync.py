@@ -146,3 +146,22 @@ def test_a_reject_payload_with_nan_or_infinity_is_stored(engine: sa.Engine) -> N
 
     assert (summary.records, summary.quarantined, summary.error) == (1, 1, None)
     assert held(engine)["csv:s1"].payload == {"value": None, "rows": ["inf", "-inf", 1.5]}
+
+
+def test_a_first_sync_records_where_its_reading_began_and_later_runs_keep_it(
+    engine: sa.Engine,
+) -> None:
+    began = [T0 - timedelta(days=90), T0 - timedelta(days=30)]
+
+    def incidents(source: str, name: str) -> Stream:
+        return Stream(source=source, name=name, fetch=lambda _c: [Page([], cursor="c")],
+                      requests_issued=lambda: 0, kinds=("incident",),
+                      reads_from=lambda: began.pop(0))
+
+    run_stream(engine, incidents("pd", "incidents"))
+    run_stream(engine, incidents("pd", "incidents"))  # resumed: not a first sync
+    run_stream(engine, incidents("pd", "other"))  # read less far back: it limits the source
+    run_stream(engine, stream_of(Page([], cursor="c")))  # no kinds: limits nothing
+
+    with engine.connect() as conn:
+        assert sync.coverage(conn) == {"incident": {"pd": T0 - timedelta(days=30)}}

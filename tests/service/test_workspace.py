@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from config.files import Config
-from config.people import PeopleFile
+from config.people import PeopleFile, Person
+from config.plans import Plan
 from config.settings import Settings
 from config.sources import SourcesFile
 from evaluate.frames import FRAME_SCHEMAS, FrameContractError, check_frames, frame_problems
@@ -29,6 +30,9 @@ from ingest.records import (
     TicketChange,
 )
 from ingest.store import upsert_records
+from ingest.sync import Page, Stream, run_stream
+from service import evaluate
+from service.syncing import reach_back
 from service.workspace import Workspace
 
 T0 = datetime(2026, 9, 1, 10, tzinfo=UTC)
@@ -183,3 +187,27 @@ def test_a_renamed_or_mistyped_column_breaks_the_contract_loudly() -> None:
         "pull_request: column 'is_bot' is missing"
     ]
     assert frame_problems("tickets", renamed)[0].startswith("tickets: not a record kind")
+
+
+def test_a_window_before_a_sources_first_sync_is_flagged_and_first_syncs_reach_back(
+    engine: sa.Engine,
+) -> None:
+    """DESIGN §5.11 end to end: the run log's coverage reaches the core as plain data."""
+    plan = Plan.model_validate({
+        "id": "jdoe-q4", "employee": "jdoe", "manager": "boss", "start": "2026-09-01",
+        "end": "2026-10-31", "baseline": {"start": "2026-06-01", "end": "2026-08-31"},
+        "goals": [{"metric": "incident_mttr_hours", "target": {"at_most": 2}}],
+    })
+    people = [Person(id=who, name=who, email=f"{who}@example.com", team="ops")
+              for who in ("jdoe", "boss")]
+    config = Config(sources=SourcesFile.model_validate({"sources": [PAGERDUTY]}),
+                    people=PeopleFile(people=people), plans={plan.id: plan})
+    ws = Workspace(settings=Settings(), engine=engine, config=config, versions={plan.id: 1})
+    assert reach_back(ws) == datetime(2026, 6, 1, tzinfo=UTC)
+
+    run_stream(engine, Stream("pd", "incidents", lambda _c: [Page([], cursor="c")], lambda: 0,
+                              kinds=("incident",), reads_from=lambda: datetime(2026, 7, 1,
+                                                                                tzinfo=UTC)))
+    [goal] = evaluate(ws, plan.id, datetime(2026, 10, 31).date()).to_json()["goals"]
+
+    assert "window_not_covered:pd" in goal["flags"]
