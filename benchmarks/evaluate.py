@@ -4,6 +4,8 @@ Run: `.venv/bin/python benchmarks/evaluate.py [--seed N]`. Prints, with their ta
 
 * the warm time to evaluate every plan (events derived per metric, every window measured,
   2,000-resample bootstraps, team context, JSON-ready results): target < 1 s on 2 cores;
+* drawing one goal's trend chart and sparkline as JSON (what the service pre-renders for every
+  goal when it stores an evaluation): target < 5 ms a goal;
 * plain per-person medians over 1,000,000 rows in pandas against DuckDB: target within 3×
   (DuckDB is optional and not a project dependency: `pip install duckdb` to compare).
 
@@ -24,11 +26,13 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 import argparse
 import cProfile
 import gc
+import json
 import pstats
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -37,9 +41,11 @@ import pandas as pd
 from config.people import Person
 from config.plans import Plan
 from evaluate.catalog import EventCatalog
+from evaluate.charts import sparkline, trend_chart
 from evaluate.evaluation import evaluate_plans
 from evaluate.results import PlanEvaluation
 
+T = TypeVar("T")
 PEOPLE, TEAM_SIZE, PLANS, GOALS_PER_PLAN = 2_000, 8, 1_000, 5
 YEAR_START = pd.Timestamp("2025-10-01", tz="UTC")
 DAYS = 365
@@ -197,7 +203,7 @@ def generate_plans(people: list[Person], seed: int) -> list[Plan]:
     return plans
 
 
-def _timed(action: Callable[[], object]) -> tuple[float, object]:
+def _timed(action: Callable[[], T]) -> tuple[float, T]:
     started = time.perf_counter()
     result = action()
     return time.perf_counter() - started, result
@@ -224,6 +230,20 @@ def _catalog(evidence: dict[str, pd.DataFrame], people: list[Person]) -> EventCa
     for metric in {metric for goals in ROLE_GOALS.values() for metric, _ in goals}:
         catalog.index(metric)
     return catalog
+
+
+def _charts(plans: list[Plan], results: list[PlanEvaluation]) -> None:
+    by_id = {plan.id: plan for plan in plans}
+    goals = [(by_id[r.plan], goal) for r in results for goal in r.goals]
+
+    def draw() -> None:
+        for plan, goal in goals:
+            json.dumps([trend_chart(goal, plan, zone=str(TZ)), sparkline(goal)])
+
+    seconds, _ = _timed(draw)
+    each = seconds / len(goals) * 1000
+    print(f"trend chart + sparkline + json.dumps, per goal ({len(goals):,} goals): {each:.2f} ms"
+          f"   (target: < 5 ms: {'met' if each < 5 else 'NOT met'})")
 
 
 def _medians(seed: int) -> None:
@@ -259,7 +279,7 @@ def main() -> None:
     people = _people()
     generation_s, evidence = _timed(lambda: generate_evidence(args.seed))
     plans = generate_plans(people, args.seed)
-    records = sum(len(frame) for frame in evidence.values())  # type: ignore[union-attr]
+    records = sum(len(frame) for frame in evidence.values())
     print(f"generated {records:,} records for {PEOPLE:,} people and {len(plans):,} plans × "
           f"{GOALS_PER_PLAN} goals in {generation_s:.1f} s")
     def run(catalog: EventCatalog | None = None) -> list[PlanEvaluation]:
@@ -284,6 +304,7 @@ def main() -> None:
         profile = cProfile.Profile()
         profile.runcall(run, catalog)
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+    _charts(plans, results)
     _medians(args.seed)
 
 

@@ -1,5 +1,9 @@
 """Trend charts and sparklines (UI.md "The trend chart"): evaluation results in, a plotly
-figure out. Pure: no clock, no I/O; the page serves plotly.js and renders the figure.
+figure out, as the plain JSON-ready dict plotly.js takes (`{"data": [...], "layout": {...}}`, what
+`go.Figure.to_plotly_json()` gave). Building plotly's graph objects validated every property and
+cost ~45 ms a goal; the service pre-renders every goal's charts when it stores an evaluation, so
+the figures are written as dicts and only the PDF export wraps them in `go.Figure`. Pure: no
+clock; the one file read is plotly's own template, once per process.
 
 Every element reads without colour: the weekly values are filled circles joined by a line
 (hollow and labelled "too few" where a week rests on too little), the target is a dashed,
@@ -10,11 +14,12 @@ palette, which stays distinct for the common colour-vision deficiencies.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
+from importlib import resources
 from typing import Any
-
-import plotly.graph_objects as go
 
 from config.plans import Exclusion, Plan
 from evaluate.compare import target_value
@@ -31,6 +36,7 @@ __all__ = [
     "STATUS_COLOURS",
     "STATUS_SYMBOLS",
     "VERMILLION",
+    "Figure",
     "sparkline",
     "trend_chart",
 ]
@@ -49,9 +55,12 @@ SPARKLINE_SIZE = (120, 32)
 TOO_FEW = "too few"
 _DAY = timedelta(days=1)
 
+Figure = dict[str, Any]  # {"data": [trace, ...], "layout": {...}}, ready for json.dumps
+Trace = dict[str, Any]  # one scatter trace, "type" included
+
 
 def trend_chart(goal: GoalEvaluation, plan: Plan, *, zone: str | None = None,
-                baseline_interval: tuple[float, float] | None = None) -> go.Figure:
+                baseline_interval: tuple[float, float] | None = None) -> Figure:
     """One goal's weeks across the baseline and the plan so far, against its baseline and
     target. `zone` names the configured time zone on the x axis; `baseline_interval` (in
     the metric's unit) draws the baseline as a band rather than a line."""
@@ -60,54 +69,75 @@ def trend_chart(goal: GoalEvaluation, plan: Plan, *, zone: str | None = None,
     plan_end = plan.end + _DAY
     values = [v for w in goal.weekly for v in (w.value, w.team_value) if v is not None]
     y_range = _y_range([*values, *(baseline_interval or ()), goal.baseline.value, target])
-    figure = go.Figure()
-    for first, last, reason in _ranges(plan.exclusions):
-        figure.add_trace(_excluded(first, last, reason, y_range))
-    figure.add_traces(_baseline(goal, words, plan, baseline_interval))
-    if target is not None:
-        figure.add_trace(_target(target, words, plan.start, plan_end))
-    figure.add_trace(_team(goal.weekly, words))
-    figure.add_trace(_weekly(goal.weekly, words))
-    figure.update_layout(
-        title={"text": words.title, "subtitle": {"text": status_word(goal.status)}},
-        xaxis={"title": {"text": f"Week ({zone})" if zone else "Week"}, "type": "date",
-               "range": [_iso(goal.baseline_span.start), _iso(plan_end)]},
-        yaxis={"title": {"text": _axis_title(words, goal)}, "range": list(y_range),
-               "tickformat": ".0%" if words.percent else None, "zeroline": False},
-        shapes=_rules(plan), annotations=_rule_labels(plan),
-        template="simple_white", hovermode="closest",
-        legend={"orientation": "h", "y": -0.25},
-        margin={"t": 70, "r": 20, "b": 90, "l": 60},
-    )
-    return figure
+    data = [*(_excluded(first, last, reason, y_range)
+              for first, last, reason in _ranges(plan.exclusions)),
+            *_baseline(goal, words, plan, baseline_interval),
+            *([] if target is None else [_target(target, words, plan.start, plan_end)]),
+            _team(goal.weekly, words), _weekly(goal.weekly, words)]
+    yaxis = {"title": {"text": _axis_title(words, goal)}, "range": list(y_range),
+             "zeroline": False, **({"tickformat": ".0%"} if words.percent else {})}
+    return {"data": data, "layout": {
+        "title": {"text": words.title, "subtitle": {"text": status_word(goal.status)}},
+        "xaxis": {"title": {"text": f"Week ({zone})" if zone else "Week"}, "type": "date",
+                  "range": [_iso(goal.baseline_span.start), _iso(plan_end)]},
+        "yaxis": yaxis, "shapes": _rules(plan), "annotations": _rule_labels(plan),
+        "template": _template("simple_white"), "hovermode": "closest",
+        "legend": {"orientation": "h", "y": -0.25},
+        "margin": {"t": 70, "r": 20, "b": 90, "l": 60},
+    }}
 
 
-def sparkline(goal: GoalEvaluation) -> go.Figure:
+def sparkline(goal: GoalEvaluation) -> Figure:
     """The plan's weekly values and the target only, with no axes, 120 × 32 px; the last
     point takes the goal's status colour and shape."""
     words = quantity(goal.metric, goal.statistic)
     plan_weeks = [w for w in goal.weekly if w.start >= goal.current_span.start]
     shown = [w for w in plan_weeks if w.value is not None]
     target = target_value(goal.goal.target, goal.baseline.value, goal.better)
-    figure = go.Figure()
+    data: list[Trace] = []
     if target is not None and plan_weeks:
-        figure.add_trace(go.Scatter(
+        data.append(_scatter(
             x=[_iso(plan_weeks[0].start), _iso(plan_weeks[-1].end + _DAY)], y=[target, target],
             mode="lines", name="Target", line={"color": INK, "width": 1, "dash": "dash"}))
-    figure.add_trace(go.Scatter(
+    data.append(_scatter(
         x=[_middle(w) for w in shown], y=[w.value for w in shown], mode="lines",
         name=words.title, line={"color": BLUE, "width": 1.5}))
     if shown:
-        figure.add_trace(go.Scatter(
+        data.append(_scatter(
             x=[_middle(shown[-1])], y=[shown[-1].value], mode="markers", name="Latest week",
             marker={"color": STATUS_COLOURS[goal.status], "size": 6,
                     "symbol": STATUS_SYMBOLS[goal.status]}))
     width, height = SPARKLINE_SIZE
-    hidden = {"visible": False, "fixedrange": True}
-    figure.update_layout(width=width, height=height, margin={"t": 2, "r": 4, "b": 2, "l": 2},
-                         showlegend=False, hovermode=False, xaxis=hidden, yaxis=hidden,
-                         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
-    return figure
+    return {"data": data, "layout": {
+        "width": width, "height": height, "margin": {"t": 2, "r": 4, "b": 2, "l": 2},
+        "showlegend": False, "hovermode": False, "xaxis": _hidden_axis(),
+        "yaxis": _hidden_axis(), "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        # go.Figure wrote plotly's default template into every figure; kept so it looks the same
+        "template": _template("plotly"),
+    }}
+
+
+def _scatter(**properties: Any) -> Trace:
+    return {"type": "scatter", **properties}
+
+
+def _hidden_axis() -> dict[str, Any]:
+    return {"visible": False, "fixedrange": True}
+
+
+def _template(name: str) -> dict[str, Any]:
+    """plotly.js knows no template names: the figure carries the template itself, a fresh copy
+    each time so a caller may change one figure without touching the next."""
+    template: dict[str, Any] = json.loads(_template_text(name))
+    return template
+
+
+@cache
+def _template_text(name: str) -> str:
+    """The template as plotly ships it: the same one `template="simple_white"` expanded to."""
+    path = resources.files("plotly") / "package_data" / "templates" / f"{name}.json"
+    return path.read_text(encoding="utf-8")
 
 
 def _iso(day: date) -> str:
@@ -140,9 +170,9 @@ def _week_hover(week: WeekPoint, words: Quantity) -> str:
     return f"{day_range(week.start, week.end)}<br>{value}<br>n = {words.count(week.n)}{note}"
 
 
-def _weekly(weeks: Sequence[WeekPoint], words: Quantity) -> go.Scatter:
+def _weekly(weeks: Sequence[WeekPoint], words: Quantity) -> Trace:
     """Filled circles for measured weeks, hollow ones labelled "too few" for thin weeks."""
-    return go.Scatter(
+    return _scatter(
         x=[_middle(w) for w in weeks], y=[w.value for w in weeks], name="Weekly value",
         mode="lines+markers+text", connectgaps=False,
         text=[TOO_FEW if not w.enough and w.value is not None else "" for w in weeks],
@@ -154,8 +184,8 @@ def _weekly(weeks: Sequence[WeekPoint], words: Quantity) -> go.Scatter:
     )
 
 
-def _team(weeks: Sequence[WeekPoint], words: Quantity) -> go.Scatter:
-    return go.Scatter(
+def _team(weeks: Sequence[WeekPoint], words: Quantity) -> Trace:
+    return _scatter(
         x=[_middle(w) for w in weeks], y=[w.team_value for w in weeks],
         name="Team (rest of the team)", mode="lines", connectgaps=False,
         line={"color": GREY, "width": 1},
@@ -166,7 +196,7 @@ def _team(weeks: Sequence[WeekPoint], words: Quantity) -> go.Scatter:
 
 
 def _baseline(goal: GoalEvaluation, words: Quantity, plan: Plan,
-              interval: tuple[float, float] | None) -> list[go.Scatter]:
+              interval: tuple[float, float] | None) -> list[Trace]:
     """The band (or line) over the baseline weeks, and faintly over the plan for comparison."""
     value = goal.baseline.value
     if value is None:
@@ -179,24 +209,24 @@ def _baseline(goal: GoalEvaluation, words: Quantity, plan: Plan,
 
 
 def _level(label: str, value: float, interval: tuple[float, float] | None,
-           days: tuple[date, date], *, opacity: float, legend: bool) -> go.Scatter:
+           days: tuple[date, date], *, opacity: float, legend: bool) -> Trace:
     first, last = (_iso(day) for day in days)
     common: dict[str, Any] = {
         "name": label, "legendgroup": "baseline", "showlegend": legend, "opacity": opacity,
         "hoverinfo": "text", "hovertext": label,
     }
     if interval is None:
-        return go.Scatter(x=[first, last], y=[value, value], mode="lines",
+        return _scatter(x=[first, last], y=[value, value], mode="lines",
                           line={"color": ORANGE, "width": 3}, **common)
     lower, upper = interval
-    return go.Scatter(x=[first, last, last, first, first], y=[lower, lower, upper, upper, lower],
+    return _scatter(x=[first, last, last, first, first], y=[lower, lower, upper, upper, lower],
                       mode="lines", fill="toself", fillcolor="rgba(230,159,0,0.3)",
                       line={"color": ORANGE, "width": 1}, hoveron="fills+points", **common)
 
 
-def _target(value: float, words: Quantity, start: date, end: date) -> go.Scatter:
+def _target(value: float, words: Quantity, start: date, end: date) -> Trace:
     label = f"Target {words.format(value, compact=True)}"
-    return go.Scatter(
+    return _scatter(
         x=[_iso(start), _iso(end)], y=[value, value], name=label, mode="lines+text",
         line={"color": INK, "width": 1.5, "dash": "dash"},
         text=["", label], textposition="top left", textfont={"color": INK},
@@ -210,12 +240,12 @@ def _ranges(exclusions: Sequence[Exclusion]) -> list[tuple[date, date, str]]:
 
 
 def _excluded(first: date, last: date, reason: str, y_range: tuple[float, float]
-              ) -> go.Scatter:
+              ) -> Trace:
     """A shaded range whose fill answers hover with the reason (shapes cannot hover)."""
     left, right = _iso(first), _iso(last + _DAY)
     low, high = y_range
     label = f"Excluded: {reason} ({day_range(first, last)})"
-    return go.Scatter(
+    return _scatter(
         x=[left, right, right, left, left], y=[low, low, high, high, low], mode="lines",
         fill="toself", fillcolor="rgba(153,153,153,0.25)", line={"width": 0},
         name=label, hoveron="fills", hoverinfo="text", text=label, showlegend=True,

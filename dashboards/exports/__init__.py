@@ -45,7 +45,7 @@ class Providers:
     JSON object in the stored evaluation); `chart` None leaves a note in the PDF instead."""
 
     sentence: Callable[[Mapping[str, Any]], str]
-    chart: Callable[[Mapping[str, Any], Plan], Any] | None = None
+    chart: Callable[[Mapping[str, Any], Plan], Mapping[str, Any]] | None = None
 
 
 # The one place to wire evaluate.sentences.goal_sentence and evaluate.charts.trend_chart.

@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
@@ -28,6 +27,7 @@ from dashboards.exports import csv as csv_export
 from dashboards.exports.cells import neutralize
 from dashboards.exports.images import chart_images, find_chromium
 from dashboards.exports.pdf import plan_pdf
+from evaluate.charts import Figure
 from evaluate.definitions import metric_definition
 from evaluate.metrics import metric_names
 from fakes.jira import FakeJira, generate_issues
@@ -71,11 +71,13 @@ def _tool(name: str) -> str:
     return path
 
 
-def _trend(goal: Mapping[str, Any], plan: Plan) -> go.Figure:
-    """A test-only stand-in for evaluate.charts.trend_chart: the weekly values as a line."""
+def _trend(goal: Mapping[str, Any], plan: Plan) -> Figure:
+    """A test-only stand-in for evaluate.charts.trend_chart: the weekly values as a line, a
+    plain dict as trend_chart gives."""
     weeks = goal["sustained"]["windows"]
-    return go.Figure(go.Scatter(x=[w["end"] for w in weeks], y=[w["value"] for w in weeks]),
-                     layout={"title": goal["metric"]})
+    return {"data": [{"type": "scatter", "x": [w["end"] for w in weeks],
+                      "y": [w["value"] for w in weeks]}],
+            "layout": {"title": {"text": goal["metric"]}}}
 
 
 def _words(text: str) -> str:
