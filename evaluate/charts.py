@@ -113,8 +113,8 @@ def sparkline(goal: GoalEvaluation) -> Figure:
         "showlegend": False, "hovermode": False, "xaxis": _hidden_axis(),
         "yaxis": _hidden_axis(), "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
-        # go.Figure wrote plotly's default template into every figure; kept so it looks the same
-        "template": _template("plotly"),
+        # No template: a sparkline sets every colour itself, and the overview draws fifty rows
+        # of them, where plotly's default template would be 7 kB each.
     }}
 
 

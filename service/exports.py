@@ -72,6 +72,7 @@ class PlanExport:
     evidence: tuple[EvidenceItem, ...]
     definitions: tuple[MetricDefinition, ...]
     timezone: str
+    charts: tuple[Mapping[str, Any], ...] = ()  # each goal's trend chart, stored with it
 
     def name(self, person_id: str | None) -> str:
         """The person's name as people.yaml gives it, else the id (or a dash for nobody)."""
@@ -116,6 +117,7 @@ def plan_export(ws: Workspace, plan_id: str) -> PlanExport:
         evidence=evidence,
         definitions=tuple(dict.fromkeys(metric_definition(g.metric) for g in plan.goals)),
         timezone=ws.settings.timezone,
+        charts=tuple(chart["trend"] for chart in stored.charts or ()),
     )
 
 

@@ -8,7 +8,6 @@ and their teammates', and an idle sync recomputes nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -55,15 +54,9 @@ class GoalCharts(TypedDict):
     sparkline: dict[str, Any]
 
 
-def _plain(figure: Any) -> dict[str, Any]:  # TODO(lead): drop once charts return dicts
-    plain: dict[str, Any] = figure if isinstance(figure, dict) else json.loads(figure.to_json())
-    return plain
-
-
 def _charts(report: PlanReport, zone: str) -> list[GoalCharts]:
     return [
-        GoalCharts(trend=_plain(trend_chart(goal, report.plan, zone=zone)),
-                   sparkline=_plain(sparkline(goal)))
+        GoalCharts(trend=trend_chart(goal, report.plan, zone=zone), sparkline=sparkline(goal))
         for goal in report.evaluation.goals
     ]
 

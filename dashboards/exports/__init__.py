@@ -48,8 +48,14 @@ class Providers:
     chart: Callable[[Mapping[str, Any], Plan], Mapping[str, Any]] | None = None
 
 
-# The one place to wire evaluate.sentences.goal_sentence and evaluate.charts.trend_chart.
-PROVIDERS = Providers(sentence=goal_summary)
+def stored_sentence(goal: Mapping[str, Any]) -> str:
+    """The sentence stored with the goal; a snapshot taken before sentences were stored has
+    none, and gets its numbers in one line instead."""
+    return str(goal.get("sentence") or goal_summary(goal))
+
+
+# By default the sentence and the trend chart stored with the evaluation (no chart drawn here).
+PROVIDERS = Providers(sentence=stored_sentence)
 
 
 def plan_download(ws: Workspace, plan_id: str, fmt: str, *, table: str = "goals",
@@ -72,10 +78,11 @@ def plan_download(ws: Workspace, plan_id: str, fmt: str, *, table: str = "goals"
 
 
 def _charts(export: PlanExport, providers: Providers) -> list[bytes] | str:
-    if providers.chart is None:
-        return "Chart not drawn: this installation has no trend charts yet."
     goals = export.current.payload["goals"]
-    figures = [providers.chart(goal, export.plan) for goal in goals]
+    figures = ([providers.chart(goal, export.plan) for goal in goals] if providers.chart
+               else list(export.charts))
+    if not figures:
+        return "Chart not drawn: the stored evaluation has no charts yet (the next sync adds them)."
     return chart_images(figures, browser=find_chromium())
 
 
