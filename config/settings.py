@@ -47,6 +47,17 @@ class Settings(BaseSettings):
         "and late updates are never lost.",
     )
 
+    connect_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds to wait for a source's server to accept a connection.",
+    )
+    read_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds to wait for each answer from a source's server.",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

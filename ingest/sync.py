@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
+from config.secrets import redact
+from ingest.http import describe_failure
 from ingest.records import Record
 from ingest.store import quarantine, sync_runs, sync_state, upsert, upsert_records
 
@@ -96,9 +98,13 @@ class RunSummary:
     pages: int = 0
     cursor: str | None = None
     error: str | None = None
+    skipped: str | None = None  # why the source did not run at all
 
     def line(self) -> str:
+        """One line per stream; a failed one still says what it committed before failing."""
         outcome = f"error: {self.error}" if self.error else "ok"
+        if self.skipped:
+            return f"{self.source}: skipped: {self.skipped}"
         return (
             f"{self.source}/{self.stream}: {self.records} records, {self.quarantined} quarantined, "
             f"{self.requests} requests, {self.pages} pages ({outcome})"
@@ -169,7 +175,15 @@ def held_records(conn: Connection, *, source: str | None = None) -> list[Held]:
 
 
 def _start_run(engine: Engine, *, source: str, stream: str) -> int:
+    """A new run, after marking the stream's unfinished runs abandoned: a process killed
+    mid-run never wrote its end, and one stream runs once at a time."""
     with engine.begin() as conn:
+        conn.execute(
+            update(sync_runs)
+            .where(sync_runs.c.source == source, sync_runs.c.stream == stream,
+                   sync_runs.c.finished.is_(None))
+            .values(finished=_now(), error=ABANDONED)
+        )
         result = conn.execute(
             insert(sync_runs).values(source=source, stream=stream, started=_now())
         )
@@ -318,40 +332,70 @@ def _log_run(conn: Connection, summary: RunSummary, *, finished: bool) -> None:
     )
 
 
+INTERRUPTED = "interrupted; the next sync resumes from the last committed page"
+ABANDONED = "abandoned: the process ended before the run finished"
+
+
 def run_stream(
     engine: Engine,
     stream: Stream,
     *,
     on_page: Callable[[RunSummary], None] = lambda _summary: None,
 ) -> RunSummary:
-    """Fetch from the stored cursor and commit page by page; the run log records any error."""
-    source, fetch, requests_issued = stream.source, stream.fetch, stream.requests_issued
-    stream_name = stream.name
+    """Fetch from the stored cursor and commit page by page; the run log records any error, then
+    the error is raised."""
+    summary, failure = _attempt(engine, stream, on_page)
+    if failure is not None:
+        raise failure
+    return summary
+
+
+def try_stream(
+    engine: Engine,
+    stream: Stream,
+    *,
+    on_page: Callable[[RunSummary], None] = lambda _summary: None,
+) -> RunSummary:
+    """`run_stream` for a sync of many streams: a failure is the summary's `error`, beside the
+    records, requests and pages committed before it, and the next stream still runs. An
+    interruption (Ctrl-C, SIGTERM) is logged as such and raised."""
+    return _attempt(engine, stream, on_page)[0]
+
+
+def _attempt(
+    engine: Engine, stream: Stream, on_page: Callable[[RunSummary], None]
+) -> tuple[RunSummary, Exception | None]:
     with engine.connect() as conn:
-        cursor = read_cursor(conn, source=source, stream=stream_name)
-    run_id = _start_run(engine, source=source, stream=stream_name)
-    summary = RunSummary(source=source, stream=stream_name, run_id=run_id)
-    summary.cursor = cursor
-    first_request_count = requests_issued()
+        cursor = read_cursor(conn, source=stream.source, stream=stream.name)
+    run_id = _start_run(engine, source=stream.source, stream=stream.name)
+    summary = RunSummary(source=stream.source, stream=stream.name, run_id=run_id, cursor=cursor)
+    first_request_count = stream.requests_issued()
+    failure: Exception | None = None
     try:
-        for page in fetch(cursor):
-            summary.requests = requests_issued() - first_request_count
+        for page in stream.fetch(cursor):
+            summary.requests = stream.requests_issued() - first_request_count
             summary = _store_page(engine, stream, summary, page)
             on_page(summary)
     except Exception as exc:
-        summary.error = f"{type(exc).__name__}: {exc}"
-        log.exception("sync %s/%s failed", source, stream_name)
+        failure = exc
+        summary.error = redact(describe_failure(exc))
+        log.error("sync %s/%s failed: %s", stream.source, stream.name, summary.error,
+                  exc_info=True)
+    except KeyboardInterrupt:
+        summary.error = INTERRUPTED
         raise
     finally:
-        summary.requests = requests_issued() - first_request_count
+        summary.requests = stream.requests_issued() - first_request_count
         with engine.begin() as conn:
             _log_run(conn, summary, finished=True)
-    return summary
+    return summary, failure
 
 
 __all__ = [
     "PARSE_ERRORS",
     "Fetch",
+    "ABANDONED",
+    "INTERRUPTED",
     "Held",
     "Page",
     "Reject",
@@ -363,4 +407,5 @@ __all__ = [
     "parse_or_quarantine",
     "read_cursor",
     "run_stream",
+    "try_stream",
 ]

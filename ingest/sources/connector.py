@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from ingest.http import DEFAULT_TIMEOUT
 from ingest.sync import Stream
 
 SourceConfig = TypeVar("SourceConfig")
@@ -30,12 +31,13 @@ CONNECTORS: dict[str, str] = {
 @dataclass(frozen=True)
 class SyncContext(Generic[SourceConfig]):
     """What a connector is given: its sources.yaml entry, how far behind the stored cursor each
-    run reads again, and where relative paths in the configuration start (None: the settings'
-    config folder)."""
+    run reads again, where relative paths in the configuration start (None: the settings'
+    config folder), and the seconds to connect and to wait for each answer."""
 
     source: SourceConfig
     lookback: timedelta
     config_dir: Path | None = None
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
 
 
 class Connector(Protocol):
@@ -55,14 +57,18 @@ def connector_for(kind: str) -> Connector:
 
 
 def streams_for(
-    source: Any, *, lookback: timedelta, config_dir: Path | None = None
+    source: Any,
+    *,
+    lookback: timedelta,
+    config_dir: Path | None = None,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
 ) -> list[Stream]:
     """The streams of one sources.yaml entry, by its `kind`."""
     try:
         connector = connector_for(source.kind)
     except UnknownSourceKind as exc:
         raise UnknownSourceKind(f"source {source.name!r}: {exc}") from None
-    return connector(SyncContext(source, lookback, config_dir))
+    return connector(SyncContext(source, lookback, config_dir, timeout))
 
 
 __all__ = [

@@ -358,7 +358,8 @@ def streams(
 
 
 def connector(context: SyncContext[PagerDutySource]) -> list[Stream]:
-    return streams(context.source, lookback=context.lookback)
+    session = HttpSession(timeout=context.timeout)
+    return streams(context.source, lookback=context.lookback, session=session)
 
 
 __all__ = [
