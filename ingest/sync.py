@@ -392,10 +392,10 @@ def _attempt(
 
 
 __all__ = [
-    "PARSE_ERRORS",
-    "Fetch",
     "ABANDONED",
     "INTERRUPTED",
+    "PARSE_ERRORS",
+    "Fetch",
     "Held",
     "Page",
     "Reject",

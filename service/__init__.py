@@ -19,7 +19,7 @@ from service.evaluations import (
     suggest,
     today,
 )
-from service.records import evidence_records, unmatched
+from service.records import evidence_records, has_evidence, unmatched
 from service.stored import (
     StoredEvaluation,
     refresh_evaluations,
@@ -45,6 +45,7 @@ __all__ = [
     "evaluate_many",
     "evidence_records",
     "goal_evidence",
+    "has_evidence",
     "open_workspace",
     "plan_history",
     "quarantined",

@@ -32,9 +32,9 @@ def explain(exc: BaseException) -> UserError:
 def _explained(exc: BaseException) -> UserError:
     if isinstance(exc, ConfigError):
         return UserError(str(exc), exit_code=exc.exit_code)
-    if isinstance(exc, PermissionError | FileNotFoundError | IsADirectoryError | NotADirectoryError):
-        return UserError(f"{exc.filename}: {exc.strerror.lower() if exc.strerror else exc}; "
-                         "choose a folder you can write to, or fix its permissions")
+    if isinstance(exc, PermissionError):
+        return UserError(f"{exc.filename}: permission denied; choose a folder you can write to, "
+                         "or fix its permissions")
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
         return UserError(f"{where}{exc.strerror.lower()}")

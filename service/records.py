@@ -5,11 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import literal, select
 
 from ingest.evidence import UnmatchedAccount, unmatched_accounts
+from ingest.store import RECORD_TABLES
 from service.workspace import Workspace
 
-__all__ = ["evidence_records", "unmatched"]
+__all__ = ["evidence_records", "has_evidence", "unmatched"]
+
+
+def has_evidence(ws: Workspace) -> bool:
+    """Whether any record is stored: with none, an evaluation could only say "not enough data"
+    about every goal, where the truth is that nothing was synced yet."""
+    with ws.engine.connect() as conn:
+        return any(
+            conn.execute(select(literal(1)).select_from(table).limit(1)).first()
+            for table in RECORD_TABLES.values()
+        )
 
 
 def evidence_records(ws: Workspace, *, kind: str | None = None, person: str | None = None

@@ -9,6 +9,7 @@ web app all start from the same, validated state.
 from __future__ import annotations
 
 from collections.abc import Collection
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,10 +106,8 @@ def open_workspace(config_dir: Path | None = None, *, database_url: str | None =
 def _database(url: str) -> tuple[Engine, tuple[str, ...]]:
     """The engine with its schema current; a new database is announced with where it is, and a
     database that cannot be opened is a UserError saying why."""
-    try:
+    with suppress(ArgumentError):  # not a URL: make_engine says so below
         register_secret(make_url(url).password)
-    except ArgumentError:
-        pass  # not a URL: make_engine says so below
     try:
         engine = make_engine(url)
         found = migrate(engine)

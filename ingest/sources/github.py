@@ -98,7 +98,8 @@ class CountingRetry(GithubRetry):
         else:
             retry_after = self.get_retry_after(response) if response is not None else None
             wait = backoff if retry_after is None else retry_after
-            what = "GitHub " + (f"answered {response.status}" if response is not None else "did not answer")
+            answered = f"answered {response.status}" if response is not None else "did not answer"
+            what = f"GitHub {answered}"
         if wait > 0:
             wait_until(wait, what, now=self.clock())
             self.sleeper(wait)
