@@ -8,6 +8,7 @@ handle the evaluation, snapshots and dashboards refer to.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
@@ -23,6 +24,15 @@ class Record:
 
     source: str
 
+    def __post_init__(self) -> None:
+        """A text longer than `MAX_TEXT` is no ticket title or status but a page or a dump sent
+        by mistake: refused here, a parse error that quarantines the record, for every source."""
+        for name in _text_fields(type(self)):
+            value = getattr(self, name)
+            if isinstance(value, str) and len(value) > MAX_TEXT:
+                raise ValueError(f"{name} holds {len(value):,} characters, more than the "
+                                 f"{MAX_TEXT:,} a record's text may hold")
+
     def row(self) -> dict[str, Any]:
         # Shallow on purpose: every field is immutable, and `asdict` deep-copies each value
         # (most of the store's time on a large sync).
@@ -33,6 +43,14 @@ class Record:
         """`source:part/part`; a datetime part is written as Unix seconds, so keys stay short."""
         parts = (key_part(getattr(self, name)) for name in self.natural_key[1:])
         return f"{self.source}:" + "/".join(parts)
+
+
+MAX_TEXT = 64 * 1024
+
+
+@functools.cache
+def _text_fields(kind: type[Record]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind) if "str" in str(f.type))
 
 
 def aware_time(value: object, api: str) -> datetime:
@@ -212,6 +230,7 @@ class Sample(Record):
         """NaN and ±inf are no measurement, and the databases disagree on them (SQLite stores
         NaN as NULL, so the row fails; PostgreSQL keeps it), so one rule holds on both: such a
         sample is refused here, a parse error that quarantines it, and never stored."""
+        super().__post_init__()
         if not math.isfinite(self.value):
             raise ValueError(f"sample value {self.value!r} is not a finite number")
 
@@ -248,6 +267,7 @@ __all__ = [
     "FAILED_DEPLOYMENT_STATES",
     "FINISHED_DEPLOYMENT_STATES",
     "KINDS",
+    "MAX_TEXT",
     "SUCCESSFUL_DEPLOYMENT_STATES",
     "SUPERSEDED_DEPLOYMENT_STATE",
     "Deployment",

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from config.secrets import redact
 from ingest.http import describe_failure
-from ingest.records import Record
+from ingest.records import MAX_TEXT, Record
 from ingest.store import quarantine, sync_runs, sync_state, upsert, upsert_records
 
 log = logging.getLogger(__name__)
@@ -245,9 +245,11 @@ def _payload(record: Record) -> dict[str, Any]:
 
 def _storable(payload: Any) -> Any:
     """A payload every database's JSON holds: PostgreSQL refuses NaN and infinities, which a
-    CSV row carries for an empty cell (NaN) or a cell reading "inf"."""
+    CSV row carries for an empty cell (NaN) or a cell reading "inf"; an oversized text is cut."""
     if isinstance(payload, float) and not math.isfinite(payload):
         return None if math.isnan(payload) else str(payload)
+    if isinstance(payload, str) and len(payload) > MAX_TEXT:  # held for review, never whole
+        return payload[:MAX_TEXT] + f"… [{len(payload) - MAX_TEXT:,} more characters not kept]"
     if isinstance(payload, dict):
         return {key: _storable(value) for key, value in payload.items()}
     if isinstance(payload, list | tuple):
