@@ -57,12 +57,12 @@ def database_error(exc: Exception, url: str) -> UserError | None:
 
     fix = "set TRACKRECORD_DATABASE_URL to e.g. sqlite:///var/trackrecord.db or " \
           "postgresql+psycopg://user@host/db"
-    if isinstance(exc, ArgumentError):
-        return UserError(f"the database URL {_shown(url)!r} is not a URL: {fix}", exit_code=78)
-    if isinstance(exc, NoSuchModuleError | ModuleNotFoundError):
+    if isinstance(exc, NoSuchModuleError | ModuleNotFoundError):  # before: it is an ArgumentError
         kind = url.partition(":")[0]
         return UserError(f"database kind {kind!r} is not supported (or its driver is not "
                          f"installed): {fix}", exit_code=78)
+    if isinstance(exc, ArgumentError):
+        return UserError(f"the database URL {_shown(url)!r} is not a URL: {fix}", exit_code=78)
     shown = make_url(url).render_as_string(hide_password=True)
     if isinstance(exc, DatabaseError):
         cause = _first_line(getattr(exc, "orig", None) or exc)
