@@ -187,7 +187,7 @@ def _write_sources(config_dir: Path, urls: dict[str, str], start: datetime) -> d
     connectors do) to the history's start."""
     backfill = (datetime.now(UTC) - start).days + 1
     path = config_dir / "sources.yaml"
-    sources = yaml.safe_load(path.read_text())
+    sources: dict[str, Any] = yaml.safe_load(path.read_text())
     sources["sources"] = [s for s in sources["sources"] if s["kind"] in urls]
     for source in sources["sources"]:
         source["url"] = urls[source["kind"]]

@@ -8,7 +8,6 @@ handle the evaluation, snapshots and dashboards refer to.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
@@ -48,9 +47,13 @@ class Record:
 MAX_TEXT = 64 * 1024
 
 
-@functools.cache
+_TEXT_FIELDS: dict[type[Record], tuple[str, ...]] = {}
+
+
 def _text_fields(kind: type[Record]) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(kind) if "str" in str(f.type))
+    if kind not in _TEXT_FIELDS:
+        _TEXT_FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind) if "str" in str(f.type))
+    return _TEXT_FIELDS[kind]
 
 
 def aware_time(value: object, api: str) -> datetime:

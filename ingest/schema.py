@@ -32,7 +32,8 @@ def migrate(engine: Engine, *, to: str = "head") -> str | None:
         found = MigrationContext.configure(conn).get_current_revision()
     if found == target:
         return found
-    scripts.get_revision(found)  # an unknown revision (a newer trackrecord's) fails here
+    if found is not None:
+        scripts.get_revision(found)  # an unknown revision (a newer trackrecord's) fails here
     with engine.begin() as conn:
         lock_exclusively(conn, SCHEMA_LOCK)
         config.attributes["connection"] = conn
