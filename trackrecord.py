@@ -256,7 +256,8 @@ def _sync(workspace: Workspace, source: str | None = None) -> list[RunSummary]:
         finally:
             signal.signal(signal.SIGTERM, previous)
     for summary in summaries:
-        out.print(_cell(summary.line()), style="red" if summary.error or summary.skipped else None)
+        failed = summary.error or summary.skipped
+        out.print(_cell(summary.line()), style="red" if failed else None, soft_wrap=True)
     return summaries
 
 

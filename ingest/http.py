@@ -76,13 +76,17 @@ def wait_until(seconds: float, what: str, *, now: datetime | None = None) -> Non
 
 def check_json(response: requests.Response) -> None:
     """Refuse an HTML answer from a JSON API, saying where it came from."""
-    kind = response.headers.get("Content-Type", "")
-    if kind.startswith("text/html"):
-        url = urlsplit(response.url)
+    refuse_html(response.url, response.status_code, response.headers.get("Content-Type"))
+
+
+def refuse_html(url: str, status: int, content_type: str | None) -> None:
+    """NotJson when an answer from `url` is a web page (its query left out: it may be long)."""
+    if (content_type or "").startswith("text/html"):
+        parts = urlsplit(url)
         raise NotJson(
-            f"HTML from {url.scheme}://{url.netloc}{url.path}, status {response.status_code}, "
-            "where the API answers JSON: check the source's url (the API's, not a web page) "
-            "and that no login page or proxy stands in between"
+            f"HTML from {parts.scheme}://{parts.netloc}{parts.path}, status {status}, where the "
+            "API answers JSON: check the source's url (the API's, not a web page) and that no "
+            "login page or proxy stands in between"
         )
 
 
@@ -174,6 +178,7 @@ __all__ = [
     "Unreachable",
     "check_json",
     "describe_failure",
+    "refuse_html",
     "retry_after_seconds",
     "wait_until",
 ]

@@ -5,9 +5,12 @@ non-zero exit, and never a traceback or a secret."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from typer.testing import CliRunner
 
 from fakes.pagerduty import PagerDutyFake
 from fakes.server import LocalServer, Request, Response
+from ingest.sync import INTERRUPTED
 from service.errors import UserError
 from trackrecord import app
 
@@ -210,15 +214,20 @@ def test_unreachable_sources_fail_fast_each_named(
     assert "Traceback" not in output and TOKEN not in output
 
 
-def test_html_where_json_is_expected(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kind", ["pagerduty", "github", "jira"])
+def test_html_where_json_is_expected(
+    config: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A login page or a web UI where the API was meant, through each client path."""
     login_page = "<html><body>Please sign in</body></html>"
     server = LocalServer(
         lambda _r: Response(200, login_page, {"Content-Type": "text/html; charset=utf-8"})
     ).start()
+    extra = {"github": {"repos": ["acme/api"], "request_interval": 0}}.get(kind, {})
     try:
-        monkeypatch.setenv("PAGERDUTY_TOKEN", TOKEN)
-        write_sources(config, {"name": "pd", "kind": "pagerduty", "url": server.url,
-                               "token_env": "PAGERDUTY_TOKEN"})
+        monkeypatch.setenv("THE_TOKEN", TOKEN)
+        write_sources(config, {"name": "src", "kind": kind, "url": server.url,
+                               "token_env": "THE_TOKEN", **extra})
         code, output = invoke("sync")
     finally:
         server.stop()
@@ -332,3 +341,36 @@ def test_the_read_timeout_setting_reaches_every_request(
         server.stop()
     assert code == 0 and "pd/incidents:" in output, output
     assert "no answer in time" in caplog.text
+
+
+def test_sigterm_mid_sync_is_logged_as_interrupted(config: Path, tmp_path: Path) -> None:
+    """A real process stopped while it waits on a source: the run log says interrupted, the
+    output says where the next sync goes on from, the exit status is 130."""
+    asked, released = threading.Event(), threading.Event()
+
+    def stall(_request: Request) -> Response:
+        asked.set()
+        released.wait(20)
+        return Response(500, {})
+
+    server = LocalServer(stall).start()
+    write_sources(config, {"name": "pd", "kind": "pagerduty", "url": server.url,
+                           "token_env": "PAGERDUTY_TOKEN"})
+    env = {**os.environ, "PAGERDUTY_TOKEN": TOKEN}
+    process = subprocess.Popen([sys.executable, str(REPO / "trackrecord.py"), "sync"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert asked.wait(30)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        released.set()
+        server.stop()
+    assert process.returncode == 130 and "Traceback" not in output, output
+    assert "interrupted" in output and "next sync resumes" in output
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'tr.db'}")
+    with engine.connect() as conn:
+        (error,) = conn.execute(sa.text("select error from sync_runs")).one()
+    engine.dispose()
+    assert error == INTERRUPTED

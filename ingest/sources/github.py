@@ -32,7 +32,7 @@ from github.Requester import Requester
 from urllib3 import Retry
 
 from config.secrets import read_secret
-from ingest.http import CONNECT_RETRIES, DEFAULT_TIMEOUT, wait_until
+from ingest.http import CONNECT_RETRIES, DEFAULT_TIMEOUT, refuse_html, wait_until
 from ingest.records import as_utc
 from ingest.sources.connector import SyncContext
 from ingest.sources.github_deployments import deployment_repo, run_repo
@@ -161,6 +161,8 @@ class GithubApi:
         status, response_headers, text = requester.requestJson(
             verb, url, dict(params or {}), headers, body
         )
+        content_type = {k.lower(): v for k, v in response_headers.items()}.get("content-type")
+        refuse_html(url if "://" in url else requester.base_url + url, status, content_type)
         data = json.loads(text) if text else None
         if status >= 400:
             output = data if isinstance(data, dict) else {"message": text[:500]}
