@@ -114,7 +114,8 @@ class _WarningLines(logging.Handler):
         if record.exc_info and _debug():
             text += "\n" + logging.Formatter().formatException(record.exc_info)
         if record.exc_info is None or _debug():
-            err.print(Text.assemble(("warning: ", "yellow"), text))
+            label = "warning: " if record.levelno == logging.WARNING else "error: "
+            err.print(Text.assemble((label, "yellow"), text))
 
 
 _WARNINGS = _WarningLines(logging.WARNING)
@@ -213,8 +214,8 @@ def sync(
 ) -> None:
     """Fetch new and changed records from every configured source (or one), incrementally.
 
-    A source whose secret is not set is skipped, saying which variable to set; Ctrl-C stops
-    after the last complete page, and the next sync goes on from there."""
+    A source whose secret is not set is skipped, saying which variable to set. Ctrl-C (or
+    SIGTERM) keeps every page already committed, and the next sync goes on from there."""
     workspace = _open(config)
     if not workspace.config.sources.sources:
         out.print("nothing to sync: sources.yaml lists no sources (`trackrecord init` writes "

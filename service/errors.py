@@ -38,12 +38,12 @@ def _explained(exc: BaseException) -> UserError:
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
         return UserError(f"{where}{exc.strerror.lower()}")
-    if type(exc).__module__.startswith("requests"):
+    if any(kind.__module__.startswith("requests") for kind in type(exc).__mro__):
         from ingest.http import describe_failure
 
         return UserError(describe_failure(exc))
-    if isinstance(exc, LookupError | ValueError) and type(exc).__module__ == "builtins":
-        return UserError(str(exc), exit_code=2)  # the shells' own: "no plan …", "no person …"
+    if type(exc) in (LookupError, ValueError):  # the service's own: "no plan …", "no person …"
+        return UserError(str(exc), exit_code=2)
     return UserError(f"unexpected {type(exc).__name__}: {_first_line(exc)} ({BUG})", exit_code=70)
 
 
