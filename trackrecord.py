@@ -1,11 +1,14 @@
-"""trackrecord: the command line. Each command gathers, calls the core, then persists or prints."""
+"""trackrecord: evidence from your team's tools (Jira, GitHub, PagerDuty, Prometheus, CSV) for
+performance-improvement plans, judged against each plan's goals."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
 import json
 import logging
+import math
 import os
 import shutil
 import signal
@@ -14,33 +17,65 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+import typer.core
+import typer.exceptions
 import typer.main
 from rich import box
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
+from rich.text import Text
 
-import service
-from config import EXAMPLES_DIR
-from config.errors import ConfigError
-from config.reference import config_reference
-from dashboards import exports
-from evaluate.compare import TeamContext
-from evaluate.results import GoalEvaluation, PlanEvaluation, json_number
-from evaluate.suggest import IMPROVEMENT, Suggestions
-from service import PlanReport, RunSummary, Workspace, csv_columns_reference
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+class _Lazy:
+    """A module imported on its first use."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+if TYPE_CHECKING:  # the heavy modules load when a command needs them: --help answers at once
+    import service
+    from evaluate.compare import TeamContext
+    from evaluate.results import GoalEvaluation, PlanEvaluation
+    from evaluate.suggest import Suggestions
+    from service import PlanReport, RunSummary, Workspace
+else:
+    service = _Lazy("service")
+
+
+class _Handled(typer.core.TyperGroup):
+    """The one place a failure becomes words: any error is one line saying what failed, where
+    and what to do, and a non-zero exit; --debug (or TRACKRECORD_DEBUG=1) shows the traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        _show_warnings()
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
+            raise
+        except KeyboardInterrupt:
+            err.print("interrupted", highlight=False)
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _debug():
+                raise
+            from service.errors import explain
+
+            explained = explain(exc)
+            err.print(Text.assemble(("error: ", "red"), str(explained)))
+            raise typer.Exit(explained.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Handled, no_args_is_help=True, add_completion=False, help=__doc__,
+    pretty_exceptions_show_locals=False,
+)
 evidence_app = typer.Typer(no_args_is_help=True, help="The stored source records.")
 people_app = typer.Typer(no_args_is_help=True, help="People and their tool accounts.")
 app.add_typer(evidence_app, name="evidence")
@@ -56,6 +91,47 @@ app.add_typer(users_app, name="users")
 out = Console(width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True, soft_wrap=True)  # an error line is never folded mid-path
 
+_options = {"debug": False}
+
+
+@app.callback()
+def _global(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On an error, show the full traceback too.")
+    ] = False,
+) -> None:
+    _options["debug"] = debug
+
+
+def _debug() -> bool:
+    return _options["debug"] or os.environ.get("TRACKRECORD_DEBUG", "") not in ("", "0")
+
+
+class _WarningLines(logging.Handler):
+    """Warnings from any part (a retry, a wait for a rate limit) as one redacted line each. A
+    record carrying a traceback is a failure the command reports in its own words, so its
+    traceback is shown only with --debug."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from config.secrets import redact
+
+        text = redact(record.getMessage())
+        if record.exc_info and _debug():
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        if record.exc_info is None or _debug():
+            label = "warning: " if record.levelno == logging.WARNING else "error: "
+            err.print(Text.assemble((label, "yellow"), text))
+
+
+_WARNINGS = _WarningLines(logging.WARNING)
+
+
+def _show_warnings() -> None:
+    root = logging.getLogger()
+    if _WARNINGS not in root.handlers:
+        root.addHandler(_WARNINGS)
+
+
 ConfigDir = Annotated[
     Path | None,
     typer.Option(
@@ -67,14 +143,13 @@ ConfigDir = Annotated[
 
 
 def _open(config_dir: Path | None, *, database_url: str | None = None) -> Workspace:
-    """The workspace, or the configuration's problems as clear lines and exit status 78."""
-    try:
-        workspace = service.open_workspace(config_dir, database_url=database_url)
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
+    """The workspace, with what the user should know about it (a deprecated setting, a new
+    database) said first."""
+    workspace = service.open_workspace(config_dir, database_url=database_url)
     for notice in workspace.config.notices:
-        err.print(f"[yellow]warning:[/yellow] {notice}", highlight=False)
+        err.print(Text.assemble(("warning: ", "yellow"), notice))
+    for notice in workspace.notices:
+        err.print(Text.assemble(("note: ", "yellow"), notice))
     return workspace
 
 
@@ -88,11 +163,24 @@ def _day(option: datetime | None, workspace: Workspace) -> date:
     return option.date() if option else service.today(workspace)
 
 
-def _fail(message: str | ConfigError) -> NoReturn:
-    """A user mistake: one clear line and a non-zero exit, never a traceback (a configuration
-    problem, such as a named plan whose file does not validate, exits with its own code)."""
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(message.exit_code if isinstance(message, ConfigError) else 2)
+def _fail(message: str) -> NoReturn:
+    """A user mistake: one clear line and a non-zero exit, never a traceback."""
+    err.print(Text.assemble(("error: ", "red"), message))
+    raise typer.Exit(2)
+
+
+def _cell(value: object) -> Text:
+    """A table cell holding data as it is: never read as markup (a login like `app[bot]`), and a
+    missing value (None, or pandas' NaN) as a dash."""
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    return Text("—" if missing else str(value))
+
+
+NEXT_STEPS = """next:
+  1. edit {dir}/people.yaml (who is who in each tool) and {dir}/sources.yaml (where to read);
+     set the variables each source names (e.g. export JIRA_TOKEN=...)
+  2. trackrecord sync --config {dir}        (the CSV sample in {dir}/imports/ works as it is)
+  3. trackrecord evaluate PLAN --config {dir}   (PLAN: a file name under {dir}/plans/)"""
 
 
 @app.command()
@@ -102,11 +190,15 @@ def init(
     ),
     force: Annotated[bool, typer.Option(help="Overwrite files that already exist.")] = False,
 ) -> None:
-    """Write the commented example configuration (sources, people, plans) to DIRECTORY."""
+    """Write a commented example configuration (sources, people, plans, a CSV import) to
+    DIRECTORY, and say what to do next."""
+    from config import EXAMPLES_DIR
+
     if (directory / "__init__.py").exists():
         _fail(f"{directory} holds trackrecord's source code; choose another folder")
     targets = [
-        (p, directory / p.relative_to(EXAMPLES_DIR)) for p in sorted(EXAMPLES_DIR.rglob("*.yaml"))
+        (p, directory / p.relative_to(EXAMPLES_DIR))
+        for p in sorted(EXAMPLES_DIR.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".csv")
     ]
     existing = [str(t) for _, t in targets if t.exists()]
     if existing and not force:
@@ -114,7 +206,8 @@ def init(
     for source, target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-    out.print(f"wrote {len(targets)} files to {directory}/ — edit them, then `trackrecord sync`")
+    out.print(f"wrote {len(targets)} files to {directory}/", highlight=False)
+    out.print(NEXT_STEPS.format(dir=directory), highlight=False, markup=False)
 
 
 @app.command()
@@ -124,20 +217,34 @@ def sync(
     ] = None,
     config: ConfigDir = None,
 ) -> None:
-    """Fetch new and changed records from every configured source (or one), incrementally."""
-    summaries = _sync(_open(config), source)
+    """Fetch new and changed records from every configured source (or one), incrementally.
+
+    A source whose secret is not set is skipped, saying which variable to set. Ctrl-C (or
+    SIGTERM) keeps every page already committed, and the next sync goes on from there."""
+    workspace = _open(config)
+    if not workspace.config.sources.sources:
+        out.print("nothing to sync: sources.yaml lists no sources (`trackrecord init` writes "
+                  "an example of each kind)")
+        return
+    summaries = _sync(workspace, source)
     if held := sum(s.quarantined for s in summaries):
         out.print(f"{held} records quarantined: `trackrecord quarantine` shows why")
-    if any(s.error for s in summaries):
+    if any(s.error or s.skipped for s in summaries):
         raise typer.Exit(1)
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a sync as Ctrl-C does: the run log says so
 
 
 def _sync(workspace: Workspace, source: str | None = None) -> list[RunSummary]:
     """Sync with a pulsing bar per stream (sources do not announce their size), then one line
     per stream."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-        tasks: dict[tuple[str, str], TaskID] = {}
+        tasks: dict[tuple[str, str], Any] = {}
 
         def show(summary: RunSummary) -> None:
             name = (summary.source, summary.stream)
@@ -145,12 +252,18 @@ def _sync(workspace: Workspace, source: str | None = None) -> list[RunSummary]:
             progress.update(task, description=f"{summary.source}/{summary.stream}: "
                             f"{summary.records} records, {summary.requests} requests")
 
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             summaries = service.sync(workspace, source, on_page=show)
-        except LookupError as exc:
-            _fail(str(exc))
+        except KeyboardInterrupt:
+            err.print("interrupted: what was committed is kept, and the next sync resumes from "
+                      "the last committed page", highlight=False)
+            raise typer.Exit(130) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     for summary in summaries:
-        out.print(summary.line(), style="red" if summary.error else None)
+        failed = summary.error or summary.skipped
+        out.print(_cell(summary.line()), style="red" if failed else None, soft_wrap=True)
     return summaries
 
 
@@ -178,13 +291,10 @@ def quarantine(
     for column in ("last held", "source/stream", "record", "times", "error"):
         table.add_column(column, overflow="fold")
     for h in held:
-        table.add_row(
-            f"{h.last_held:%Y-%m-%d %H:%M}",
-            f"{h.source}/{h.stream}",
-            h.record_key or "—",
-            str(h.times),
+        table.add_row(*map(_cell, (
+            f"{h.last_held:%Y-%m-%d %H:%M}", f"{h.source}/{h.stream}", h.record_key, h.times,
             h.error,
-        )
+        )))
     out.print(table)
 
 
@@ -195,18 +305,24 @@ def evaluate(
     checkpoints: Annotated[
         bool, typer.Option("--checkpoints", help="Also evaluate as of each checkpoint passed.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON of DESIGN §10.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the evaluation as JSON, for scripts.")
+    ] = False,
     evidence: Annotated[
         str | None,
         typer.Option(metavar="METRIC", help="List the records behind one goal (its metric name)."),
     ] = None,
     config: ConfigDir = None,
 ) -> None:
-    """Evaluate a plan's goals against baseline, target, sustained rule and team context.
+    """Evaluate a plan's goals: the person's baseline against now, each target, whether it held
+    week after week, and how the rest of the team changed over the same time.
 
     With --checkpoints the JSON is a list: one object per checkpoint, then the as-of date."""
     workspace = _open(config)
-    report = _report(workspace, plan, _day(as_of, workspace), checkpoints=checkpoints)
+    workspace.plan(plan)  # an unknown plan is the first thing to say
+    if not as_json and not service.has_evidence(workspace):
+        _nothing_synced()  # a script reading the JSON sees the statuses say so
+    report = service.evaluate(workspace, plan, _day(as_of, workspace), checkpoints=checkpoints)
     if evidence is not None:
         _print_goal_evidence(report, evidence, as_json)
     elif as_json:
@@ -217,17 +333,15 @@ def evaluate(
         _print_evaluation(report)
 
 
-def _report(workspace: Workspace, plan: str, day: date, *, checkpoints: bool = False
-            ) -> PlanReport:
-    try:
-        return service.evaluate(workspace, plan, day, checkpoints=checkpoints)
-    except ConfigError as exc:
-        _fail(exc)
-    except LookupError as exc:
-        _fail(str(exc))
+def _nothing_synced() -> NoReturn:
+    err.print(Text.assemble(("error: ", "red"), "nothing synced yet: the database holds no "
+                            "records; run `trackrecord sync` first"))
+    raise typer.Exit(1)
 
 
 def _fmt(value: float | int | None) -> str:
+    from evaluate.results import json_number
+
     if isinstance(value, float):
         value = json_number(value)  # the JSON's precision, so table and JSON never disagree
     if value is None:
@@ -247,6 +361,8 @@ def _target(target: dict[str, Any]) -> str:
 
 
 def _team(team: TeamContext | None) -> str:
+    from evaluate.results import json_number
+
     relative = json_number(team.change.relative) if team else None
     if team is None or relative is None:
         return "—"
@@ -254,6 +370,8 @@ def _team(team: TeamContext | None) -> str:
 
 
 def _goal_row(goal: GoalEvaluation) -> tuple[str, ...]:
+    from evaluate.sentences import status_word
+
     interval = goal.change.interval
     return (
         f"{goal.metric}\n({goal.statistic})",
@@ -264,30 +382,40 @@ def _goal_row(goal: GoalEvaluation) -> tuple[str, ...]:
         _target(goal.goal.target.model_dump(exclude_none=True)),
         f"{goal.sustained.weeks_met}/{goal.sustained.weeks}",
         _team(goal.team),
-        "\n".join([goal.status, *goal.flags]),
+        status_word(goal.status).lower() + ("\n(see below)" if goal.flags else ""),
     )
 
 
 def _print_evaluation(report: PlanReport, checkpoint: PlanEvaluation | None = None) -> None:
-    """The goals table (`change` is signed so that positive means better, relative team
-    change), then each goal's sentence; the decision under the as-of day's table only."""
+    """The goals table (`change` is signed so that + means better), each goal's sentence and
+    flags in words, what the plan records beyond its goals, then the recommendation; the
+    decision under the as-of day's table only."""
     result = checkpoint or report.evaluation
     title = f"{result.plan} (version {result.version}) as of {result.as_of.isoformat()}"
-    caption = "change: + is better, with its 95% interval; team: the rest of the team's change"
+    caption = ("change: + means better, − worse, with its 95% interval; weeks: weeks the target "
+               "held; team: how the rest of the team changed")
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD)
-    for column in ("goal", "baseline", "current", "change", "target", "weeks", "team", "status"):
+    columns = ("goal", "baseline", "current", "change (+ better)", "target", "weeks", "team",
+               "status")
+    for column in columns:
         table.add_column(column, no_wrap=column in ("goal", "status"))
     for goal in result.goals:
-        table.add_row(*_goal_row(goal))
+        table.add_row(*map(_cell, _goal_row(goal)))
     out.print(table)
+    from evaluate.sentences import flag_words
+
     for goal, sentence in zip(result.goals, report.sentences(result), strict=True):
-        out.print(f"[bold]{goal.metric}[/bold]: {sentence}", highlight=False)
+        out.print(_cell(f"{goal.metric}: {sentence}"))
+        for flag in goal.flags:
+            out.print(_cell(f"  {flag_words(flag)}"))
     _print_plan_record(result)
-    out.print(f"Recommended outcome: [bold]{result.outcome}[/bold] (a person decides)")
+    outcome = result.outcome.replace("_", " ")
+    out.print(f"Recommended outcome: [bold]{outcome}[/bold] (a person decides)")
     if checkpoint is None and (d := report.decision):
         made_on = (f" (made on version {d.version}; the plan has changed since)"
                    if report.decision_predates_version else "")
-        out.print(f"Decision: {d.outcome} by {d.by} on {d.at:%Y-%m-%d}{made_on}: {d.reason}")
+        out.print(_cell(f"Decision: {d.outcome} by {d.by} on {d.at:%Y-%m-%d}{made_on}: "
+                        f"{d.reason}"))
 
 
 def _print_plan_record(result: PlanEvaluation) -> None:
@@ -296,27 +424,24 @@ def _print_plan_record(result: PlanEvaluation) -> None:
     for label, lines in (("Support", result.support), ("Barriers", result.barriers),
                          ("Notes", result.notes)):
         for line in lines:
-            out.print(f"{label}: {line}", highlight=False)
+            out.print(_cell(f"{label}: {line}"))
     for exclusion in result.exclusions:
         what = exclusion.record or f"{exclusion.from_} to {exclusion.to}"
-        out.print(f"Excluded: {what} ({exclusion.reason})", highlight=False)
+        out.print(_cell(f"Excluded: {what} ({exclusion.reason})"))
     for key in result.unmatched_exclusions:
-        err.print(f"[yellow]warning:[/yellow] {result.plan}: the exclusion of {key} matches no "
-                  "stored record the plan's goals read (a typo, or not synced yet?)",
-                  highlight=False)
+        err.print(Text.assemble(("warning: ", "yellow"), f"{result.plan}: the exclusion of {key} "
+                                "matches no stored record the plan's goals read (a typo, or not "
+                                "synced yet?)"))
 
 
 def _print_goal_evidence(report: PlanReport, metric: str, as_json: bool) -> None:
     """Each record behind a goal's numbers: its window, key and link back to the source."""
-    try:
-        rows = service.goal_evidence(report, metric)
-    except LookupError as exc:
-        _fail(str(exc))
+    rows = service.goal_evidence(report, metric)
     if as_json:
         _print_json([dataclasses.asdict(row) for row in rows])
         return
     for row in rows:
-        out.print(f"{row.window}\t{row.key}\t{row.url or ''}", soft_wrap=True)
+        out.print(_cell(f"{row.window}\t{row.key}\t{row.url or ''}"), soft_wrap=True)
     out.print(f"{len(rows)} records" if rows else "no records")
 
 
@@ -332,15 +457,12 @@ def evidence_list(
     config: ConfigDir = None,
 ) -> None:
     """Print stored records with their key, person, times, url and the fields metrics use."""
-    try:
-        rows = service.evidence_records(_open(config), kind=kind, person=person)
-    except LookupError as exc:
-        _fail(str(exc))
+    rows = service.evidence_records(_open(config), kind=kind, person=person)
     if as_json:
         _print_json(rows)
         return
     for row in rows:
-        out.print(f"{row['key']}\t{row.get('person') or '—'}\t{row.get('url', '')}")
+        out.print(_cell(f"{row['key']}\t{row.get('person') or '—'}\t{row.get('url', '')}"))
 
 
 def _print_json(value: Any) -> None:
@@ -368,7 +490,8 @@ def people_check(config: ConfigDir = None) -> None:
     for column in ("source", "account", "e-mail", "records"):
         table.add_column(column)
     for account in unmatched:
-        table.add_row(account.source, account.account, account.email or "—", str(account.records))
+        table.add_row(*map(_cell, (account.source, account.account, account.email or None,
+                                   account.records)))
     out.print(table)
     raise typer.Exit(1)
 
@@ -378,17 +501,12 @@ def plans_history(
     plan: Annotated[str, typer.Argument(help="Plan id.")], config: ConfigDir = None
 ) -> None:
     """Every stored version of a plan and what changed in each."""
-    try:
-        versions = service.plan_history(_open(config), plan)
-    except ConfigError as exc:
-        _fail(exc)
-    except LookupError as exc:
-        _fail(str(exc))
+    versions = service.plan_history(_open(config), plan)
     previous: dict[str, Any] = {}
     for version in versions:
         out.print(f"[bold]version {version.version}[/bold]  {version.created:%Y-%m-%d %H:%M} UTC")
         for line in service.changes(previous, version.content) if previous else ["first version"]:
-            out.print(f"  {line}", highlight=False)
+            out.print(_cell(f"  {line}"), highlight=False)
         previous = version.content
 
 
@@ -433,13 +551,13 @@ def plans_suggest(
 ) -> None:
     """Propose plan goals from the role's metrics and the person's own baseline."""
     workspace = _open(config)
+    if not service.has_evidence(workspace):
+        _fail("nothing to suggest from: the database holds no records yet; run "
+              "`trackrecord sync` first")
     day = _day(as_of, workspace)
-    try:
-        suggestions = service.suggest(
-            workspace, person, as_of=day, start=start.date() if start else None, role=role
-        )
-    except LookupError as exc:
-        _fail(str(exc))
+    suggestions = service.suggest(
+        workspace, person, as_of=day, start=start.date() if start else None, role=role
+    )
     if as_json:
         _print_json(suggestions.to_json())
     else:
@@ -448,6 +566,8 @@ def plans_suggest(
 
 def _print_suggestions(suggestions: Suggestions) -> None:
     """The suggestions table, then the goals block exactly as it should be pasted."""
+    from evaluate.suggest import IMPROVEMENT
+
     window = suggestions.window
     title = (
         f"Suggested goals for {suggestions.person} ({suggestions.role}, team {suggestions.team})"
@@ -460,14 +580,14 @@ def _print_suggestions(suggestions: Suggestions) -> None:
     for column in ("metric", "statistic", "baseline (n)", "team", "target", "why"):
         table.add_column(column, no_wrap=column != "why")
     for goal in suggestions.goals:
-        table.add_row(
+        table.add_row(*map(_cell, (
             goal.spec.name,
             goal.spec.statistic,
             f"{_fmt(goal.baseline.value)} ({goal.baseline.n})",
-            _fmt(goal.team.value) if goal.team_sufficient else "—",
-            _target(goal.goal.target.model_dump(exclude_none=True)) if goal.goal else "—",
+            _fmt(goal.team.value) if goal.team_sufficient else None,
+            _target(goal.goal.target.model_dump(exclude_none=True)) if goal.goal else None,
             goal.why,
-        )
+        )))
     out.print(table)
     out.print(suggestions.goals_yaml(), markup=False, highlight=False, soft_wrap=True, end="")
 
@@ -476,19 +596,19 @@ def _print_suggestions(suggestions: Suggestions) -> None:
 def decide(
     plan: Annotated[str, typer.Argument(help="Plan id.")],
     outcome: Annotated[
-        str, typer.Option(metavar="OUTCOME", help=f"One of: {', '.join(service.OUTCOMES)}.")
+        str,
+        typer.Option(
+            metavar="OUTCOME",
+            help="successful_completion, partial_improvement, insufficient_improvement or "
+            "extended.",
+        ),
     ],
     by: Annotated[str, typer.Option(metavar="PERSON", help="Who decides (a person id).")],
     reason: Annotated[str, typer.Option(metavar="TEXT", help="Why: kept with the decision.")],
     config: ConfigDir = None,
 ) -> None:
     """Record the human decision beside the recommended outcome."""
-    try:
-        decision = service.decide(_open(config), plan, outcome=outcome, by=by, reason=reason)
-    except ConfigError as exc:
-        _fail(exc)
-    except (LookupError, ValueError) as exc:
-        _fail(str(exc))
+    decision = service.decide(_open(config), plan, outcome=outcome, by=by, reason=reason)
     out.print(f"recorded: {plan} → {outcome} by {by} (recommended: {decision.recommended})")
 
 
@@ -507,11 +627,8 @@ def rate(
     """Enter a behavioural rating; plans evaluate it as the metric rating:NAME.
 
     Ratings observed before the plan (--date) give the goal its baseline."""
-    try:
-        rating = service.rate(_open(config), person, name, value, by=by, note=note,
-                              on=on.date() if on else None)
-    except ValueError as exc:
-        _fail(str(exc))
+    rating = service.rate(_open(config), person, name, value, by=by, note=note,
+                          on=on.date() if on else None)
     out.print(f"recorded {rating.key}: {person} {name} = {value} by {by} on {rating.at:%Y-%m-%d}")
 
 
@@ -613,12 +730,11 @@ def export(
     CSV and XLSX cells that a spreadsheet would run as a formula are written as text."""
     if org == (plan is not None):
         _fail("name a plan, or use --org (not both)")
+    from dashboards import exports
+
     workspace = _open(config)
-    try:
-        download = (exports.org_download(workspace, fmt) if org else
-                    exports.plan_download(workspace, str(plan), fmt, table=table, paper=paper))
-    except (LookupError, ValueError) as exc:
-        _fail(str(exc))
+    download = (exports.org_download(workspace, fmt) if org else
+                exports.plan_download(workspace, str(plan), fmt, table=table, paper=paper))
     target = output or Path(download.filename)
     target.write_bytes(download.content)
     out.print(f"wrote {target} ({len(download.content):,} bytes)")
@@ -748,11 +864,7 @@ def serve(
 
     from dashboards import create_app
 
-    workspace = _open(config)
-    try:
-        web = create_app(workspace)
-    except ConfigError as exc:
-        _fail(str(exc))
+    web = create_app(_open(config))  # a configuration problem reaches the one handler
     uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)
 
 
@@ -795,11 +907,29 @@ def _option_help(option: Any) -> str:
     return (option.help or "") + (f" (default: {option.default})" if shown else "")
 
 
+def _config_reference() -> str:
+    from config.reference import config_reference
+
+    return config_reference()
+
+
+def _csv_columns_reference() -> str:
+    from service import csv_columns_reference
+
+    return csv_columns_reference()
+
+
+def _export_columns_reference() -> str:
+    from dashboards.exports.csv import column_reference
+
+    return column_reference()
+
+
 README_SECTIONS: dict[str, Callable[[], str]] = {
     "cli": cli_reference,
-    "config": config_reference,
-    "csv-columns": csv_columns_reference,
-    "export-columns": exports.csv.column_reference,
+    "config": _config_reference,
+    "csv-columns": _csv_columns_reference,
+    "export-columns": _export_columns_reference,
 }
 
 

@@ -78,6 +78,16 @@ class Settings(BaseSettings):
     session_hours: float = Field(
         default=8, gt=0, description="How long a web app session lasts after signing in."
     )
+    connect_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds to wait for a source's server to accept a connection.",
+    )
+    read_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds to wait for each answer from a source's server.",
+    )
 
     @field_validator("timezone")
     @classmethod

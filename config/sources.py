@@ -146,7 +146,9 @@ class _Source(BaseModel):
         "(NAME:key), so it holds no ':'.",
     )
     schedule: Cron | None = Field(
-        default=None, description="Cron expression (5 fields) for the scheduler; none: manual."
+        default=None,
+        description="Cron expression (5 fields), checked on load; nothing runs it yet: "
+        "`trackrecord sync` syncs every source.",
     )
 
     @model_validator(mode="before")

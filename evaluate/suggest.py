@@ -63,8 +63,16 @@ def role_template(role: str) -> tuple[MetricSpec, ...]:
 
 def suggestion_window(start: date, as_of: date) -> tuple[date, date]:
     """The `BASELINE_DAYS` before the plan's start, cut at the as-of date: evidence from after
-    the day the suggestion is made must not shape it (a later re-run gives the same answer)."""
-    return start - timedelta(days=BASELINE_DAYS), min(start - timedelta(days=1), as_of)
+    the day the suggestion is made must not shape it (a later re-run gives the same answer).
+    ValueError when the window would begin after the as-of day: none of it has happened yet."""
+    first = start - timedelta(days=BASELINE_DAYS)
+    if first > as_of:
+        raise ValueError(
+            f"a plan starting {start} has its baseline from {first}, after the as-of day "
+            f"{as_of}: nothing in it can have been recorded yet; give an earlier --start "
+            "or a later --as-of"
+        )
+    return first, min(start - timedelta(days=1), as_of)
 
 
 def choose_target(baseline: float, team: float | None, better: Better, *, rate: bool = False

@@ -5,6 +5,11 @@ configuration folder whose sources point at them (the example people and plans, 
 sets the demo's secrets in the environment, so the real connectors sync it exactly as they would
 a production system. The people on plans start slower than their teammates before the plan and
 improve during it, by different amounts, so the example plans reach different verdicts.
+
+The example plans are written for one day, `STORY_DAY`. The demo tells their story as of the
+latest day not after its anchor (today by default) that is a whole number of weeks from it, and
+moves the plans' dates and the generated history by the same weeks: the verdicts do not drift
+with the calendar.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +43,8 @@ SECRETS = {
     "PAGERDUTY_TOKEN": "demo-pagerduty-token",
 }
 HISTORY_DAYS = 270
+STORY_DAY = date(2026, 11, 20)  # the as-of day the example plans' dates are written for
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 # People on plans who get slower, not faster (a factor on their times): not every plan succeeds.
 DECLINING = {"ilund": 1.6}
 # The example plans exclude records by key; the fakes hold them, so every exclusion matches a
@@ -73,7 +81,7 @@ def _slowdown(plans: dict[str, Plan], improvement: dict[str, float]) -> Any:
 
 def _jira(people: Any, plans: dict[str, Plan], start: datetime, end: datetime) -> FakeJira:
     owner = {p.accounts["jira"]: p.id for p in people if "jira" in p.accounts}
-    factor = _slowdown(plans, {"tbrandt": 0.55})
+    factor = _slowdown(plans, {"tbrandt": 0.35})
     issues = generate_issues(
         2400,
         accounts=sorted(owner),
@@ -90,7 +98,7 @@ def _github(people: Any, plans: dict[str, Plan], start: datetime, end: datetime)
     login_of = {p.accounts["github"]: p.id for p in people if "github" in p.accounts}
     repos = ["acme/payments-api", "acme/storefront"]
     fake = FakeGithub(clock=lambda: end)
-    factor = _slowdown(plans, {"nharlow": 0.35})
+    factor = _slowdown(plans, {"nharlow": 0.25})
     prs = generate_pull_requests(
         900, logins=sorted(login_of), repos=repos, start=start, end=end, seed=11,
         first_number=FIRST_PULL_REQUEST,
@@ -165,35 +173,57 @@ def _prometheus(sources: dict[str, Any], plans: dict[str, Plan]) -> PrometheusFa
     )
 
 
-def _write_config(root: Path, urls: dict[str, str]) -> tuple[Path, dict[str, Any]]:
+def demo_day(anchor: date) -> date:
+    """The latest day not after `anchor` a whole number of weeks from `STORY_DAY`: weeks keep
+    every weekday in the generated history where the story put it."""
+    return STORY_DAY + timedelta(weeks=(anchor - STORY_DAY).days // 7)
+
+
+def _copy_examples(root: Path, shift: timedelta) -> Path:
+    """The example configuration, every date in the plans moved by `shift` (comments too)."""
     config_dir = root / "config"
     shutil.rmtree(config_dir, ignore_errors=True)
     shutil.copytree(EXAMPLES_DIR, config_dir)
+    for plan in (config_dir / "plans").glob("*.yaml"):
+        moved = _DATE.sub(lambda m: (date.fromisoformat(m[0]) + shift).isoformat(),
+                          plan.read_text())
+        plan.write_text(moved)
+    return config_dir
+
+
+def _write_sources(config_dir: Path, urls: dict[str, str], start: datetime) -> dict[str, Any]:
+    """sources.yaml pointing at the fakes; a first sync reads back (from the real clock, as the
+    connectors do) to the history's start."""
+    backfill = (datetime.now(UTC) - start).days + 1
     path = config_dir / "sources.yaml"
-    sources = yaml.safe_load(path.read_text())
+    sources: dict[str, Any] = yaml.safe_load(path.read_text())
     sources["sources"] = [s for s in sources["sources"] if s["kind"] in urls]
     for source in sources["sources"]:
         source["url"] = urls[source["kind"]]
         if source["kind"] in ("prometheus", "pagerduty"):
-            source["backfill_days"] = HISTORY_DAYS
+            source["backfill_days"] = backfill
         if source["kind"] == "github":
             source["request_interval"] = 0  # a local fake: no need to pace the calls
         source.pop("services", None) if source["kind"] == "pagerduty" else None
     path.write_text(yaml.safe_dump(sources, sort_keys=False))
-    return config_dir, sources
+    return sources
 
 
 @contextmanager
-def demo_org(root: Path) -> Iterator[DemoOrg]:
-    """Fakes running, configuration written, secrets set; a fresh database file each time."""
+def demo_org(root: Path, *, anchor: date | None = None) -> Iterator[DemoOrg]:
+    """Fakes running, configuration written, secrets set; a fresh database file each time. The
+    story is told as of `demo_day(anchor)` (`now`: that day's first moment, never ahead of the
+    real clock the connectors read)."""
     root.mkdir(parents=True, exist_ok=True)
     database = root / "trackrecord.db"
     for stale in root.glob("trackrecord.db*"):
         stale.unlink()
-    now = datetime.now(UTC).replace(microsecond=0)
+    day = demo_day(anchor or datetime.now(UTC).date())
+    now = datetime.combine(day, time(), UTC)
     start = now - timedelta(days=HISTORY_DAYS)
-    people = load_people(EXAMPLES_DIR).people
-    plans = _plans_by_employee(EXAMPLES_DIR)
+    config_dir = _copy_examples(root, day - STORY_DAY)
+    people = load_people(config_dir).people
+    plans = _plans_by_employee(config_dir)
     random.seed(5)
     with ExitStack() as stack:
         handlers: dict[str, Handler] = {
@@ -206,7 +236,7 @@ def demo_org(root: Path) -> Iterator[DemoOrg]:
         prometheus_server = LocalServer(lambda _r: None).start()
         stack.callback(prometheus_server.stop)
         urls["prometheus"] = prometheus_server.url
-        config_dir, sources = _write_config(root, urls)
+        sources = _write_sources(config_dir, urls, start)
         prometheus_server.handler = _prometheus(sources, plans)
         stack.enter_context(_environment(SECRETS))
         yield DemoOrg(config_dir=config_dir, database_url=f"sqlite:///{database}", now=now)
@@ -226,4 +256,4 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-__all__ = ["SECRETS", "DemoOrg", "demo_org"]
+__all__ = ["SECRETS", "STORY_DAY", "DemoOrg", "demo_day", "demo_org"]

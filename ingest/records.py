@@ -40,8 +40,16 @@ class Record:
     source: str
 
     def __post_init__(self) -> None:
+        """Every time within `EARLIEST`–`LATEST` (a year-1 or 9999 date is a placeholder), and
+        no text longer than `MAX_TEXT` (no title or status, but a page or a dump sent by
+        mistake): refused here, a parse error that quarantines the record, for every source."""
         for name in _time_fields(type(self)):
             check_time(name, getattr(self, name))
+        for name in _text_fields(type(self)):
+            value = getattr(self, name)
+            if isinstance(value, str) and len(value) > MAX_TEXT:
+                raise ValueError(f"{name} holds {len(value):,} characters, more than the "
+                                 f"{MAX_TEXT:,} a record's text may hold")
 
     def row(self) -> dict[str, Any]:
         # Shallow on purpose: every field is immutable, and `asdict` deep-copies each value
@@ -82,6 +90,18 @@ def check_time(name: str, value: date | None) -> None:
             name, f"{value.isoformat()} is outside {EARLIEST.year}–{LATEST.year - 1}: "
             "a placeholder, not a time",
         )
+
+
+MAX_TEXT = 64 * 1024
+
+
+_TEXT_FIELDS: dict[type[Record], tuple[str, ...]] = {}
+
+
+def _text_fields(kind: type[Record]) -> tuple[str, ...]:
+    if kind not in _TEXT_FIELDS:
+        _TEXT_FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind) if "str" in str(f.type))
+    return _TEXT_FIELDS[kind]
 
 
 def aware_time(value: object, api: str) -> datetime:
@@ -309,6 +329,7 @@ __all__ = [
     "FINISHED_DEPLOYMENT_STATES",
     "KINDS",
     "LATEST",
+    "MAX_TEXT",
     "SUCCESSFUL_DEPLOYMENT_STATES",
     "SUPERSEDED_DEPLOYMENT_STATE",
     "Deployment",

@@ -21,19 +21,24 @@ def _alembic_config() -> Config:
     return config
 
 
-def migrate(engine: Engine, *, to: str = "head") -> None:
+def migrate(engine: Engine, *, to: str = "head") -> str | None:
     """Upgrade to the newest revision (or to `to`); a no-op (one cheap query) when already there.
     Two commands starting at once on a new database take turns: the second waits for the lock,
-    then finds nothing left to do."""
+    then finds nothing left to do. Returns the revision found, None for a new, empty database."""
     config = _alembic_config()
-    target = ScriptDirectory.from_config(config).get_revision(to).revision
+    scripts = ScriptDirectory.from_config(config)
+    target = scripts.get_revision(to).revision
     with engine.connect() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == target:
-            return
+        found = MigrationContext.configure(conn).get_current_revision()
+    if found == target:
+        return found
+    if found is not None:
+        scripts.get_revision(found)  # an unknown revision (a newer trackrecord's) fails here
     with engine.begin() as conn:
         lock_exclusively(conn, SCHEMA_LOCK)
         config.attributes["connection"] = conn
         command.upgrade(config, to)
+    return found
 
 
 def revision(message: str, engine: Engine) -> None:

@@ -19,7 +19,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
-from ingest.records import Record
+from config.secrets import redact
+from ingest.http import describe_failure
+from ingest.records import MAX_TEXT, Record
 from ingest.store import quarantine, sync_coverage, sync_runs, sync_state, upsert, upsert_records
 
 log = logging.getLogger(__name__)
@@ -97,9 +99,13 @@ class RunSummary:
     pages: int = 0
     cursor: str | None = None
     error: str | None = None
+    skipped: str | None = None  # why the source did not run at all
 
     def line(self) -> str:
+        """One line per stream; a failed one still says what it committed before failing."""
         outcome = f"error: {self.error}" if self.error else "ok"
+        if self.skipped:
+            return f"{self.source}: skipped: {self.skipped}"
         return (
             f"{self.source}/{self.stream}: {self.records} records, {self.quarantined} quarantined, "
             f"{self.requests} requests, {self.pages} pages ({outcome})"
@@ -178,9 +184,17 @@ def held_records(conn: Connection, *, source: str | None = None) -> list[Held]:
 
 
 def _start_run(engine: Engine, stream: Stream, *, first: bool) -> int:
-    """The run's log row; a first sync (no cursor yet) also records where its reading begins,
-    replacing what an earlier, unfinished first sync recorded."""
+    """A new run, after marking the stream's unfinished runs abandoned (a process killed mid-run
+    never wrote its end, and one stream runs once at a time); a first sync (no cursor yet) also
+    records where its reading begins, replacing what an earlier, unfinished first sync
+    recorded."""
     with engine.begin() as conn:
+        conn.execute(
+            update(sync_runs)
+            .where(sync_runs.c.source == stream.source, sync_runs.c.stream == stream.name,
+                   sync_runs.c.finished.is_(None))
+            .values(finished=_now(), error=ABANDONED)
+        )
         if first:
             upsert(conn, sync_coverage, [{
                 "source": stream.source, "stream": stream.name, "kinds": list(stream.kinds),
@@ -262,9 +276,11 @@ def _payload(record: Record) -> dict[str, Any]:
 
 def _storable(payload: Any) -> Any:
     """A payload every database's JSON holds: PostgreSQL refuses NaN and infinities, which a
-    CSV row carries for an empty cell (NaN) or a cell reading "inf"."""
+    CSV row carries for an empty cell (NaN) or a cell reading "inf"; an oversized text is cut."""
     if isinstance(payload, float) and not math.isfinite(payload):
         return None if math.isnan(payload) else str(payload)
+    if isinstance(payload, str) and len(payload) > MAX_TEXT:  # held for review, never whole
+        return payload[:MAX_TEXT] + f"… [{len(payload) - MAX_TEXT:,} more characters not kept]"
     if isinstance(payload, dict):
         return {key: _storable(value) for key, value in payload.items()}
     if isinstance(payload, list | tuple):
@@ -349,38 +365,68 @@ def _log_run(conn: Connection, summary: RunSummary, *, finished: bool) -> None:
     )
 
 
+INTERRUPTED = "interrupted; the next sync resumes from the last committed page"
+ABANDONED = "abandoned: the process ended before the run finished"
+
+
 def run_stream(
     engine: Engine,
     stream: Stream,
     *,
     on_page: Callable[[RunSummary], None] = lambda _summary: None,
 ) -> RunSummary:
-    """Fetch from the stored cursor and commit page by page; the run log records any error."""
-    source, fetch, requests_issued = stream.source, stream.fetch, stream.requests_issued
-    stream_name = stream.name
-    with engine.connect() as conn:
-        cursor = read_cursor(conn, source=source, stream=stream_name)
-    run_id = _start_run(engine, stream, first=cursor is None)
-    summary = RunSummary(source=source, stream=stream_name, run_id=run_id)
-    summary.cursor = cursor
-    first_request_count = requests_issued()
-    try:
-        for page in fetch(cursor):
-            summary.requests = requests_issued() - first_request_count
-            summary = _store_page(engine, stream, summary, page)
-            on_page(summary)
-    except Exception as exc:
-        summary.error = f"{type(exc).__name__}: {exc}"
-        log.exception("sync %s/%s failed", source, stream_name)
-        raise
-    finally:
-        summary.requests = requests_issued() - first_request_count
-        with engine.begin() as conn:
-            _log_run(conn, summary, finished=True)
+    """Fetch from the stored cursor and commit page by page; the run log records any error, then
+    the error is raised."""
+    summary, failure = _attempt(engine, stream, on_page)
+    if failure is not None:
+        raise failure
     return summary
 
 
+def try_stream(
+    engine: Engine,
+    stream: Stream,
+    *,
+    on_page: Callable[[RunSummary], None] = lambda _summary: None,
+) -> RunSummary:
+    """`run_stream` for a sync of many streams: a failure is the summary's `error`, beside the
+    records, requests and pages committed before it, and the next stream still runs. An
+    interruption (Ctrl-C, SIGTERM) is logged as such and raised."""
+    return _attempt(engine, stream, on_page)[0]
+
+
+def _attempt(
+    engine: Engine, stream: Stream, on_page: Callable[[RunSummary], None]
+) -> tuple[RunSummary, Exception | None]:
+    with engine.connect() as conn:
+        cursor = read_cursor(conn, source=stream.source, stream=stream.name)
+    run_id = _start_run(engine, stream, first=cursor is None)
+    summary = RunSummary(source=stream.source, stream=stream.name, run_id=run_id, cursor=cursor)
+    first_request_count = stream.requests_issued()
+    failure: Exception | None = None
+    try:
+        for page in stream.fetch(cursor):
+            summary.requests = stream.requests_issued() - first_request_count
+            summary = _store_page(engine, stream, summary, page)
+            on_page(summary)
+    except Exception as exc:
+        failure = exc
+        summary.error = redact(describe_failure(exc))
+        log.error("sync %s/%s failed: %s", stream.source, stream.name, summary.error,
+                  exc_info=True)
+    except KeyboardInterrupt:
+        summary.error = INTERRUPTED
+        raise
+    finally:
+        summary.requests = stream.requests_issued() - first_request_count
+        with engine.begin() as conn:
+            _log_run(conn, summary, finished=True)
+    return summary, failure
+
+
 __all__ = [
+    "ABANDONED",
+    "INTERRUPTED",
     "PARSE_ERRORS",
     "Fetch",
     "Held",
@@ -395,4 +441,5 @@ __all__ = [
     "parse_or_quarantine",
     "read_cursor",
     "run_stream",
+    "try_stream",
 ]

@@ -21,7 +21,7 @@ from service.evaluations import (
 )
 from service.exports import Assessment, EvidenceItem, OrgRow, PlanExport, org_summary, plan_export
 from service.privacy import Erasure, forget, person_data
-from service.records import RecordLink, evidence_records, records_by_key, unmatched
+from service.records import RecordLink, evidence_records, has_evidence, records_by_key, unmatched
 from service.scheduler import SchedulerHandle, last_runs, start_background_scheduler
 from service.snapshots import ChainCheck, Snapshot, snapshot, snapshots, verify_snapshots
 from service.stored import (
@@ -81,6 +81,7 @@ __all__ = [
     "find_user",
     "forget",
     "goal_evidence",
+    "has_evidence",
     "landing",
     "last_runs",
     "open_workspace",

@@ -9,14 +9,24 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, select
+from sqlalchemy import BigInteger, Connection, literal, select
 
 from ingest.evidence import UnmatchedAccount, unmatched_accounts
 from ingest.records import KINDS, key_part
 from ingest.store import RECORD_TABLES, UTCDateTime
 from service.workspace import Workspace
 
-__all__ = ["RecordLink", "evidence_records", "records_by_key", "unmatched"]
+__all__ = ["RecordLink", "evidence_records", "has_evidence", "records_by_key", "unmatched"]
+
+
+def has_evidence(ws: Workspace) -> bool:
+    """Whether any record is stored: with none, an evaluation could only say "not enough data"
+    about every goal, where the truth is that nothing was synced yet."""
+    with ws.engine.connect() as conn:
+        return any(
+            conn.execute(select(literal(1)).select_from(table).limit(1)).first()
+            for table in RECORD_TABLES.values()
+        )
 
 
 def evidence_records(ws: Workspace, *, kind: str | None = None, person: str | None = None

@@ -9,10 +9,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from config.errors import ConfigError
+from config.secrets import read_secret
+from config.sources import AnySource
+from ingest.http import UNREACHABLE
 from ingest.sources import streams_for
 from ingest.store import quarantine
 from ingest.store import sync_runs as sync_runs_table
-from ingest.sync import Held, RunSummary, Stream, held_records, run_stream
+from ingest.sync import Held, RunSummary, Stream, held_records, try_stream
 from service.stored import refresh_changed
 from service.workspace import Workspace
 
@@ -24,19 +28,33 @@ __all__ = [
 OnPage = Callable[[RunSummary], None]
 
 
-def streams(ws: Workspace, source: str | None = None) -> list[Stream]:
-    """The runnable streams of every source, or of the one named; LookupError names the others."""
+SECRET_FIELDS = ("email_env", "token_env", "user_env", "password_env")
+
+
+def _sources(ws: Workspace, source: str | None) -> list[AnySource]:
+    """Every source, or the one named; LookupError names the others."""
     sources = [s for s in ws.config.sources.sources if source in (None, s.name)]
     if source is not None and not sources:
-        names = ", ".join(s.name for s in ws.config.sources.sources)
-        raise LookupError(f"no source named {source!r} in sources.yaml (have: {names})")
-    lookback = timedelta(minutes=ws.settings.lookback_minutes)
-    return [
-        stream
-        for s in sources
-        for stream in streams_for(s, lookback=lookback, config_dir=ws.settings.config_dir,
-                                  people=ws.config.people.people, reach_back=reach_back(ws))
-    ]
+        names = ", ".join(s.name for s in ws.config.sources.sources) or "none"
+        raise LookupError(f"no source named {source!r} in sources.yaml (the sources: {names})")
+    return sources
+
+
+def _streams_of(ws: Workspace, source: AnySource) -> list[Stream]:
+    settings = ws.settings
+    return streams_for(
+        source,
+        lookback=timedelta(minutes=settings.lookback_minutes),
+        config_dir=settings.config_dir,
+        people=ws.config.people.people,
+        reach_back=reach_back(ws),
+        timeout=(settings.connect_timeout, settings.read_timeout),
+    )
+
+
+def streams(ws: Workspace, source: str | None = None) -> list[Stream]:
+    """The runnable streams of every source, or of the one named; LookupError names the others."""
+    return [stream for s in _sources(ws, source) for stream in _streams_of(ws, s)]
 
 
 def reach_back(ws: Workspace) -> datetime | None:
@@ -51,23 +69,41 @@ def reach_back(ws: Workspace) -> datetime | None:
 def sync(ws: Workspace, source: str | None = None, *, on_page: OnPage | None = None
          ) -> list[RunSummary]:
     """Run each stream in turn; a stream that fails is reported in its summary (the run log
-    keeps the details) and the others still run. When records arrived, the stored evaluations
-    whose evidence they changed are refreshed, so pages show them without computing; an idle
-    sync recomputes nothing."""
-    summaries = [_run(ws, stream, on_page) for stream in streams(ws, source)]
+    keeps the details) and the others still run. A source whose secret is not set is skipped,
+    saying which variable to set; a source found unreachable is not tried again for its other
+    streams. When records arrived, the stored evaluations whose evidence they changed are
+    refreshed, so pages show them without computing; an idle sync recomputes nothing."""
+    summaries = [
+        summary for s in _sources(ws, source) for summary in _sync_source(ws, s, on_page)
+    ]
     if any(summary.records for summary in summaries):
         refresh_changed(ws)
     return summaries
 
 
-def _run(ws: Workspace, stream: Stream, on_page: OnPage | None) -> RunSummary:
-    try:
-        return run_stream(ws.engine, stream, on_page=on_page or (lambda _summary: None))
-    except Exception as exc:
-        return RunSummary(
-            source=stream.source, stream=stream.name, run_id=0,
-            error=f"{type(exc).__name__}: {exc}",
-        )
+def _sync_source(ws: Workspace, source: AnySource, on_page: OnPage | None) -> list[RunSummary]:
+    if missing := _missing_secret(source):
+        return [RunSummary(source.name, "", run_id=0, skipped=missing)]
+    summaries: list[RunSummary] = []
+    for stream in _streams_of(ws, source):
+        summaries.append(try_stream(ws.engine, stream, on_page=on_page or (lambda _s: None)))
+        if summaries[-1].error and _unreachable(summaries[-1]):
+            break  # its other streams would wait for the same host in vain
+    return summaries
+
+
+def _missing_secret(source: AnySource) -> str | None:
+    """Why the source cannot run (a secret not set, or unreadable), naming the variable."""
+    for name in filter(None, (getattr(source, field, None) for field in SECRET_FIELDS)):
+        try:
+            read_secret(name)
+        except ConfigError as exc:
+            return str(exc)
+    return None
+
+
+def _unreachable(summary: RunSummary) -> bool:
+    return (summary.error or "").startswith(UNREACHABLE)
 
 
 def quarantined(ws: Workspace, source: str | None = None) -> list[Held]:

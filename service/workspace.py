@@ -9,14 +9,17 @@ web app all start from the same, validated state.
 from __future__ import annotations
 
 from collections.abc import Collection
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 
 from config.files import Config, load_config
 from config.plans import Plan
+from config.secrets import register_secret
 from config.settings import Settings, get_settings
 from config.sources import GithubSource
 from evaluate.evidence import Evidence
@@ -28,6 +31,7 @@ from ingest.identities import store_people
 from ingest.schema import migrate
 from ingest.store import make_engine
 from service.casefile import record_version
+from service.errors import database_error
 
 __all__ = ["Workspace", "open_workspace", "plan_kinds"]
 
@@ -38,6 +42,7 @@ class Workspace:
     engine: Engine
     config: Config
     versions: dict[str, int]  # plan id → the stored version matching its file
+    notices: tuple[str, ...] = ()  # things the user should know, e.g. a new database made
 
     @property
     def source_kinds(self) -> dict[str, str]:
@@ -94,14 +99,32 @@ def open_workspace(config_dir: Path | None = None, *, database_url: str | None =
     overrides = {"config_dir": config_dir, "database_url": database_url}
     settings = get_settings(**{name: value for name, value in overrides.items() if value})
     config = load_config(settings.config_dir, known_metrics=metric_rules())
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    engine, notices = _database(settings.database_url)
     now = datetime.now(UTC)
     with engine.begin() as conn:
         store_people(conn, config.people.people)
         versions = {pid: record_version(conn, plan, now=now) for pid, plan in config.plans.items()}
-    workspace = Workspace(settings=settings, engine=engine, config=config, versions=versions)
+    workspace = Workspace(settings=settings, engine=engine, config=config, versions=versions,
+                          notices=notices)
     from service.stored import refresh_new_versions  # it builds on this module
 
     refresh_new_versions(workspace)
     return workspace
+
+
+def _database(url: str) -> tuple[Engine, tuple[str, ...]]:
+    """The engine with its schema current; a new database is announced with where it is, and a
+    database that cannot be opened is a UserError saying why."""
+    with suppress(ArgumentError):  # not a URL: make_engine says so below
+        register_secret(make_url(url).password)
+    try:
+        engine = make_engine(url)
+        found = migrate(engine)
+    except Exception as exc:
+        if (explained := database_error(exc, url)) is None:
+            raise
+        raise explained from exc
+    if found is not None:
+        return engine, ()
+    shown = engine.url.render_as_string(hide_password=True)
+    return engine, (f"created a new, empty database at {shown}",)

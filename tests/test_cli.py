@@ -233,6 +233,7 @@ def test_only_the_manager_the_hr_partner_or_hr_may_decide(config_dir: Path) -> N
 def test_a_decision_shows_the_version_it_was_made_on_once_the_plan_changes(
     config_dir: Path,
 ) -> None:
+    assert invoke("sync")[0] == 0  # the table needs evidence, or it says nothing was synced
     code, _ = invoke("decide", PLAN, "--outcome", "extended", "--by", "rnoor", "--reason", "ok")
     assert code == 0
     plan_file = config_dir / "plans" / f"{PLAN}.yaml"

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from fakes.demo import SECRETS, demo_org
+from fakes.demo import SECRETS, STORY_DAY, demo_day, demo_org
 from trackrecord import app
 
 runner = CliRunner()
@@ -78,3 +79,36 @@ def test_developer_and_sre_plans_evaluate_from_synced_sources(
         code, output = invoke("evaluate", plan, "--as-of", as_of, "--json")
         assert code == 0 and json.loads(output)["unmatched_exclusions"] == [], output[-500:]
         assert "window_not_covered" not in output
+
+
+
+INTENDED = {
+    "tbrandt-2026q4": "successful_completion",
+    "nharlow-2026q4": "partial_improvement",
+    "ilund-2026q4": "insufficient_improvement",
+}
+
+
+def test_the_demo_tells_the_same_story_from_any_anchor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History and plan dates come from one anchor: two anchors weeks and days apart give the
+    three intended verdicts, as of each one's story day."""
+    today = datetime.now(UTC).date()
+    for anchor in (today, today - timedelta(weeks=10, days=3)):
+        root = tmp_path / anchor.isoformat()
+        with demo_org(root, anchor=anchor) as org:
+            monkeypatch.setenv("TRACKRECORD_CONFIG_DIR", str(org.config_dir))
+            monkeypatch.setenv("TRACKRECORD_DATABASE_URL", org.database_url)
+            code, output = invoke("sync")
+            assert code == 0, output
+        day = org.now.date()
+        assert day == demo_day(anchor) and (day - STORY_DAY).days % 7 == 0 and day <= anchor
+        plan = (org.config_dir / "plans" / "tbrandt-2026q4.yaml").read_text()
+        assert f"start: {STORY_DAY - timedelta(days=80) + (day - STORY_DAY)}" in plan
+        outcomes = {
+            plan: json.loads(invoke("evaluate", plan, "--as-of", day.isoformat(), "--json")[1])
+            ["outcome"]
+            for plan in INTENDED
+        }
+        assert outcomes == INTENDED, anchor

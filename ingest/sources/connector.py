@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from config.people import Person
+from ingest.http import DEFAULT_TIMEOUT
 from ingest.sync import Stream
 
 SourceConfig = TypeVar("SourceConfig")
@@ -34,14 +35,15 @@ class SyncContext(Generic[SourceConfig]):
     """What a connector is given: its sources.yaml entry, how far behind the stored cursor each
     run reads again, where relative paths in the configuration start (None: the settings'
     config folder), the people of people.yaml (what imported ratings are checked against;
-    None: not known) and how far back a first sync must read at least (None: the source's
-    own `backfill_days`)."""
+    None: not known), how far back a first sync must read at least (None: the source's
+    own `backfill_days`), and the seconds to connect and to wait for each answer."""
 
     source: SourceConfig
     lookback: timedelta
     config_dir: Path | None = None
     people: Sequence[Person] | None = None
     reach_back: datetime | None = None
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
 
 
 def first_sync_start(backfilled: datetime, reach_back: datetime | None) -> datetime:
@@ -73,13 +75,14 @@ def streams_for(
     config_dir: Path | None = None,
     people: Sequence[Person] | None = None,
     reach_back: datetime | None = None,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
 ) -> list[Stream]:
     """The streams of one sources.yaml entry, by its `kind`."""
     try:
         connector = connector_for(source.kind)
     except UnknownSourceKind as exc:
         raise UnknownSourceKind(f"source {source.name!r}: {exc}") from None
-    return connector(SyncContext(source, lookback, config_dir, people, reach_back))
+    return connector(SyncContext(source, lookback, config_dir, people, reach_back, timeout))
 
 
 __all__ = [

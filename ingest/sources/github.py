@@ -33,6 +33,7 @@ from github.Requester import Requester
 from urllib3 import Retry
 
 from config.secrets import read_secret
+from ingest.http import CONNECT_RETRIES, DEFAULT_TIMEOUT, refuse_html, wait_until
 from ingest.records import as_utc
 from ingest.sources.connector import SyncContext
 from ingest.sources.github_deployments import deployment_repo, run_repo
@@ -55,7 +56,6 @@ log = logging.getLogger(__name__)
 
 PULL_REQUESTS, DEPLOYMENTS, WORKFLOW_RUNS = "pull_requests", "deployments", "workflow_runs"
 PER_PAGE = 100
-TIMEOUT = 30  # seconds; GitHub itself gives up on a GraphQL query after 10
 RETRIES = 8
 REST_RETRY_STATUSES = (429, 500, 502, 503, 504)
 RATE_LIMIT_STATUSES = frozenset({403, 429})  # GithubRetry retries a 403 only for a rate limit
@@ -95,11 +95,14 @@ class CountingRetry(GithubRetry):
         backoff = Retry.get_backoff_time(self)
         if response is not None and response.status in RATE_LIMIT_STATUSES:
             wait = rate_limit_wait(response.headers, self.clock(), at_least=backoff)
-            log.warning("GitHub answered %d for rate limits; waiting %.0fs", response.status, wait)
+            what = f"GitHub answered {response.status} for its rate limit"
         else:
             retry_after = self.get_retry_after(response) if response is not None else None
             wait = backoff if retry_after is None else retry_after
+            answered = f"answered {response.status}" if response is not None else "did not answer"
+            what = f"GitHub {answered}"
         if wait > 0:
+            wait_until(wait, what, now=self.clock())
             self.sleeper(wait)
 
 
@@ -115,6 +118,7 @@ class GithubApi:
         sleep: Callable[[float], None],
         clock: Callable[[], datetime],
         seconds_between_requests: float,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     ) -> None:
         self.counter = counter
 
@@ -124,6 +128,7 @@ class GithubApi:
                 sleep=sleep,
                 clock=clock,
                 total=RETRIES,
+                connect=CONNECT_RETRIES,  # a host down or misnamed: seconds, not minutes
                 backoff_factor=1.0,
                 status_forcelist=list(statuses),
                 raise_on_status=False,
@@ -134,7 +139,7 @@ class GithubApi:
                 per_page=PER_PAGE,
                 retry=retry,
                 pool_size=2,
-                timeout=TIMEOUT,
+                timeout=int(max(timeout)),  # PyGithub takes one number for both
                 seconds_between_requests=seconds_between_requests or None,
                 seconds_between_writes=None,
                 lazy=True,
@@ -157,6 +162,8 @@ class GithubApi:
         status, response_headers, text = requester.requestJson(
             verb, url, dict(params or {}), headers, body
         )
+        content_type = {k.lower(): v for k, v in response_headers.items()}.get("content-type")
+        refuse_html(url if "://" in url else requester.base_url + url, status, content_type)
         data = json.loads(text) if text else None
         if status >= 400:
             output = data if isinstance(data, dict) else {"message": text[:500]}
@@ -240,6 +247,7 @@ class GithubContext:
     clock: Callable[[], datetime]
     sleep: Callable[[float], None]
     seconds_between_requests: float
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
     counter: RequestCounter = field(default_factory=RequestCounter)
     _api: GithubApi | None = None
 
@@ -252,6 +260,7 @@ class GithubContext:
                 sleep=self.sleep,
                 clock=self.clock,
                 seconds_between_requests=self.seconds_between_requests,
+                timeout=self.timeout,
             )
         return self._api
 
@@ -273,13 +282,15 @@ def streams(
     clock: Callable[[], datetime] = _now,
     sleep: Callable[[float], None] = time.sleep,
     seconds_between_requests: float | None = None,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
 ) -> list[Stream]:
     """pull_requests always; deployments when environments are configured, workflow_runs when
     workflow globs are. The streams share one client pair and request counter. The pacing is
     the source's `request_interval` unless given."""
     pacing = seconds_between_requests
     context = GithubContext(
-        source, lookback, clock, sleep, source.request_interval if pacing is None else pacing
+        source, lookback, clock, sleep, source.request_interval if pacing is None else pacing,
+        timeout,
     )
     chosen: list[tuple[str, RepoSync]] = [(PULL_REQUESTS, _pull_request_repo)]
     if source.deployments.environments:
@@ -330,7 +341,7 @@ def _optional_time(value: str | None) -> datetime | None:
 
 
 def connector(context: SyncContext[GithubSourceConfig]) -> list[Stream]:
-    return streams(context.source, lookback=context.lookback)
+    return streams(context.source, lookback=context.lookback, timeout=context.timeout)
 
 
 __all__ = [

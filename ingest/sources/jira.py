@@ -390,7 +390,8 @@ def _updated_or_none(raw: Mapping[str, Any]) -> datetime | None:
 
 
 def connector(context: SyncContext[JiraSource]) -> list[Stream]:
-    return streams(context.source, lookback=context.lookback)
+    session = JiraSession(timeout=context.timeout)
+    return streams(context.source, lookback=context.lookback, session=session)
 
 
 __all__ = [

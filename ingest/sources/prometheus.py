@@ -314,7 +314,9 @@ def streams(
 
 
 def connector(context: SyncContext[PrometheusSource]) -> list[Stream]:
-    return streams(context.source, lookback=context.lookback, reach_back=context.reach_back)
+    session = HttpSession(timeout=context.timeout)
+    return streams(context.source, lookback=context.lookback, reach_back=context.reach_back,
+                   session=session)
 
 
 __all__ = [

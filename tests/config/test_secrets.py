@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from config.errors import ConfigError
-from config.secrets import read_secret
+from config.secrets import read_secret, redact
 
 
 def test_from_the_variable() -> None:
@@ -73,3 +73,25 @@ def test_empty_secret_file(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="the secret file is empty"):
         read_secret("JIRA_TOKEN", environ={"JIRA_TOKEN_FILE": str(path)})
+
+
+def test_surrounding_whitespace_is_dropped_from_a_variable() -> None:
+    secret = read_secret("GITHUB_TOKEN", environ={"GITHUB_TOKEN": " ghp_abc123\n"})
+    assert secret.get_secret_value() == "ghp_abc123"
+
+
+@pytest.mark.parametrize("value", ["first\nsecond", "first\r\nsecond"])
+def test_a_line_break_inside_is_refused_naming_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        read_secret("PAGERDUTY_TOKEN", environ={"PAGERDUTY_TOKEN": value})
+    assert caught.value.field == "PAGERDUTY_TOKEN" and "line break" in str(caught.value)
+    assert "first" not in str(caught.value)
+
+
+def test_every_secret_read_is_redacted_from_text(tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text("from-a-file-77\n")
+    read_secret("JIRA_TOKEN", environ={"JIRA_TOKEN_FILE": str(path)})
+    read_secret("GITHUB_TOKEN", environ={"GITHUB_TOKEN": "from-the-env-88"})
+    text = "auth from-a-file-77 and Bearer from-the-env-88 failed"
+    assert redact(text) == "auth [secret] and Bearer [secret] failed"

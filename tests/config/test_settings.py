@@ -23,6 +23,7 @@ def test_defaults() -> None:
     assert settings.timezone == "UTC"
     assert settings.zone == ZoneInfo("UTC")
     assert settings.lookback_minutes == 60
+    assert (settings.connect_timeout, settings.read_timeout) == (10.0, 60.0)
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -86,6 +86,12 @@ def test_the_window_is_the_ninety_days_before_the_start_cut_at_the_as_of_date():
     assert suggestion_window(START, date(2026, 7, 1)) == (date(2026, 6, 3), date(2026, 7, 1))
 
 
+def test_a_start_whose_baseline_begins_after_the_as_of_day_is_refused():
+    assert suggestion_window(START, date(2026, 6, 3)) == (date(2026, 6, 3), date(2026, 6, 3))
+    with pytest.raises(ValueError, match="after the as-of day 2026-06-02"):
+        suggestion_window(START, date(2026, 6, 2))
+
+
 def test_role_templates_follow_the_catalog_and_skip_metrics_without_direction():
     support = [spec.name for spec in role_template("support")]
     assert "ticket_resolution_hours" in support and "incident_mttr_hours" in support

@@ -13,7 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from fakes.server import Fault, LocalServer, Request, Response
-from ingest.http import HttpSession, retry_after_seconds
+from ingest.http import HttpSession, NotJson, Unreachable, retry_after_seconds
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:
@@ -72,3 +72,38 @@ def test_a_503_with_retry_after_waits_as_told() -> None:
     finally:
         server.stop()
     assert waits == [3.0] and session.requests_issued == 2
+
+
+def test_a_refused_connection_gives_up_in_seconds_naming_the_host() -> None:
+    """Retrying a closed port for minutes only delays the same answer: two quick retries."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    waits: list[float] = []
+    session = HttpSession(sleep=waits.append)  # the defaults: 5 retries for anything else
+    with pytest.raises(Unreachable, match=f"cannot reach 127.0.0.1:{port}: connection refused"):
+        session.get(f"http://127.0.0.1:{port}/api")
+    assert session.requests_issued == 3 and sum(waits) <= 4
+
+
+def test_an_html_page_where_json_is_expected_says_where_it_came_from() -> None:
+    page = Response(502, "<html>Bad gateway</html>", {"Content-Type": "text/html"})
+    server = LocalServer(lambda _r: page).start()
+    try:
+        with pytest.raises(NotJson, match=f"HTML from {server.url}/api/x, status 502"):
+            HttpSession(sleep=lambda _s: None).get(server.url + "/api/x?token=1")
+    finally:
+        server.stop()
+
+
+def test_a_long_wait_says_what_it_waits_for_and_until_when(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = LocalServer(lambda _r: Response(200, {"ok": True})).start()
+    server.inject(Fault("/", 429, times=1, headers={"Retry-After": "120"}))
+    try:
+        HttpSession(sleep=lambda _s: None).get(server.url + "/limited")
+    finally:
+        server.stop()
+    (record,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "GET /limited answered 429" in record.message and "waiting 120s, until" in record.message

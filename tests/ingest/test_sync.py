@@ -165,3 +165,91 @@ def test_a_first_sync_records_where_its_reading_began_and_later_runs_keep_it(
 
     with engine.connect() as conn:
         assert sync.coverage(conn) == {"incident": {"pd": T0 - timedelta(days=30)}}
+
+
+def _failing_after(*pages: Page, error: BaseException) -> Stream:
+    """A stream that commits `pages`, counting a request for each, then fails with `error`."""
+    issued = [0]
+
+    def fetch(_cursor: str | None) -> Iterable[Page]:
+        for page in pages:
+            issued[0] += 1
+            yield page
+        issued[0] += 1
+        raise error
+
+    return dataclasses.replace(stream_of(), fetch=fetch, requests_issued=lambda: issued[0])
+
+
+def _runs(engine: sa.Engine) -> list[sa.Row[Any]]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(sync_runs).order_by(sync_runs.c.id)))
+
+
+def test_a_failed_stream_reports_what_it_committed_before_failing(engine: sa.Engine) -> None:
+    stream = _failing_after(
+        Page([ticket("OPS-1"), ticket("OPS-2")], cursor="c1"), Page([ticket("OPS-3")], cursor="c2"),
+        error=RuntimeError("the server went away"),
+    )
+    summary = sync.try_stream(engine, stream)
+    assert (summary.records, summary.pages, summary.requests) == (3, 2, 3)
+    assert summary.error == "RuntimeError: the server went away"
+    assert "3 records, 0 quarantined, 3 requests, 2 pages (error: RuntimeError" in summary.line()
+    (run,) = _runs(engine)
+    assert (run.records, run.requests, run.error) == (3, 3, summary.error)
+    with engine.connect() as conn:
+        assert read_cursor(conn, source="jira", stream="tickets") == "c2"
+
+
+def test_an_interrupted_run_is_logged_as_such_and_the_next_resumes(engine: sa.Engine) -> None:
+    stream = _failing_after(Page([ticket("OPS-1")], cursor="c1"), error=KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        sync.try_stream(engine, stream)
+    (run,) = _runs(engine)
+    assert run.error == sync.INTERRUPTED and run.finished is not None and run.records == 1
+    assert "next sync resumes" in sync.INTERRUPTED
+    seen: list[str | None] = []
+
+    def resume(cursor: str | None) -> Iterable[Page]:
+        seen.append(cursor)
+        return []
+
+    sync.try_stream(engine, dataclasses.replace(stream_of(), fetch=resume))
+    assert seen == ["c1"]
+
+
+def test_a_run_left_unfinished_is_marked_abandoned_by_the_next(engine: sa.Engine) -> None:
+    with engine.begin() as conn:  # what a killed process leaves: a start and no end
+        conn.execute(sa.insert(sync_runs).values(source="jira", stream="tickets", started=T0))
+        conn.execute(sa.insert(sync_runs).values(source="other", stream="tickets", started=T0))
+    run_stream(engine, stream_of(Page([ticket("OPS-1")], cursor="c1")))
+    killed, other, fresh = _runs(engine)
+    assert killed.error == sync.ABANDONED and killed.finished is not None
+    assert other.finished is None  # another stream's run is its own business
+    assert fresh.error is None and fresh.finished is not None
+
+
+def test_a_stored_run_error_holds_no_secret(engine: sa.Engine) -> None:
+    from config.secrets import read_secret
+
+    token = read_secret("TR_SYNC_TOKEN", environ={"TR_SYNC_TOKEN": "  tok-0a1b2c3d4e\n"})
+    message = f"401 for header 'Bearer {token.get_secret_value()}'"
+    summary = sync.try_stream(engine, _failing_after(error=RuntimeError(message)))
+    (run,) = _runs(engine)
+    assert "tok-0a1b2c3d4e" not in (summary.error or "") and "tok-0a1b2c3d4e" not in run.error
+    assert "[secret]" in run.error
+
+
+def test_an_oversized_text_is_quarantined_and_not_kept_whole(engine: sa.Engine) -> None:
+    huge = "y" * (70 * 1024)
+    with pytest.raises(ValueError, match="summary holds 71,680 characters"):
+        ticket("OPS-9", summary=huge)
+    parsed, rejects = sync.parse_or_quarantine(
+        [{"key": "OPS-9", "summary": huge}, {"key": "OPS-1", "summary": "fine"}],
+        lambda raw: [ticket(raw["key"], summary=raw["summary"])],
+    )
+    assert [t.ticket_key for t in parsed] == ["OPS-1"] and len(rejects) == 1
+    run_stream(engine, stream_of(Page(parsed, rejects, cursor="c1")))
+    (row,) = held(engine).values()
+    assert "summary holds" in row.error and len(row.payload["summary"]) < 66 * 1024
+    assert "more characters not kept" in row.payload["summary"]
