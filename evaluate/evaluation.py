@@ -156,7 +156,7 @@ def _resolve(goal: Goal) -> tuple[MetricSpec, Statistic, Better]:
     better = goal.better or spec.better
     if better is None:
         raise ValueError(f"{goal.metric} has no better direction: the goal must set `better`")
-    return spec, statistic, better  # type: ignore[return-value]
+    return spec, statistic, better
 
 
 class _Evaluator:

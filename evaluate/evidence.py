@@ -44,14 +44,16 @@ _FLAG_COLUMNS = frozenset({"is_bot"})
 def utc(values: pd.Series) -> pd.Series:
     """Nanosecond UTC timestamps whatever the unit or zone the loader used (naive means UTC)."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC").dt.as_unit("ns")
+        converted: pd.Series = values.dt.tz_convert("UTC").dt.as_unit("ns")
+        return converted
     return pd.to_datetime(values, utc=True, errors="coerce").dt.as_unit("ns")
 
 
 def utc_nanos(stamps: pd.Series) -> np.ndarray:
     """Nanoseconds since the epoch of zone-aware timestamps; NaT reads as the smallest int64."""
     naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns")
-    return naive.to_numpy().view(np.int64)
+    nanos: np.ndarray = naive.to_numpy().view(np.int64)
+    return nanos
 
 
 def _empty_column(name: str, length: int, index: pd.Index) -> pd.Series:
@@ -100,7 +102,8 @@ class EvidenceReader:
         """`compute()` once per name; treat the result as read-only."""
         if name not in self._memo:
             self._memo[name] = compute()
-        return self._memo[name]
+        found: T = self._memo[name]
+        return found
 
 
 def names(values: pd.Series | np.ndarray) -> np.ndarray:

@@ -171,7 +171,7 @@ class EventIndex:
         self.team_sizes = pd.Series(self.team_of, dtype=object).value_counts().to_dict()
         owners = names(events["person"])
         own_team = pd.Series(owners, dtype=object).map(self.team_of).to_numpy(dtype=object)
-        teams = np.where(pd.isna(own_team), None, own_team)
+        teams = np.where(pd.isna(own_team), np.array(None, dtype=object), own_team)
         series_teams = names(events["team"])
         teams = np.where(series_teams != None, series_teams, teams)  # noqa: E711
         self.spells = "until" in events
@@ -277,9 +277,11 @@ class EventIndex:
         """Values grouped by request, sorted within each request when asked: one integer sort
         of (request, value rank) pairs, cheaper than a two-key float lexsort."""
         if not sort:
-            return self.values[rows]
+            chosen: np.ndarray = self.values[rows]
+            return chosen
         composite = np.sort(request_of.astype(np.int64) * len(self.values) + self.rank[rows])
-        return self.values[self.by_value[composite % max(len(self.values), 1)]]
+        grouped: np.ndarray = self.values[self.by_value[composite % max(len(self.values), 1)]]
+        return grouped
 
     def _candidates(self, requests: list[Request]) -> _Candidates:
         ordering = self.by_person if requests[0].team is None else self.by_team
@@ -342,7 +344,8 @@ class EventIndex:
         since = self.since[rows]
         excluded = _overlap_seconds(requests, request_of, since, instants)
         known = since != _OPEN_ENDED
-        return ~known | (instants - since - excluded >= self.min_age[rows])
+        aged: np.ndarray = ~known | (instants - since - excluded >= self.min_age[rows])
+        return aged
 
     def _excluded_records(self, requests: list[Request], found: _Candidates) -> np.ndarray:
         """Events whose own key, or underlying record (a review's pull request), an exclusion

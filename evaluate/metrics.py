@@ -147,7 +147,7 @@ def _elapsed(rows: pd.DataFrame, since: pd.Series, *, backwards: str, per_hour: 
     measured = hours[known]
     events = _events(rows[known], measured.mask(measured < 0),
                      record=None if record is None else record[known])
-    problem = np.where((measured < 0).to_numpy(), backwards, None)
+    problem = np.where((measured < 0).to_numpy(), backwards, np.array(None, dtype=object))
     return events.assign(problem=pd.Series(problem, index=events.index, dtype=object))
 
 
@@ -200,7 +200,8 @@ def _local_midnight(days: pd.Series, tz: ZoneInfo) -> pd.Series:
     local = midnight.dt.tz_localize(
         tz, ambiguous=np.ones(len(midnight), dtype=bool), nonexistent="shift_forward"
     )
-    return local.dt.tz_convert("UTC")
+    converted: pd.Series = local.dt.tz_convert("UTC")
+    return converted
 
 
 def _end_of_day(days: pd.Series, tz: ZoneInfo) -> pd.Series:

@@ -73,7 +73,8 @@ def _median_positions(n: int, stream: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _rank_position(uniform: np.ndarray, n: int) -> np.ndarray:
     """The resampled index whose uniform is `uniform` (index = ceil(n u) − 1)."""
-    return np.clip(np.ceil(n * uniform).astype(np.int64) - 1, 0, n - 1)
+    position: np.ndarray = np.clip(np.ceil(n * uniform).astype(np.int64) - 1, 0, n - 1)
+    return position
 
 
 def _mean_weights(n: int, stream: int) -> Iterator[tuple[slice, np.ndarray]]:
@@ -92,7 +93,8 @@ def _resample_block(samples: np.ndarray, statistic: str, stream: int) -> np.ndar
     n = samples.shape[1]
     if statistic == "median":
         lower, upper = _median_positions(n, stream)
-        return (samples[:, lower] + samples[:, upper]) / 2
+        medians: np.ndarray = (samples[:, lower] + samples[:, upper]) / 2
+        return medians
     out = np.empty((samples.shape[0], RESAMPLES))
     for rows, counts in _mean_weights(n, stream):
         out[:, rows] = samples @ counts.T / n
@@ -111,8 +113,10 @@ def _sorted_blocks(samples: Sequence[np.ndarray]) -> Iterator[tuple[list[int], n
 def _block_statistic(block: np.ndarray, statistic: str) -> np.ndarray:
     n = block.shape[1]
     if statistic == "median":
-        return (block[:, (n - 1) // 2] + block[:, n // 2]) / 2
-    return block.mean(axis=1)
+        middle: np.ndarray = (block[:, (n - 1) // 2] + block[:, n // 2]) / 2
+        return middle
+    means: np.ndarray = block.mean(axis=1)
+    return means
 
 
 def resampled_statistics(samples: Sequence[np.ndarray], statistic: str, stream: int
@@ -135,7 +139,8 @@ def _percentiles(draws: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:
     below = np.floor(positions).astype(int)
     above = np.minimum(below + 1, draws.shape[1] - 1)
     weight = positions - below
-    return ordered[:, below] * (1 - weight) + ordered[:, above] * weight
+    interpolated: np.ndarray = ordered[:, below] * (1 - weight) + ordered[:, above] * weight
+    return interpolated
 
 
 @dataclass(frozen=True)

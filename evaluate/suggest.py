@@ -224,7 +224,8 @@ def _suggest(catalog: EventCatalog, person: Person, spec: MetricSpec, window: Sp
     own, team = catalog.index(spec.name).measure(requests, spec.statistic)
     # A goal with this metric's defaults: sufficiency is judged exactly as the plan would be.
     probe = Goal(metric=spec.name, statistic=spec.statistic,
-                 target=Target(improve_by=IMPROVEMENT), **settings)
+                 target=Target(improve_by=IMPROVEMENT), min_samples=settings["min_samples"],
+                 min_weeks=settings["min_weeks"])
     team_ok = is_sufficient(team, spec.statistic, probe)  # never for a team of one
     if not is_sufficient(own, spec.statistic, probe) or own.value is None:
         return GoalSuggestion(spec, own, team, team_ok, None, "insufficient_data",

@@ -76,9 +76,10 @@ class _Changes:
         its old value; with no change at all, the ticket's current value."""
         last = last_at_or_before(self.code, self.at, codes, at)
         first = self.first_of(codes)
-        before = np.where(first >= 0, self.old[np.maximum(first, 0)] if len(self.old) else None,
+        nothing = np.array(None, dtype=object)
+        before = np.where(first >= 0, self.old[np.maximum(first, 0)] if len(self.old) else nothing,
                           current)
-        return np.where(last >= 0, self.new[np.maximum(last, 0)] if len(self.new) else None,
+        return np.where(last >= 0, self.new[np.maximum(last, 0)] if len(self.new) else nothing,
                         before)
 
 
