@@ -22,7 +22,7 @@ from service.evaluations import (
 )
 from service.exports import Assessment, EvidenceItem, OrgRow, PlanExport, org_summary, plan_export
 from service.privacy import Erasure, forget, person_data
-from service.process import CHECKPOINT_OUTCOMES, acknowledge, add_note
+from service.process import CHECKPOINT_OUTCOMES, acknowledge, add_note, may_record
 from service.records import RecordLink, evidence_records, records_by_key, unmatched
 from service.scheduler import SchedulerHandle, last_runs, start_background_scheduler
 from service.snapshots import ChainCheck, Snapshot, snapshot, snapshots, verify_snapshots
@@ -60,8 +60,8 @@ from service.workspace import Workspace, open_workspace
 
 __all__ = [  # noqa: RUF022 -- grouped: the record's use cases (issue 13) come first
     "CHECKPOINT_OUTCOMES", "AuditCheck", "AuditEntry", "acknowledge", "add_note", "audit",
-    "audit_entries", "issue_token", "plan_evidence", "plans_in_scope", "revoke_tokens",
-    "token_user", "verify_audit",
+    "audit_entries", "issue_token", "may_record", "plan_evidence", "plans_in_scope",
+    "revoke_tokens", "token_user", "verify_audit",
     "OUTCOMES",
     "ROLES",
     "Assessment",

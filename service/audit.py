@@ -6,17 +6,21 @@ Append-only and one hash chain over every entry, built with the snapshots' chain
 `hash = sha256(previous_hash + payload)`; so a changed byte, a dropped or a reordered entry
 breaks the chain, and `verify_audit` names the first broken entry. Entries hold ids, never
 passwords, comments or note texts.
+
+The one sanctioned rewrite is an erasure (`service.forget`): every mention of the person is
+replaced by "erased" and the chain is sealed again from the first entry changed; the erasure is
+itself an entry, so the log shows that it happened and when.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, or_, select
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from evaluate.snapshots import GENESIS, canonical_json, chain_hash, link_problem
 from ingest.store import lock_exclusively
@@ -32,14 +36,16 @@ __all__ = [
     "append",
     "audit",
     "audit_entries",
+    "redact_audit",
     "verify_audit",
 ]
 
 ACTIONS = (
     "sign_in", "sign_in_failed", "view", "export", "plan_version", "acknowledge", "note",
     "rating", "decision", "user_add", "user_password", "user_remove", "token_issue",
-    "token_revoke",
+    "token_revoke", "erasure",
 )
+ERASED = "erased"
 # pg_advisory_xact_lock key (see ingest.store): appends to the one chain take turns.
 AUDIT_LOCK = 0x74726B72_00000004
 
@@ -142,3 +148,34 @@ def verify_audit(ws: Workspace) -> AuditCheck:
                                          f"{problem}")
         previous = entry.hash
     return AuditCheck(len(rows), None)
+
+
+def _scrub(value: Any, words: Collection[str]) -> Any:
+    if isinstance(value, str):
+        return ERASED if any(word in value for word in words) else value
+    if isinstance(value, dict):
+        return {key: _scrub(item, words) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, words) for item in value]
+    return value
+
+
+def redact_audit(conn: Connection, words: Collection[str]) -> int:
+    """Replace every column or detail value that contains one of `words` by "erased" and seal
+    the chain again from the first entry changed; how many entries were redacted."""
+    lock_exclusively(conn, AUDIT_LOCK)
+    entries = [AuditEntry(**row._asdict())
+               for row in conn.execute(select(audit_log).order_by(audit_log.c.seq))]
+    previous, redacted, changed = GENESIS, 0, False
+    for entry in entries:
+        actor, plan, person, detail = _scrub(
+            [entry.actor, entry.plan_id, entry.person_id, entry.detail], words)
+        payload = _payload(entry.seq, entry.at, actor, entry.action, plan, person, detail)
+        redacted += payload != entry.payload
+        changed = changed or payload != entry.payload
+        if changed:
+            conn.execute(update(audit_log).where(audit_log.c.id == entry.id).values(
+                actor=actor, plan_id=plan, person_id=person, payload=payload,
+                previous_hash=previous, hash=chain_hash(previous, payload)))
+        previous = chain_hash(previous, payload) if changed else entry.hash
+    return redacted
