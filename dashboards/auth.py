@@ -77,24 +77,28 @@ def _from_trusted_proxy(request: Request) -> bool:
     return any(address in network for network in networks)
 
 
-def _proxy_user(request: Request) -> User | None:
-    """The account the trusted proxy's header names, signed in on first sight."""
+def _proxy_name(request: Request) -> str | None:
+    """The account name the trusted proxy's header gives; None when there is none to believe."""
     header = workspace(request).settings.trusted_user_header
     name = request.headers.get(header) if header else None
-    if not name or not _from_trusted_proxy(request):
-        return None
+    return name if name and _from_trusted_proxy(request) else None
+
+
+def _proxy_user(request: Request, name: str) -> User | None:
+    """The header decides: its account, signed in on first sight, or (an unknown name) nobody."""
     user = service.find_user(workspace(request), name)
     session = request.session
-    if user is not None and (session.get("user"), session.get("epoch")) != (user.name,
-                                                                             user.epoch):
+    if user is None:
+        session.clear()
+    elif (session.get("user"), session.get("epoch")) != (user.name, user.epoch):
         sign_in(request, user, via="proxy")
     return user
 
 
 def current_user(request: Request) -> User | None:
-    proxied = _proxy_user(request)
+    proxied = _proxy_name(request)
     if proxied is not None:
-        return proxied
+        return _proxy_user(request, proxied)
     session = request.session
     name, since = session.get("user"), session.get("since")
     if not isinstance(name, str) or not isinstance(since, int | float):
