@@ -4,6 +4,7 @@ performance-improvement plans, judged against each plan's goals."""
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import importlib
 import inspect
 import json
@@ -86,6 +87,8 @@ snapshots_app = typer.Typer(no_args_is_help=True, help="The hash-chained snapsho
 app.add_typer(snapshots_app, name="snapshots")
 users_app = typer.Typer(no_args_is_help=True, help="Web app accounts.")
 app.add_typer(users_app, name="users")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+app.add_typer(audit_app, name="audit")
 
 # Captured or piped output has no terminal width to fit: lay tables out for a wide page.
 out = Console(width=None if sys.stdout.isatty() else 132)
@@ -737,6 +740,9 @@ def export(
                 exports.plan_download(workspace, str(plan), fmt, table=table, paper=paper))
     target = output or Path(download.filename)
     target.write_bytes(download.content)
+    service.audit(workspace, actor=_cli_actor(), action="export", plan=plan,
+                  person=workspace.config.plans[plan].employee if plan else None,
+                  detail={"format": fmt, "org": org})
     out.print(f"wrote {target} ({len(download.content):,} bytes)")
 
 
@@ -798,6 +804,11 @@ def demo(
 NEW_PASSWORD = "TRACKRECORD_NEW_PASSWORD"
 
 
+def _cli_actor() -> str:
+    """Who the audit log names for a command: the operating-system account that ran it."""
+    return f"cli:{getpass.getuser()}"
+
+
 def _new_password() -> str:
     """From the environment (scripts), else asked twice without echo."""
     given = os.environ.get(NEW_PASSWORD)
@@ -822,7 +833,7 @@ def users_add(
     workspace = _open(config)
     try:
         user = service.add_user(workspace, name, role=role, person=person,
-                                password=_new_password())
+                                password=_new_password(), actor=_cli_actor())
     except ValueError as exc:
         _fail(str(exc))
     out.print(f"added {user.name} ({user.role}{f', {user.person}' if user.person else ''})")
@@ -835,7 +846,7 @@ def users_password(
     """Set a new password ($TRACKRECORD_NEW_PASSWORD or a prompt); open sessions end."""
     workspace = _open(config)
     try:
-        service.set_password(workspace, name, _new_password())
+        service.set_password(workspace, name, _new_password(), actor=_cli_actor())
     except (LookupError, ValueError) as exc:
         _fail(str(exc))
     out.print(f"password changed for {name}; its sessions have ended")
@@ -847,10 +858,57 @@ def users_remove(
 ) -> None:
     """Remove an account: it cannot sign in again and its open sessions end."""
     try:
-        service.remove_user(_open(config), name)
+        service.remove_user(_open(config), name, actor=_cli_actor())
     except LookupError as exc:
         _fail(str(exc))
     out.print(f"removed {name}")
+
+
+@users_app.command("token")
+def users_token(
+    name: Annotated[str, typer.Argument(help="The sign-in name.")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Revoke every token of the account "
+                                         "instead.")] = False,
+    config: ConfigDir = None,
+) -> None:
+    """Print a new API bearer token for the account (shown once, stored hashed); it sees what
+    the account sees. --revoke ends every token the account has."""
+    workspace = _open(config)
+    if revoke:
+        out.print(f"revoked {service.revoke_tokens(workspace, name, actor=_cli_actor())} "
+                  f"token(s) of {name}")
+        return
+    try:
+        token = service.issue_token(workspace, name, actor=_cli_actor())
+    except LookupError as exc:
+        _fail(str(exc))
+    sys.stdout.write(token + "\n")
+
+
+@audit_app.command("verify")
+def audit_verify(config: ConfigDir = None) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first broken entry."""
+    check = service.verify_audit(_open(config))
+    if check.broken is not None:
+        err.print(f"[red]broken:[/red] {check.broken}", highlight=False)
+        raise typer.Exit(1)
+    out.print(f"{check.entries} audit entries: the chain holds")
+
+
+@audit_app.command("list")
+def audit_list(
+    plan: Annotated[str | None, typer.Option(metavar="PLAN", help="Only this plan.")] = None,
+    person: Annotated[
+        str | None, typer.Option(metavar="ID", help="Only about (or by) this person.")
+    ] = None,
+    limit: Annotated[int, typer.Option(metavar="N", help="The newest N entries.")] = 50,
+    config: ConfigDir = None,
+) -> None:
+    """The newest audit entries: when, who, what, about which plan and person."""
+    for entry in service.audit_entries(_open(config), plan=plan, person=person, limit=limit):
+        out.print(f"{entry.seq}\t{entry.at:%Y-%m-%d %H:%M:%S}\t{entry.actor}\t{entry.action}\t"
+                  f"{entry.plan_id or '—'}\t{entry.person_id or '—'}\t"
+                  f"{json.dumps(entry.detail, sort_keys=True)}", highlight=False, soft_wrap=True)
 
 
 @app.command()

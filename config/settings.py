@@ -6,6 +6,7 @@ can override any value and a bad variable is reported once, by name, as a Config
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,6 +89,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds to wait for each answer from a source's server.",
     )
+    trusted_user_header: str | None = Field(
+        default=None,
+        description="Single sign-on behind a reverse proxy: the request header (e.g. "
+        "X-Forwarded-User) naming the signed-in account, which must exist (`users add`). Off "
+        "when unset; honoured only from TRACKRECORD_TRUSTED_PROXIES.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks (10.0.0.0/8) of the reverse proxies "
+        "whose TRACKRECORD_TRUSTED_USER_HEADER is believed; from anywhere else it is ignored.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -99,6 +111,21 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r}; use an IANA name such as UTC or Europe/Berlin"
             ) from None
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an address or a network") from None
+        return value
+
+    @property
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(p.strip(), strict=False)
+                     for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
     def zone(self) -> ZoneInfo:

@@ -18,8 +18,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 import service
+from dashboards.api import create_api
 from dashboards.auth import SignInRequired
 from dashboards.pages import router
+from dashboards.record import router as record_router
 from dashboards.rendering import make_templates, render
 from dashboards.security import LoginLimit, SecurityHeaders
 from service import Workspace
@@ -37,6 +39,8 @@ def create_app(ws: Workspace, *, https_only: bool = False) -> FastAPI:
     app.state.templates = make_templates(ws.settings.zone)
     app.state.login_limit = LoginLimit()
     app.include_router(router)
+    app.include_router(record_router)
+    app.mount("/api/v1", create_api(ws))
     app.add_api_route("/static/vendor/plotly.min.js", _plotly_js, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, _to_sign_in)

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 import service
-from dashboards.auth import check_csrf, current_user, sign_in, signed_in, workspace
+from dashboards.auth import (
+    check_csrf,
+    client_address,
+    current_user,
+    sign_in,
+    signed_in,
+    workspace,
+)
 from dashboards.rendering import render
 from service import User
 
@@ -54,18 +61,26 @@ def login(
 ) -> Response:
     check_csrf(request, csrf_token)
     ws, limit = workspace(request), request.app.state.login_limit
-    client = f"address:{request.client.host if request.client else ''}"
+    client = f"address:{client_address(request)}"
     if limit.blocked(username, client):
+        _failed(request, username, "rate limited")
         return render(request, "login.html", status_code=429, error="Too many attempts. "
                       "Wait ten minutes, then try again.", username=username)
     user = service.authenticate(ws, username, password)
     if user is None:
         limit.failed(username, client)
+        _failed(request, username, "wrong name or password")
         return render(request, "login.html", status_code=401, username=username,
                       error="That name and password do not match an account.")
     limit.succeeded(username)
     sign_in(request, user)
     return RedirectResponse(_safe_next(next_path) or service.landing(ws, user), 303)
+
+
+def _failed(request: Request, username: str, why: str) -> None:
+    """The name attempted goes to the audit log, never the password."""
+    service.audit(workspace(request), actor=f"anonymous:{client_address(request)}",
+                  action="sign_in_failed", detail={"name": username[:255], "why": why})
 
 
 @router.post("/logout")
@@ -89,7 +104,9 @@ def plan(request: Request, plan_id: str, user: SignedIn) -> Response:
     page = service.plan_page(workspace(request), user, plan_id)
     if page is None:
         raise _nothing_here()
-    return render(request, "plan.html", page=page)
+    service.audit(workspace(request), actor=user.name, action="view", plan=plan_id,
+                  person=page.row.plan.employee, detail={"page": "plan"})
+    return render(request, "plan.html", page=page, outcomes=service.OUTCOMES)
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)

@@ -26,6 +26,7 @@ __all__ = [
     "canonical_json",
     "chain_hash",
     "definitions_version",
+    "link_problem",
     "snapshot_payload",
     "verify_chain",
 ]
@@ -102,13 +103,23 @@ class BrokenLink:
         return f"plan {self.plan_id}, snapshot {self.seq} (id {self.snapshot_id}): {self.problem}"
 
 
+def link_problem(*, expected_previous: str, previous_hash: str, payload: str, hash: str
+                 ) -> str | None:
+    """What is wrong with one link of a hash chain (any chain: snapshots, the audit log)."""
+    if previous_hash != expected_previous:
+        return "previous_hash does not match the hash of the entry before it"
+    if chain_hash(previous_hash, payload) != hash:
+        return "hash does not match sha256(previous_hash + payload): a stored byte changed"
+    return None
+
+
 def _row_problem(row: SnapshotRow, expected_seq: int, previous_hash: str) -> str | None:
     if row.seq != expected_seq:
         return f"out of order: expected snapshot {expected_seq} here"
-    if row.previous_hash != previous_hash:
-        return "previous_hash does not match the hash of the snapshot before it"
-    if chain_hash(row.previous_hash, row.payload) != row.hash:
-        return "hash does not match sha256(previous_hash + payload): a stored byte changed"
+    problem = link_problem(expected_previous=previous_hash, previous_hash=row.previous_hash,
+                           payload=row.payload, hash=row.hash)
+    if problem is not None:
+        return problem
     try:
         content = json.loads(row.payload)
     except ValueError:

@@ -6,6 +6,7 @@ return; none of them builds streams, loads evidence or serializes an evaluation 
 
 from ingest.sources.csv import column_reference as csv_columns_reference
 from ingest.sync import RunSummary
+from service.audit import AuditCheck, AuditEntry, audit, audit_entries, verify_audit
 from service.casefile import OUTCOMES, Decision, PlanVersion, changes
 from service.evaluations import (
     EvidenceRow,
@@ -21,6 +22,7 @@ from service.evaluations import (
 )
 from service.exports import Assessment, EvidenceItem, OrgRow, PlanExport, org_summary, plan_export
 from service.privacy import Erasure, forget, person_data
+from service.process import CHECKPOINT_OUTCOMES, acknowledge, add_note, may_record
 from service.records import RecordLink, evidence_records, has_evidence, records_by_key, unmatched
 from service.scheduler import SchedulerHandle, last_runs, start_background_scheduler
 from service.snapshots import ChainCheck, Snapshot, snapshot, snapshots, verify_snapshots
@@ -32,6 +34,7 @@ from service.stored import (
     stored_evaluations,
 )
 from service.syncing import SyncRun, quarantined, streams, sync, sync_runs
+from service.tokens import issue_token, revoke_tokens, token_user
 from service.users import (
     ROLES,
     Scope,
@@ -44,11 +47,21 @@ from service.users import (
     session_secret,
     set_password,
 )
-from service.views import landing, person_page, plan_page, plans_overview
+from service.views import (
+    landing,
+    person_page,
+    plan_evidence,
+    plan_page,
+    plans_in_scope,
+    plans_overview,
+)
 from service.weekly_email import send_weekly_email, weekly_messages
 from service.workspace import Workspace, open_workspace
 
-__all__ = [
+__all__ = [  # noqa: RUF022 -- grouped: the record's use cases (issue 13) come first
+    "CHECKPOINT_OUTCOMES", "AuditCheck", "AuditEntry", "acknowledge", "add_note", "audit",
+    "audit_entries", "issue_token", "may_record", "plan_evidence", "plans_in_scope",
+    "revoke_tokens", "token_user", "verify_audit",
     "OUTCOMES",
     "ROLES",
     "Assessment",

@@ -10,7 +10,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -19,6 +19,7 @@ from config.plans import Plan
 from evaluate.metrics import is_known_metric
 from ingest.records import Rating
 from ingest.store import upsert_records
+from service.audit import append
 from service.tables import decisions, plan_versions
 
 # What a person may decide: the recommendation's outcomes, or more time.
@@ -61,6 +62,8 @@ def record_version(conn: Connection, plan: Plan, *, now: datetime) -> int:
             plan_id=plan.id, version=version, content=content, sha256=_digest(content), created=now
         )
     )
+    append(conn, actor="config", action="plan_version", plan=plan.id, person=plan.employee,
+           detail={"version": version, "sha256": _digest(content)})
     return version
 
 
@@ -98,8 +101,10 @@ def record_decision(
     decided_by: str,
     reason: str,
     now: datetime,
+    against: tuple[date, datetime] | None = None,
 ) -> None:
-    """The human decision sits beside the recommendation; the tool never decides."""
+    """The human decision sits beside the recommendation; the tool never decides. `against`:
+    the (as_of, computed_at) of the evaluation the person decided on."""
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
     if not reason.strip():
@@ -113,6 +118,8 @@ def record_decision(
             decided_by=decided_by,
             decided_at=now,
             reason=reason,
+            evaluation_as_of=against[0] if against else None,
+            evaluation_computed_at=against[1] if against else None,
         )
     )
 
@@ -125,6 +132,8 @@ class Decision:
     at: datetime
     reason: str
     version: int
+    evaluation_as_of: date | None = None  # the evaluation decided on, when recorded
+    evaluation_computed_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,6 +143,11 @@ class Decision:
             "at": self.at.isoformat(),
             "reason": self.reason,
             "version": self.version,
+            "evaluation": None if self.evaluation_as_of is None else {
+                "as_of": self.evaluation_as_of.isoformat(),
+                "computed_at": self.evaluation_computed_at.isoformat()
+                if self.evaluation_computed_at else None,
+            },
         }
 
 
@@ -151,7 +165,9 @@ def plan_decisions(conn: Connection, plan_id: str) -> list[Decision]:
     )
     return [
         Decision(outcome=row.outcome, recommended=row.recommended, by=row.decided_by,
-                 at=row.decided_at, reason=row.reason, version=row.version)
+                 at=row.decided_at, reason=row.reason, version=row.version,
+                 evaluation_as_of=row.evaluation_as_of,
+                 evaluation_computed_at=row.evaluation_computed_at)
         for row in rows
     ]
 

@@ -19,6 +19,7 @@ from evaluate.sentences import goal_sentence
 from evaluate.suggest import Suggestions, suggest_goals
 from ingest.records import Rating
 from ingest.sync import coverage
+from service.audit import append
 from service.casefile import (
     Decision,
     PlanVersion,
@@ -184,11 +185,18 @@ def suggest(ws: Workspace, person: str, *, as_of: date, start: date | None = Non
     )
 
 
-def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str) -> Decision:
-    """Record the human decision beside today's recommendation; ValueError when the outcome is
-    unknown, the reason empty, or `by` may not decide on this plan (`may_decide`)."""
-    may_decide(ws, ws.plan(plan_id), by)
-    recommended = evaluate(ws, plan_id, today(ws)).evaluation.outcome
+def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str,
+           actor: str | None = None, admin: bool = False) -> Decision:
+    """Record the human decision beside the recommendation of the stored evaluation people saw
+    (a fresh one as of today when none is stored for this version), and which evaluation that
+    was. ValueError when the outcome is unknown, the reason empty, or `by` may not decide on
+    this plan (`may_decide`; an `admin` web account may). `actor`: who the audit log names
+    (default `by`)."""
+    plan = ws.plan(plan_id)
+    if not admin:
+        may_decide(ws, plan, by)
+    employee = plan.employee
+    recommended, against = _decided_on(ws, plan_id)
     now = datetime.now(UTC)
     with ws.engine.begin() as conn:
         record_decision(
@@ -200,9 +208,24 @@ def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str) -
             decided_by=by,
             reason=reason,
             now=now,
+            against=against,
         )
+        append(conn, actor=actor or by, action="decision", plan=plan_id, person=employee,
+               detail={"outcome": outcome, "by": by, "version": ws.versions[plan_id],
+                       "evaluation_as_of": against[0].isoformat()})
     _refresh(ws, [plan_id])
-    return Decision(outcome, recommended, by, now, reason, ws.versions[plan_id])
+    return Decision(outcome, recommended, by, now, reason, ws.versions[plan_id], *against)
+
+
+def _decided_on(ws: Workspace, plan_id: str) -> tuple[str, tuple[date, datetime]]:
+    """The recommended outcome and (as_of, computed_at) of the evaluation a decision is on."""
+    from service.stored import stored_evaluation
+
+    stored = stored_evaluation(ws, plan_id)
+    if stored is not None and stored.version == ws.versions[plan_id]:
+        return str(stored.payload["outcome"]), (stored.as_of, stored.computed_at)
+    day = today(ws)
+    return evaluate(ws, plan_id, day).evaluation.outcome, (day, datetime.now(UTC))
 
 
 # people.yaml roles that may decide on any plan: HR. (The web app's admin accounts decide through
@@ -227,7 +250,7 @@ def may_decide(ws: Workspace, plan: Plan, person: str) -> None:
 
 
 def rate(ws: Workspace, person: str, name: str, value: int, *, by: str, note: str = "",
-         on: date | None = None) -> Rating:
+         on: date | None = None, actor: str | None = None) -> Rating:
     """A behavioural rating, evaluated as the metric rating:NAME. A past day is dated at its noon
     in the configured zone: that day whatever the offset or DST. ValueError for an unknown
     person, a future day, a value outside 1–5 or a self-rating."""
@@ -242,6 +265,8 @@ def rate(ws: Workspace, person: str, name: str, value: int, *, by: str, note: st
     with ws.engine.begin() as conn:
         rating = add_rating(conn, person=person, name=name, value=value, author=by, note=note,
                             at=at)
+        append(conn, actor=actor or by, action="rating", person=person,
+               detail={"name": name, "value": value, "by": by, "key": rating.key})
     _refresh(ws, None)
     return rating
 

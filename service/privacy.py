@@ -35,7 +35,8 @@ from sqlalchemy.types import Text
 
 from config.people import Person
 from ingest.store import RECORD_TABLES, accounts, metadata, people, quarantine
-from service.tables import erasures
+from service.audit import append, redact_audit
+from service.tables import api_tokens, erasures, users
 from service.workspace import Workspace
 
 __all__ = ["Erasure", "forget", "person_data"]
@@ -43,7 +44,8 @@ __all__ = ["Erasure", "forget", "person_data"]
 ERASED = "erased"
 # Case-file tables keyed by plan: a plan of the person goes from each of them whole. Add a
 # table here (e.g. "snapshots") and both `forget` and `export-person` cover it.
-PLAN_TABLES = ("plan_versions", "decisions", "evaluations", "snapshots")
+PLAN_TABLES = ("plan_versions", "decisions", "evaluations", "snapshots", "acknowledgements",
+               "notes")
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,21 @@ def _holdings(ws: Workspace, conn: Connection, person: Person) -> list[Held]:
                                for word in (*names, *emails, person.name)))),
         Held(people, people.c.manager == person.id, {"manager": None}),
         Held(accounts, accounts.c.person_id == person.id),
+        Held(api_tokens, _in(api_tokens.c.user_name, _user_names(conn, person.id))),
+        Held(users, users.c.person_id == person.id),
         Held(people, people.c.id == person.id),
     ]
+
+
+def _user_names(conn: Connection, person_id: str) -> list[str]:
+    return list(conn.execute(select(users.c.name).where(users.c.person_id == person_id))
+                .scalars())
+
+
+def _mentions(ws: Workspace, conn: Connection, person: Person) -> set[str]:
+    """Every word that names the person in the audit log: ids, names, accounts, plans."""
+    return {person.id, person.name, person.email, *person.accounts.values(),
+            *_plan_ids(ws, conn, person.id), *_user_names(conn, person.id)}
 
 
 def _json_value(value: Any) -> Any:
@@ -147,12 +162,14 @@ def forget(ws: Workspace, person_id: str) -> Erasure:
     now = datetime.now(UTC)
     rows: dict[str, int] = {}
     with ws.engine.begin() as conn:
+        rows["audit_log"] = redact_audit(conn, _mentions(ws, conn, person))
         for item in _holdings(ws, conn, person):
             statement = (update(item.table).where(item.where).values(**item.redact)
                          if item.redact else delete(item.table).where(item.where))
             count = conn.execute(statement).rowcount
             rows[item.table.name] = rows.get(item.table.name, 0) + count
         conn.execute(insert(erasures).values(at=now, rows=rows))
+        append(conn, actor="system", action="erasure", detail={"rows": rows})
     files = (f"people.yaml: the entry {person.id!r}",
              *(f"plans/{p.id}.yaml" for p in ws.config.plans.values() if p.employee == person.id))
     return Erasure(now, rows, files)

@@ -10,7 +10,8 @@ from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text
 from ingest.store import UTCDateTime, metadata
 
 __all__ = [
-    "decisions", "erasures", "evaluations", "job_runs", "plan_versions", "snapshots", "users",
+    "acknowledgements", "api_tokens", "audit_log", "decisions", "erasures", "evaluations",
+    "job_runs", "notes", "plan_versions", "snapshots", "users",
 ]
 
 plan_versions = Table(
@@ -34,6 +35,9 @@ decisions = Table(
     Column("decided_by", String(255), nullable=False),
     Column("decided_at", UTCDateTime, nullable=False),
     Column("reason", Text, nullable=False),
+    # The evaluation the decision was made against (null for decisions recorded before 0008).
+    Column("evaluation_as_of", Date, nullable=True),
+    Column("evaluation_computed_at", UTCDateTime, nullable=True),
 )
 
 # The latest evaluation of each plan, so a page or an export reads one row and never computes.
@@ -103,4 +107,61 @@ erasures = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", UTCDateTime, nullable=False),
     Column("rows", JSON, nullable=False),  # table name → rows deleted or redacted
+)
+
+# The employee's acknowledgement of one version of their plan; a new version asks again.
+acknowledgements = Table(
+    "acknowledgements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("user_name", String(255), nullable=False),
+    Column("person_id", String(255), nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("comment", Text, nullable=False),
+    UniqueConstraint("plan_id", "version", name="uq_acknowledgements_plan_version"),
+)
+
+# Notes and checkpoint outcomes written in the app by managers and HR.
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", String(255), nullable=False),
+    Column("checkpoint", Date, nullable=True),  # set: the outcome of the checkpoint that day
+    Column("outcome", String(32), nullable=True),  # on_track | some_progress | off_track
+    Column("text", Text, nullable=False),
+    Column("author", String(255), nullable=False),  # the signed-in user name
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# Append-only, one hash chain over every row in `seq` order (evaluate.snapshots.chain_hash):
+# the payload is the canonical JSON text of the entry, so the bytes hashed are the bytes stored.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("plan_id", String(255), nullable=True),
+    Column("person_id", String(255), nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("seq", name="uq_audit_log_seq"),  # the chain never forks
+)
+
+# API bearer tokens: only their sha256 is kept; the token is printed once.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("revoked", UTCDateTime, nullable=True),
+    UniqueConstraint("sha256", name="uq_api_tokens_sha256"),
 )

@@ -25,6 +25,7 @@ from sqlalchemy import insert, select, update
 from config.errors import ConfigError
 from config.people import Person
 from config.plans import Plan
+from service.audit import append
 from service.tables import users
 from service.workspace import Workspace
 
@@ -92,9 +93,10 @@ def _check_account(ws: Workspace, name: str, role: str, person: str | None) -> N
         raise ValueError(f"{person!r} is not in people.yaml")
 
 
-def add_user(ws: Workspace, name: str, *, role: str, password: str, person: str | None = None
-             ) -> User:
-    """A new account; ValueError for a taken name, an unknown role or person, a short password."""
+def add_user(ws: Workspace, name: str, *, role: str, password: str, person: str | None = None,
+             actor: str = "system") -> User:
+    """A new account; ValueError for a taken name, an unknown role or person, a short password.
+    `actor`: who the audit log names."""
     _check_account(ws, name, role, person)
     _check_password(password)
     with ws.engine.begin() as conn:
@@ -104,6 +106,8 @@ def add_user(ws: Workspace, name: str, *, role: str, password: str, person: str 
             name=name, role=role, person_id=person, password_hash=_hasher.hash(password),
             created=datetime.now(UTC), disabled=False, epoch=0,
         ))
+        append(conn, actor=actor, action="user_add", person=person,
+               detail={"user": name, "role": role})
     return User(name, cast(Role, role), person, 0)
 
 
@@ -134,24 +138,25 @@ def _verifies(password_hash: str, password: str) -> bool:
         return False
 
 
-def _bump(ws: Workspace, name: str, **values: object) -> None:
+def _bump(ws: Workspace, name: str, action: str, actor: str, **values: object) -> None:
     with ws.engine.begin() as conn:
         done = conn.execute(
             update(users).where(users.c.name == name).values(epoch=users.c.epoch + 1, **values)
         )
-    if done.rowcount == 0:
-        raise LookupError(f"no user {name!r}")
+        if done.rowcount == 0:
+            raise LookupError(f"no user {name!r}")
+        append(conn, actor=actor, action=action, detail={"user": name})
 
 
-def set_password(ws: Workspace, name: str, password: str) -> None:
+def set_password(ws: Workspace, name: str, password: str, *, actor: str = "system") -> None:
     """A new password ends every session opened with the old one; LookupError if unknown."""
     _check_password(password)
-    _bump(ws, name, password_hash=_hasher.hash(password))
+    _bump(ws, name, "user_password", actor, password_hash=_hasher.hash(password))
 
 
-def remove_user(ws: Workspace, name: str) -> None:
+def remove_user(ws: Workspace, name: str, *, actor: str = "system") -> None:
     """The account can no longer sign in and its sessions end; the row stays for the record."""
-    _bump(ws, name, disabled=True)
+    _bump(ws, name, "user_remove", actor, disabled=True)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,17 @@ from evaluate.metrics import metric_spec, quantity
 from evaluate.sentences import NOT_COVERED, DataQuality, data_quality_line
 from service.casefile import PlanVersion, changes
 from service.evaluations import plan_history, today
+from service.process import (
+    Acknowledgement,
+    Note,
+    RatingEntry,
+    acknowledgements_of,
+    may_acknowledge,
+    may_record,
+    notes_of,
+    ratings_of,
+    unacknowledged,
+)
 from service.records import RecordLink, records_by_key
 from service.stored import (
     StoredEvaluation,
@@ -42,7 +53,9 @@ __all__ = [
     "VersionView",
     "landing",
     "person_page",
+    "plan_evidence",
     "plan_page",
+    "plans_in_scope",
     "plans_overview",
 ]
 
@@ -60,6 +73,7 @@ class PlanRow:
     manager: Person | None
     today: date
     evaluation: StoredEvaluation | None
+    pending_acknowledgement: bool = False  # the current version awaits the employee's
 
     @property
     def days_total(self) -> int:
@@ -110,10 +124,11 @@ def _people(ws: Workspace) -> dict[str, Person]:
 
 def _rows(ws: Workspace, plans: Iterable[Plan], evaluations: dict[str, StoredEvaluation]
           ) -> list[PlanRow]:
-    people, day = _people(ws), today(ws)
+    people, day, plans = _people(ws), today(ws), list(plans)
+    pending = unacknowledged(ws, [plan.id for plan in plans]) if plans else set()
     return [
         PlanRow(plan, people[plan.employee], people.get(plan.manager), day,
-                evaluations.get(plan.id))
+                evaluations.get(plan.id), plan.id in pending)
         for plan in plans
     ]
 
@@ -188,6 +203,11 @@ class PlanPage:
     goals: list[GoalView]
     versions: list[VersionView] = field(default_factory=list)
     data_quality: DataQuality | None = None
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    ratings: list[RatingEntry] = field(default_factory=list)
+    may_record: bool = False  # notes, ratings, the decision
+    may_acknowledge: bool = False
 
     @property
     def decision(self) -> dict[str, Any] | None:
@@ -202,17 +222,18 @@ def _kinds(metric: str) -> tuple[str, ...]:
         return ()
 
 
-def _window_keys(result: dict[str, Any]) -> list[tuple[str, str]]:
+def _window_keys(result: dict[str, Any], shown: int | None) -> list[tuple[str, str]]:
     return [
         (window, key)
         for window in ("baseline", "current")
-        for key in (result.get(window) or {}).get("evidence", [])[:EVIDENCE_SHOWN]
+        for key in (result.get(window) or {}).get("evidence", [])[:shown]
     ]
 
 
-def _goal_views(ws: Workspace, evaluation: StoredEvaluation | None) -> list[GoalView]:
+def _goal_views(ws: Workspace, evaluation: StoredEvaluation | None,
+                shown: int | None = EVIDENCE_SHOWN) -> list[GoalView]:
     results = list(evaluation.payload["goals"]) if evaluation else []
-    listed = [_window_keys(result) for result in results]
+    listed = [_window_keys(result, shown) for result in results]
     kinds = {kind for result in results for kind in _kinds(str(result["metric"]))}
     found = records_by_key(ws, {key for keys in listed for _, key in keys}, sorted(kinds))
     return [
@@ -237,8 +258,8 @@ def _versions(ws: Workspace, plan_id: str) -> list[VersionView]:
 def plan_page(ws: Workspace, user: User, plan_id: str) -> PlanPage | None:
     """The plan with its stored evaluation, the records behind each goal and its versions;
     None when there is no such plan or it is out of the user's scope."""
-    plan = ws.config.plans.get(plan_id)
-    if plan is None or not scope_of(ws, user).sees_plan(plan):
+    plan = _plan_in_scope(ws, user, plan_id)
+    if plan is None:
         return None
     stored = stored_evaluation(ws, plan_id)
     [row] = _rows(ws, [plan], {plan_id: stored} if stored else {})
@@ -247,6 +268,11 @@ def plan_page(ws: Workspace, user: User, plan_id: str) -> PlanPage | None:
         hr_partner=_people(ws).get(plan.hr_partner or ""),
         goals=_goal_views(ws, stored),
         versions=_versions(ws, plan_id),
+        acknowledgements=acknowledgements_of(ws, plan_id),
+        notes=notes_of(ws, plan_id),
+        ratings=ratings_of(ws, plan.employee),
+        may_record=may_record(ws, user, plan),
+        may_acknowledge=may_acknowledge(user, plan),
         data_quality=_data_quality(ws, stored.payload) if stored else None,
     )
 
@@ -265,6 +291,27 @@ def _data_quality(ws: Workspace, payload: dict[str, Any]) -> DataQuality:
         uncovered=sorted({f.partition(":")[2] for f in flags if f.startswith(NOT_COVERED)}),
         unmatched_exclusions=len(payload.get("unmatched_exclusions", [])),
     )
+
+
+def _plan_in_scope(ws: Workspace, user: User, plan_id: str) -> Plan | None:
+    plan = ws.config.plans.get(plan_id)
+    return plan if plan is not None and scope_of(ws, user).sees_plan(plan) else None
+
+
+def plans_in_scope(ws: Workspace, user: User) -> list[PlanRow]:
+    """Every plan the user may see with its stored evaluation, by plan id (the API's list)."""
+    plans = sorted(_in_scope(ws, user), key=lambda plan: plan.id)
+    stored = {s.plan_id: s for s in stored_evaluations(ws, [p.id for p in plans])} if plans \
+        else {}
+    return _rows(ws, plans, stored)
+
+
+def plan_evidence(ws: Workspace, user: User, plan_id: str) -> list[GoalView] | None:
+    """Every record behind each goal of the stored evaluation, none left out; None when out of
+    scope or unknown."""
+    if _plan_in_scope(ws, user, plan_id) is None:
+        return None
+    return _goal_views(ws, stored_evaluation(ws, plan_id), shown=None)
 
 
 @dataclass(frozen=True)
