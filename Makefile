@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/trackrecord demo
+	$(BIN)/trackrecord demo  # serves http://127.0.0.1:8000 until Ctrl-C; --no-serve stops after setting up
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -785,20 +785,58 @@ def demo(
     directory: Annotated[
         Path, typer.Option(metavar="DIR", help="Where the demo keeps its files.")
     ] = Path("var/demo"),
+    host: Annotated[str, typer.Option(help="Address the web app listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the web app listens on.")] = 8000,
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the web app when set up (until "
+                           "Ctrl-C), or stop there.")
+    ] = True,
 ) -> None:
-    """Generate a demo organisation behind local fake APIs, sync it and evaluate its plans."""
-    from fakes.demo import demo_org
+    """Generate a demo organisation behind local fake APIs (a fresh database each time), sync
+    it through the real connectors, evaluate and snapshot its plans, add a demo sign-in per role,
+    then serve the web app with the scheduler; Ctrl-C stops all of it."""
+    from fakes.demo import DEMO_PASSWORD, DEMO_USERS, demo_org
 
     with demo_org(directory) as org:
         workspace = _open(org.config_dir, database_url=org.database_url)
-        _sync(workspace)
-    for plan in workspace.config.plans:
-        _print_evaluation(service.evaluate(workspace, plan, org.now.date()))
-    out.print(f"\nconfiguration: {org.config_dir}   database: {org.database_url}")
-    out.print(
-        f"try: trackrecord evaluate PLAN --config {org.config_dir} --json "
-        f"(with TRACKRECORD_DATABASE_URL={org.database_url})"
-    )
+        _sync(workspace)  # stores every plan's evaluation as of today
+        taken = service.snapshot(workspace)
+        for user in DEMO_USERS:
+            service.add_user(workspace, user.name, role=user.role, person=user.person,
+                             password=DEMO_PASSWORD)
+        for stored in service.stored_evaluations(workspace):
+            outcome = str(stored.payload["outcome"]).replace("_", " ")
+            out.print(f"{stored.plan_id}: recommended {outcome}")
+        out.print(f"{len(taken)} snapshots taken ({sum(s.kind == 'checkpoint' for s in taken)} "
+                  f"for passed checkpoints)\nconfiguration: {org.config_dir}   database: "
+                  f"{org.database_url}")
+        url = f"http://{host}:{port}"
+        out.print(f"\nSign in at {url} (password {DEMO_PASSWORD}) as:", highlight=False)
+        for user in DEMO_USERS:
+            out.print(f"  {user.name:<6} {user.role:<8} sees {user.sees}", highlight=False)
+        if serve_app:
+            out.print("Serving, with the scheduler; Ctrl-C stops the demo.", highlight=False)
+            _serve_with_scheduler(workspace, host, port)
+    if serve_app:
+        out.print("demo stopped: web app, scheduler and fake APIs", highlight=False)
+
+
+def _serve_with_scheduler(workspace: Workspace, host: str, port: int) -> None:
+    """uvicorn in this thread (it turns Ctrl-C and SIGTERM into a graceful stop), the scheduler
+    in background threads until then."""
+    import uvicorn
+
+    from dashboards import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(workspace), host=host, port=port,
+                                           log_level="warning", proxy_headers=False))
+    handle = service.start_background_scheduler(workspace)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn stopped gracefully, then raised again the Ctrl-C it had held back
+    finally:
+        handle.stop()
 
 
 NEW_PASSWORD = "TRACKRECORD_NEW_PASSWORD"

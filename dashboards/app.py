@@ -26,7 +26,7 @@ from dashboards.rendering import make_templates, render
 from dashboards.security import LoginLimit, SecurityHeaders
 from service import Workspace
 
-__all__ = ["PLOTLY_JS", "create_app"]
+__all__ = ["PLOTLY_JS", "create_app", "from_environment"]
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -55,6 +55,13 @@ def create_app(ws: Workspace, *, https_only: bool = False) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app for an ASGI server that starts its own workers (`uvicorn --factory
+    dashboards.app:from_environment --workers N`): each worker opens the workspace the
+    environment names (TRACKRECORD_DATABASE_URL, TRACKRECORD_CONFIG_DIR, ...)."""
+    return create_app(service.open_workspace())
 
 
 def _plotly_js() -> FileResponse:

@@ -55,6 +55,27 @@ FIRST_PULL_REQUEST = 1001
 NAMED_INCIDENTS = {1100: "Q1RZ7UXN4KD2PA"}
 
 
+# The demo's web sign-ins, one per role, all with one password the demo prints: it guards only
+# invented people on this machine.
+DEMO_PASSWORD = "trackrecord-demo"
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoUser:
+    name: str
+    role: str
+    person: str | None
+    sees: str  # what the account shows, in the demo's closing words
+
+
+DEMO_USERS = (
+    DemoUser("rania", "manager", "rnoor", "the plan of Tomas Brandt, who reports to her"),
+    DemoUser("lena", "hr", "lvoss", "every plan"),
+    DemoUser("tomas", "employee", "tbrandt", "his own plan"),
+    DemoUser("admin", "admin", None, "every plan and the sync status"),
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class DemoOrg:
     config_dir: Path
@@ -256,4 +277,5 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-__all__ = ["SECRETS", "STORY_DAY", "DemoOrg", "demo_day", "demo_org"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SECRETS", "STORY_DAY", "DemoOrg", "DemoUser", "demo_day",
+           "demo_org"]

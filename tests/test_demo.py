@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from fakes.demo import SECRETS, STORY_DAY, demo_day, demo_org
+import service
+from fakes.demo import DEMO_PASSWORD, DEMO_USERS, SECRETS, STORY_DAY, demo_day, demo_org
 from trackrecord import app
 
 runner = CliRunner()
@@ -112,3 +114,29 @@ def test_the_demo_tells_the_same_story_from_any_anchor(
             for plan in INTENDED
         }
         assert outcomes == INTENDED, anchor
+
+
+def test_the_demo_command_sets_up_plans_snapshots_and_sign_ins(tmp_path: Path) -> None:
+    """`trackrecord demo --no-serve`: everything `make demo` serves, stored in a fresh database,
+    twice in a row."""
+    for _ in range(2):
+        code, output = invoke("demo", "--directory", str(tmp_path), "--no-serve")
+        assert code == 0, output
+    workspace = service.open_workspace(
+        tmp_path / "config", database_url=f"sqlite:///{tmp_path / 'trackrecord.db'}")
+    stored = {s.plan_id: s.payload["outcome"] for s in service.stored_evaluations(workspace)}
+    assert stored == INTENDED
+    for plan in INTENDED:
+        kinds = [s.kind for s in service.snapshots(workspace, plan)]
+        assert kinds.count("manual") == 1, (plan, kinds)
+    support = "tbrandt-2026q4"
+    checkpoints = [s.as_of for s in service.snapshots(workspace, support) if s.kind == "checkpoint"]
+    assert checkpoints == list(workspace.plan(support).checkpoints)
+    assert service.verify_snapshots(workspace).broken is None
+
+    assert f"password {DEMO_PASSWORD}" in output
+    for user in DEMO_USERS:
+        signed_in = service.authenticate(workspace, user.name, DEMO_PASSWORD)
+        assert signed_in is not None and signed_in.role == user.role
+        assert re.search(rf"^\s+{user.name}\s+{user.role}\s+sees", output, re.MULTILINE)
+    assert {u.role for u in DEMO_USERS} == set(service.ROLES)
