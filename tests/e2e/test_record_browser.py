@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.dashboards.site import SUPPORT_PLAN, Site
-from tests.e2e.test_browser import base_url, browser, page, sign_in, site  # noqa: F401
+from tests.e2e.test_browser import base_url, page, sign_in, site  # noqa: F401
 
 __all__: list[str] = []
 
