@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -251,15 +252,10 @@ class Plan(BaseModel):
         return self
 
     def _active_days(self) -> int:
-        """Plan days not covered by a date-range exclusion (overlapping ranges count once)."""
-        excluded = {
-            exclusion.from_ + timedelta(days=offset)
-            for exclusion in self.exclusions
-            if exclusion.from_ is not None and exclusion.to is not None
-            for offset in range((exclusion.to - exclusion.from_).days + 1)
-        }
-        days = (self.end - self.start).days + 1
-        return days - sum(self.start <= day <= self.end for day in excluded)
+        """Plan days not covered by a date-range exclusion."""
+        ranges = sorted((e.from_, e.to) for e in self.exclusions
+                        if e.from_ is not None and e.to is not None)
+        return (self.end - self.start).days + 1 - excluded_days(self.start, self.end, ranges)
 
     def baseline_window(self) -> Window:
         """Default: the same number of days, right before the start."""
@@ -268,6 +264,19 @@ class Plan(BaseModel):
         days = (self.end - self.start).days
         end = self.start - timedelta(days=1)
         return Window(start=end - timedelta(days=days), end=end)
+
+
+def excluded_days(first: date, last: date, ranges: Sequence[tuple[date, date]]) -> int:
+    """Days from `first` to `last` inside any of the (first, last) `ranges`, given in order of
+    their first day; overlapping ranges count once. The one active-days rule: a plan's length
+    check here and every window's exposure in the evaluation both use it."""
+    covered, cursor = 0, first
+    for excluded_first, excluded_last in ranges:
+        start, end = max(excluded_first, cursor), min(excluded_last, last)
+        if end >= start:
+            covered += (end - start).days + 1
+            cursor = end + timedelta(days=1)
+    return covered
 
 
 __all__ = [
@@ -282,4 +291,5 @@ __all__ = [
     "Sustain",
     "Target",
     "Window",
+    "excluded_days",
 ]

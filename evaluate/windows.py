@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from config.plans import DAYS_PER_WEEK, Plan
+from config.plans import excluded_days as plan_excluded_days
 
 __all__ = [
     "NO_EXCLUSIONS",
@@ -311,14 +312,7 @@ def plan_exclusions(plan: Plan, tz: ZoneInfo) -> Exclusions:
 
 def excluded_days(window: Span, exclusions: Exclusions) -> int:
     """Calendar days of the window inside any excluded range; overlapping ranges count once."""
-    covered, cursor = 0, window.start
-    for excluded_start, excluded_end in exclusions.day_ranges:
-        first = max(excluded_start, cursor)
-        last = min(excluded_end, window.end)
-        if last >= first:
-            covered += (last - first).days + 1
-            cursor = last + timedelta(days=1)
-    return covered
+    return plan_excluded_days(window.start, window.end, exclusions.day_ranges)
 
 
 def active_weeks(window: Span, exclusions: Exclusions) -> float:
