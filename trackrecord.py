@@ -857,7 +857,7 @@ def _new_password() -> str:
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="The sign-in name.")],
-    role: Annotated[str, typer.Option(metavar="ROLE", help=f"One of: {', '.join(service.ROLES)}.")],
+    role: Annotated[str, typer.Option(metavar="ROLE", help="admin, hr, manager or employee.")],
     person: Annotated[
         str | None, typer.Option(metavar="ID", help="The person (people.yaml) a manager or "
                                  "employee account stands for.")
