@@ -117,7 +117,7 @@ def plan_export(ws: Workspace, plan_id: str) -> PlanExport:
         evidence=evidence,
         definitions=tuple(dict.fromkeys(metric_definition(g.metric) for g in plan.goals)),
         timezone=ws.settings.timezone,
-        charts=tuple(chart["trend"] for chart in stored.charts or ()),
+        charts=tuple(stored.charts or ()),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypedDict
+from typing import Any
 
 from sqlalchemy import select
 
@@ -20,12 +20,11 @@ from evaluate.charts import sparkline, trend_chart
 from evaluate.digests import person_digests, plan_digest, team_owners
 from evaluate.evidence import Evidence
 from ingest.store import upsert
-from service.evaluations import PlanReport, evaluate_many, today
+from service.evaluations import evaluate_many, today
 from service.tables import evaluations
 from service.workspace import Workspace, plan_kinds
 
 __all__ = [
-    "GoalCharts",
     "StoredEvaluation",
     "refresh_changed",
     "refresh_evaluations",
@@ -44,21 +43,10 @@ class StoredEvaluation:
     computed_at: datetime
     payload: dict[str, Any]  # the object `evaluate --json` prints, decision included
     evidence_digest: str | None = None
-    charts: list[GoalCharts] | None = None  # per goal, in plan order
-
-
-class GoalCharts(TypedDict):
-    """One goal's figures as plotly JSON, for plotly.js on a page or kaleido in a report."""
-
-    trend: dict[str, Any]
-    sparkline: dict[str, Any]
-
-
-def _charts(report: PlanReport, zone: str) -> list[GoalCharts]:
-    return [
-        GoalCharts(trend=trend_chart(goal, report.plan, zone=zone), sparkline=sparkline(goal))
-        for goal in report.evaluation.goals
-    ]
+    # Per goal, in plan order, as plotly figure JSON: the trend charts a plan page and a report
+    # draw, and the sparklines an overview draws (kept apart, so fifty rows read no trend chart).
+    charts: list[dict[str, Any]] | None = None
+    sparklines: list[dict[str, Any]] | None = None
 
 
 def refresh_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None, *,
@@ -119,7 +107,9 @@ def _store(ws: Workspace, plans: Sequence[Plan], day: date, evidence: Evidence,
     stored = [
         StoredEvaluation(report.evaluation.plan, report.evaluation.version, day, now,
                          report.to_json(), digests[report.evaluation.plan],
-                         _charts(report, ws.settings.timezone))
+                         [trend_chart(g, report.plan, zone=ws.settings.timezone)
+                          for g in report.evaluation.goals],
+                         [sparkline(g) for g in report.evaluation.goals])
         for report in evaluate_many(ws, [p.id for p in plans], day, evidence=evidence)
     ]
     with ws.engine.begin() as conn:
@@ -134,10 +124,12 @@ def stored_evaluation(ws: Workspace, plan_id: str) -> StoredEvaluation | None:
     return None if row is None else StoredEvaluation(**row._asdict())
 
 
-def stored_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None
-                       ) -> list[StoredEvaluation]:
-    """Every stored evaluation (or those of these plans), by plan id, in one query."""
-    query = select(evaluations).order_by(evaluations.c.plan_id)
+def stored_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None, *,
+                       trend_charts: bool = True) -> list[StoredEvaluation]:
+    """Every stored evaluation (or those of these plans), by plan id, in one query; without
+    `trend_charts` the rows leave them out (an overview draws sparklines only)."""
+    columns = [c for c in evaluations.c if trend_charts or c.name != "charts"]
+    query = select(*columns).order_by(evaluations.c.plan_id)
     if plan_ids is not None:
         query = query.where(evaluations.c.plan_id.in_(list(plan_ids)))
     with ws.engine.connect() as conn:

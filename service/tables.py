@@ -53,6 +53,7 @@ evaluations = Table(
     Column("evidence_digest", String(64), nullable=True),
     # Per goal, its trend chart and sparkline (plotly figure JSON), drawn when stored.
     Column("charts", JSON, nullable=True),
+    Column("sparklines", JSON, nullable=True),
 )
 
 # Append-only: a row is never updated. Each plan's rows form a hash chain (evaluate.snapshots);

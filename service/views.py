@@ -155,7 +155,8 @@ def plans_overview(ws: Workspace, user: User, *, team: str | None = None,
     pages = max(1, -(-len(chosen) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     shown = chosen[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    stored = {s.plan_id: s for s in stored_evaluations(ws, [p.id for p in shown])} if shown \
+    stored = {s.plan_id: s for s in stored_evaluations(ws, [p.id for p in shown],
+                                                       trend_charts=False)} if shown \
         else {}
     managers = {plan.manager for plan in plans} & people.keys()
     return Overview(

@@ -20,8 +20,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("evaluations") as batch:
         batch.add_column(sa.Column("charts", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("sparklines", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("evaluations") as batch:
+        batch.drop_column("sparklines")
         batch.drop_column("charts")
