@@ -5,16 +5,12 @@ same 404 as something that does not exist; signed out, every page leads to the s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 import service
-from dashboards import create_app
 from dashboards.security import HEADERS
-from tests.dashboards.site import DEVELOPER_PLAN, PASSWORD, SUPPORT_PLAN, USERS, Site, synced_site
+from tests.dashboards.site import DEVELOPER_PLAN, PASSWORD, SUPPORT_PLAN, USERS, Site
 
 PAGES = [
     "/plans", f"/plans/{SUPPORT_PLAN}", f"/plans/{DEVELOPER_PLAN}", "/plans/no-such-plan",
@@ -39,18 +35,6 @@ LISTED = {"ada": {SUPPORT_PLAN, DEVELOPER_PLAN}, "lena": {SUPPORT_PLAN, DEVELOPE
           "nico": {DEVELOPER_PLAN}}
 LANDING = {"ada": "/plans", "lena": "/plans", "rania": "/plans", "dario": "/plans",
            "tomas": f"/plans/{SUPPORT_PLAN}", "nico": f"/plans/{DEVELOPER_PLAN}"}
-
-
-@pytest.fixture
-def site(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    with synced_site(tmp_path / "config", database_url, monkeypatch) as made:
-        yield made
-
-
-@pytest.fixture
-def client(site: Site) -> Iterator[TestClient]:
-    with TestClient(create_app(site.workspace), follow_redirects=False) as made:
-        yield made
 
 
 def csrf(client: TestClient, path: str = "/login") -> str:

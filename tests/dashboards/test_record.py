@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +15,7 @@ from typer.testing import CliRunner
 import service
 from dashboards import create_app
 from service.tables import audit_log, decisions
-from tests.dashboards.site import DEVELOPER_PLAN, PASSWORD, SUPPORT_PLAN, USERS, Site, synced_site
+from tests.dashboards.site import DEVELOPER_PLAN, PASSWORD, SUPPORT_PLAN, USERS, Site
 from tests.dashboards.test_access import csrf, sign_in
 from trackrecord import app as cli
 
@@ -26,18 +24,6 @@ PLANS = (SUPPORT_PLAN, DEVELOPER_PLAN, "no-such-plan")
 SEES = {"ada": {SUPPORT_PLAN, DEVELOPER_PLAN}, "lena": {SUPPORT_PLAN, DEVELOPER_PLAN},
         "rania": {SUPPORT_PLAN}, "dario": {DEVELOPER_PLAN}, "tomas": {SUPPORT_PLAN},
         "nico": {DEVELOPER_PLAN}}
-
-
-@pytest.fixture
-def site(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    with synced_site(tmp_path / "config", database_url, monkeypatch) as made:
-        yield made
-
-
-@pytest.fixture
-def client(site: Site) -> Iterator[TestClient]:
-    with TestClient(create_app(site.workspace), follow_redirects=False) as made:
-        yield made
 
 
 def actions(site: Site) -> list[tuple[str, str]]:
