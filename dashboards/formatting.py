@@ -4,36 +4,31 @@ unit, dates and times in the configured zone. Registered as Jinja filters by `da
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
-__all__ = ["STATUS", "register"]
+from evaluate.outcome import GoalStatus
+from evaluate.sentences import STATUS_WORDS, flag_words, goal_title, outcome_word
 
-# status → (word, icon, CSS class); the class picks an Okabe–Ito colour, the word carries meaning.
-STATUS: dict[str, tuple[str, str, str]] = {
-    "met": ("Met", "✓", "met"),
-    "partially_met": ("Partly met", "◐", "partly"),
-    "not_met": ("Not met", "○", "not-met"),
-    "insufficient_data": ("Not enough data", "…", "unknown"),
-    "successful_completion": ("Successful completion", "✓", "met"),
-    "partial_improvement": ("Partial improvement", "◐", "partly"),
-    "insufficient_improvement": ("Insufficient improvement", "○", "not-met"),
-    "undetermined": ("Not yet determined", "…", "unknown"),
-    "extended": ("Extended", "↻", "info"),
-    "not_evaluated": ("Not evaluated yet", "…", "unknown"),
-    "too_few": ("Too few", "…", "unknown"),
-    "insufficient": ("Too few", "…", "unknown"),
-}
+__all__ = ["BADGES", "register", "status_word", "target_text"]
 
-FLAGS = {
-    "baseline_insufficient": "Too few records before the plan for a fair comparison.",
-    "current_insufficient": "Too few records in the plan period so far for a fair comparison.",
-    "no_team_context": "No team comparison: the rest of the team has too little data.",
-    "team_wide_shift": "The whole team moved the same way by a similar amount over the same "
-    "weeks, so this change may not be the person's own.",
+# status or outcome → (icon, CSS class); the class picks an Okabe–Ito colour, the word (from
+# `evaluate.sentences`, as the sentences, the CLI and the exports say it) carries the meaning.
+BADGES: dict[str, tuple[str, str]] = {
+    "met": ("✓", "met"),
+    "partially_met": ("◐", "partly"),
+    "not_met": ("○", "not-met"),
+    "insufficient_data": ("…", "unknown"),
+    "successful_completion": ("✓", "met"),
+    "partial_improvement": ("◐", "partly"),
+    "insufficient_improvement": ("○", "not-met"),
+    "undetermined": ("…", "unknown"),
+    "extended": ("↻", "info"),
+    "not_evaluated": ("…", "unknown"),
 }
+PAGE_WORDS = {"not_evaluated": "Not evaluated yet"}  # a state only pages show
 
 KIND_WORDS = {
     "ticket": "tickets", "ticket_change": "ticket changes", "pull_request": "pull requests",
@@ -45,15 +40,18 @@ TARGET_WORDS = {"at_most": "at most", "at_least": "at least", "improve_by": "imp
 
 
 def status_word(status: str) -> str:
-    return STATUS.get(status, (status.replace("_", " ").capitalize(), "", ""))[0]
+    """A goal status, a plan outcome or a page's own state, in the one set of words."""
+    if status in STATUS_WORDS:
+        return STATUS_WORDS[cast(GoalStatus, status)]
+    return PAGE_WORDS.get(status) or outcome_word(status)
 
 
 def status_icon(status: str) -> str:
-    return STATUS.get(status, ("", "•", ""))[1]
+    return BADGES.get(status, ("•", ""))[0]
 
 
 def status_class(status: str) -> str:
-    return STATUS.get(status, ("", "", "unknown"))[2]
+    return BADGES.get(status, ("", "unknown"))[1]
 
 
 def number(value: float | int | None) -> str:
@@ -91,10 +89,6 @@ def kind_words(kind: str) -> str:
     return KIND_WORDS.get(kind, "records")
 
 
-def flag_words(flag: str) -> str:
-    return FLAGS.get(flag, flag.replace("_", " ").capitalize() + ".")
-
-
 def day(value: date | str | None) -> str:
     if value is None:
         return "—"
@@ -117,6 +111,7 @@ def register(env: Environment, zone: ZoneInfo) -> None:
     env.filters.update(
         status_word=status_word, status_icon=status_icon, status_class=status_class,
         number=number, in_unit=in_unit, percent=percent, target_text=target_text,
-        kind_words=kind_words, flag_words=flag_words, day=day, moment=_moment(zone),
+        kind_words=kind_words, flag_words=flag_words, goal_title=goal_title, day=day,
+        moment=_moment(zone),
     )
     env.globals["zone"] = zone.key

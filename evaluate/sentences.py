@@ -11,21 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from config.plans import Exclusion, Target
 from evaluate.compare import target_value
-from evaluate.metrics import Quantity, quantity
-from evaluate.outcome import GoalStatus
+from evaluate.metrics import Quantity, Statistic, quantity
+from evaluate.outcome import GoalStatus, PlanOutcome
 from evaluate.results import GoalEvaluation
 
 __all__ = [
     "NOT_COVERED",
+    "OUTCOME_WORDS",
+    "STATUS_WORDS",
     "DataQuality",
     "data_quality_line",
     "day_range",
     "flag_words",
     "goal_sentence",
+    "goal_title",
+    "outcome_word",
     "source_name",
     "status_word",
 ]
@@ -35,6 +39,13 @@ STATUS_WORDS: Mapping[GoalStatus, str] = {
     "partially_met": "Partly met",
     "not_met": "Not met",
     "insufficient_data": "Not enough data",
+}
+OUTCOME_WORDS: Mapping[PlanOutcome | str, str] = {
+    "successful_completion": "Successful completion",
+    "partial_improvement": "Partial improvement",
+    "insufficient_improvement": "Insufficient improvement",
+    "undetermined": "Not yet determined",
+    "extended": "Extended",  # a decision, never a recommendation
 }
 SOURCE_NAMES = {"jira": "Jira", "github": "GitHub", "pagerduty": "PagerDuty",
                 "prometheus": "Prometheus", "csv": "CSV"}
@@ -55,6 +66,20 @@ NOT_COVERED = "window_not_covered"
 def status_word(status: GoalStatus) -> str:
     """The badge's word: colour never carries a status alone."""
     return STATUS_WORDS[status]
+
+
+def outcome_word(outcome: str) -> str:
+    """A recommended or decided outcome in words; an unknown one as it is spelt, de-underscored."""
+    return OUTCOME_WORDS.get(outcome, outcome.replace("_", " ").capitalize())
+
+
+def goal_title(metric: str, statistic: str) -> str:
+    """A goal as people name it ("Median ticket resolution time"): headings and tables use the
+    words, the metric id stays in the JSON. A metric the catalog no longer has keeps its id."""
+    try:
+        return quantity(metric, cast(Statistic, statistic)).title
+    except KeyError:
+        return metric
 
 
 def source_name(name: str) -> str:

@@ -36,7 +36,8 @@ from reportlab.platypus import (
 )
 
 from dashboards.exports.images import ChartImages
-from dashboards.exports.words import outcome_words, status_word, target_words
+from dashboards.formatting import status_word, target_text
+from evaluate.sentences import flag_words, goal_title, outcome_word
 from service.exports import PlanExport
 
 __all__ = ["PAPER_SIZES", "plan_pdf"]
@@ -89,7 +90,7 @@ def _number(value: float | None) -> str:
 def _cover(export: PlanExport, width: float) -> Iterator[Flowable]:
     plan, payload, decision = export.plan, export.current.payload, export.decision
     employee = export.people.get(plan.employee)
-    decided = (f"{outcome_words(decision.outcome)}, by {export.name(decision.by)} on "
+    decided = (f"{outcome_word(decision.outcome)}, by {export.name(decision.by)} on "
                f"{decision.at:%Y-%m-%d} (plan version {decision.version})" if decision
                else "No decision recorded yet")
     yield _p("Performance-improvement plan: evidence report", "title")
@@ -101,7 +102,7 @@ def _cover(export: PlanExport, width: float) -> Iterator[Flowable]:
         ("HR partner", export.name(plan.hr_partner)),
         ("Plan", f"{plan.id}, version {export.version}"),
         ("Evaluated as of", f"{export.current.as_of:%d %b %Y} (dates in {export.timezone})"),
-        ("Outcome recommended", f"{outcome_words(payload['outcome'])} — recommended; a person "
+        ("Outcome recommended", f"{outcome_word(payload['outcome'])} — recommended; a person "
                                 "decides"),
         ("Outcome decided", decided),
     ]
@@ -120,12 +121,12 @@ def _goals_table(goals: Sequence[Mapping[str, Any]], width: float) -> Table:
         interval = g["change"].get("interval") or [None, None]
         team = g["team"].get("change_relative")
         rows.append([
-            f"{g['metric']} ({g['statistic']}, {g['unit']})",
+            f"{_title(g)} ({g['unit']})",
             f"{_number(g['baseline']['value'])} ({g['baseline']['n']})",
             f"{_number(g['current']['value'])} ({g['current']['n']})",
             f"{_number(g['change']['absolute'])} [{_number(interval[0])}, "
             f"{_number(interval[1])}]",
-            target_words(g["target"], g["unit"]),
+            target_text(g["target"], g["unit"]),
             f"{g['sustained']['weeks_met']} of {g['sustained']['weeks']}",
             "—" if team is None else f"{team:+.0%}",
             status_word(g["status"]),
@@ -134,9 +135,13 @@ def _goals_table(goals: Sequence[Mapping[str, Any]], width: float) -> Table:
     return _table(rows, [width * share for share in shares])
 
 
+def _title(goal: Mapping[str, Any]) -> str:
+    return goal_title(goal["metric"], goal["statistic"])
+
+
 def _goal(goal: Mapping[str, Any], sentence: str, chart: bytes | str, width: float
           ) -> Flowable:
-    parts: list[Flowable] = [_p(f"{goal['metric']} — {status_word(goal['status'])}", "h2"),
+    parts: list[Flowable] = [_p(f"{_title(goal)} — {status_word(goal['status'])}", "h2"),
                              _p(sentence, "sentence")]
     if isinstance(chart, bytes):
         parts.append(Image(io.BytesIO(chart), width=width, height=width * 380 / 900))
@@ -157,7 +162,7 @@ def _context(export: PlanExport) -> Iterator[Flowable]:
     exclusions = [f"{e.from_} to {e.to}: {e.reason}" if e.record is None
                   else f"{e.record}: {e.reason}" for e in plan.exclusions]
     yield from _bullets("Exclusions", exclusions, "None.")
-    shifts = [f"{g['metric']}: the whole team moved the same way by a similar amount, so this "
+    shifts = [f"{_title(g)}: the whole team moved the same way by a similar amount, so this "
               "change may not be the person's own." for g in goals
               if g["team"].get("team_wide_shift")]
     yield from _bullets("Team shifts", shifts, "None detected.")
@@ -170,8 +175,8 @@ def _decisions(export: PlanExport) -> Iterator[Flowable]:
     yield _p("Acknowledgements and decisions", "h1")
     yield from _bullets("Acknowledgements", [], "None recorded.")
     yield from _bullets("Decisions", [
-        f"{d.at:%Y-%m-%d}: {outcome_words(d.outcome)} by {export.name(d.by)} on plan version "
-        f"{d.version} (recommended then: {outcome_words(d.recommended)}). Reason: {d.reason}"
+        f"{d.at:%Y-%m-%d}: {outcome_word(d.outcome)} by {export.name(d.by)} on plan version "
+        f"{d.version} (recommended then: {outcome_word(d.recommended)}). Reason: {d.reason}"
         for d in export.decisions
     ], "No decision recorded yet.")
 
@@ -186,8 +191,8 @@ def _definitions(export: PlanExport, width: float) -> Iterator[Flowable]:
 
 def _caveats(export: PlanExport) -> Iterator[Flowable]:
     goals = export.current.payload["goals"]
-    lines = [f"{g['metric']}: {flag.replace('_', ' ')}" for g in goals for flag in g["flags"]]
-    lines += [f"{g['metric']}: not enough data for a verdict yet" for g in goals
+    lines = [f"{_title(g)}: {flag_words(flag)}" for g in goals for flag in g["flags"]]
+    lines += [f"{_title(g)}: not enough data for a verdict yet" for g in goals
               if g["status"] == "insufficient_data" and "insufficient_data" not in g["flags"]]
     yield from _bullets("Data-quality caveats", lines,
                         "None: every goal has enough data and every window is covered.")

@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboards.exports.cells import neutralize
-from dashboards.exports.words import outcome_words, status_word, target_words
+from dashboards.formatting import status_word, target_text
+from evaluate.sentences import outcome_word
 from service.exports import OrgRow, PlanExport
 
 __all__ = ["number_format", "org_xlsx", "plan_xlsx"]
@@ -87,9 +88,9 @@ def _summary(sheet: Worksheet, export: PlanExport, sentence: Sentence) -> None:
         ("HR partner", export.name(plan.hr_partner)),
         ("Period start", plan.start), ("Period end", plan.end),
         ("Evaluated as of", export.current.as_of),
-        ("Outcome recommended", f"{outcome_words(payload['outcome'])} (recommended — a person "
+        ("Outcome recommended", f"{outcome_word(payload['outcome'])} (recommended — a person "
                                 "decides)"),
-        ("Outcome decided", f"{outcome_words(decision.outcome)} by {export.name(decision.by)} on "
+        ("Outcome decided", f"{outcome_word(decision.outcome)} by {export.name(decision.by)} on "
                             f"{decision.at:%Y-%m-%d}: {decision.reason}" if decision else "—"),
     ]
     for row, (name, value) in enumerate(facts, start=1):
@@ -113,7 +114,7 @@ def _goal_row(goal: Mapping[str, Any], sentence: Sentence) -> list[tuple[Any, st
         (goal["baseline"]["value"], number), (goal["baseline"]["n"], "0"),
         (goal["current"]["value"], number), (goal["current"]["n"], "0"),
         (goal["change"]["absolute"], number), (goal["change"]["relative"], "0%"),
-        (target_words(goal["target"], goal["unit"]), None),
+        (target_text(goal["target"], goal["unit"]), None),
         (f"{sustained['weeks_met']} of {sustained['weeks']}", None),
         (goal["team"].get("change_relative"), "0%"),
         (status_word(goal["status"]), None),
@@ -202,10 +203,10 @@ def org_xlsx(rows: Sequence[OrgRow]) -> bytes:
     _table(sheet, 1, header, (
         [(r.plan, None), (r.person_name, None), (r.team, None), (r.manager_name, None),
          (r.hr_partner, None), (r.start, None), (r.end, None), (r.as_of, None),
-         (outcome_words(r.outcome) if r.outcome else None, None), (r.goals_met, "0"),
+         (outcome_word(r.outcome) if r.outcome else None, None), (r.goals_met, "0"),
          (r.goals, "0"), (r.next_checkpoint, None),
          (r.last_acknowledgement.date() if r.last_acknowledgement else None, None),
-         (outcome_words(r.decision) if r.decision else None, None)]
+         (outcome_word(r.decision) if r.decision else None, None)]
         for r in rows
     ))
     _fit(sheet)

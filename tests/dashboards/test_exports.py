@@ -30,6 +30,7 @@ from dashboards.exports.pdf import plan_pdf
 from evaluate.charts import Figure
 from evaluate.definitions import metric_definition
 from evaluate.metrics import metric_names
+from evaluate.sentences import goal_title
 from fakes.jira import FakeJira, generate_issues
 from fakes.server import LocalServer
 from ingest.store import metadata
@@ -158,6 +159,10 @@ def test_pdf_renders_every_sentence_and_chart(config_dir: Path, tmp_path: Path, 
     assert stored is not None
     for goal in stored.payload["goals"]:
         assert _words(PROVIDERS.sentence(goal)) in text
+        # Headings name the goal in words, as the page does; the id only in the definitions.
+        heading = f"{goal_title(goal['metric'], goal['statistic'])} — "
+        assert heading in text and heading != f"{goal['metric']} — ", heading
+        assert f"{goal['metric']} — " not in text
     assert "Tomas Brandt" in text and "recommended; a person decides" in text
     assert "no snapshot of this plan exists yet" in text
 

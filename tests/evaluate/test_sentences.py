@@ -18,6 +18,8 @@ from evaluate.sentences import (
     data_quality_line,
     flag_words,
     goal_sentence,
+    goal_title,
+    outcome_word,
     source_name,
     status_word,
 )
@@ -159,6 +161,17 @@ def test_status_and_flag_words():
     assert flag_words("something_new") == "Something new."
     assert (source_name("pagerduty"), source_name("spreadsheets")) == ("PagerDuty",
                                                                        "spreadsheets")
+
+
+def test_goals_and_outcomes_in_words():
+    """Headings, tables and badges in every shell name goals and outcomes the same way."""
+    assert goal_title("ticket_resolution_hours", "median") == "Median ticket resolution time"
+    assert goal_title("pr_first_pass_approval_rate", "rate") == quantity(
+        "pr_first_pass_approval_rate", "rate").title
+    assert goal_title("retired_metric", "median") == "retired_metric"  # its id, not an error
+    assert [outcome_word(o) for o in ("successful_completion", "undetermined", "extended")] == [
+        "Successful completion", "Not yet determined", "Extended"]
+    assert outcome_word("something_new") == "Something new"
 
 
 def test_every_flag_the_core_emits_has_words():
