@@ -228,11 +228,19 @@ def _relative(goal: GoalEvaluation) -> str:
 
 
 def _relative_interval(goal: GoalEvaluation) -> tuple[float, float] | None:
-    """The change's interval as percentages of the baseline (positive means better)."""
+    """The change's interval as percentages of the baseline (positive means better).
+
+    The interval is the bootstrap's for the absolute change, which resamples the baseline too,
+    so an end can pass what the point baseline allows. Every metric is a non-negative quantity:
+    one where lower is better cannot improve by more than 100%, nor one where higher is better
+    worsen by more; an end beyond that is cut there rather than read aloud as "141% better"."""
     interval, base = goal.change.interval, goal.baseline.value
     if interval is None or not base:
         return None
-    return interval[0] / abs(base) * 100, interval[1] / abs(base) * 100
+    lower, upper = (bound / abs(base) * 100 for bound in interval)
+    if goal.better == "lower":
+        return min(lower, 100.0), min(upper, 100.0)
+    return max(lower, -100.0), max(upper, -100.0)
 
 
 def _interval(goal: GoalEvaluation, prefix: str) -> str:

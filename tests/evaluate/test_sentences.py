@@ -62,6 +62,16 @@ def test_met():
         "The team improved 5% over the same weeks.")
 
 
+def test_an_interval_never_passes_what_a_non_negative_quantity_allows():
+    """A lower-is-better time cannot improve by more than 100%; the bootstrap's absolute
+    interval resamples the baseline too and can reach past that, so the words stop at 100%."""
+    wide = result(relative=0.56, current=18.3, interval=relative_interval(0.09, 1.41))
+    assert "56% better (95% interval 9–100%)" in goal_sentence(wide)
+    rate = replace(result(relative=-0.5, met=False, interval=relative_interval(-1.3, -0.2)),
+                   better="higher")
+    assert "interval \u2212100% to \u221220%)" in goal_sentence(rate)
+
+
 def test_partly_met_not_sustained():
     assert goal_sentence(result("partially_met", weeks_met=2, held=False)) == (
         "Median ticket resolution time meets the 24 h target overall at 22.0 h (29 tickets), "
