@@ -23,7 +23,7 @@ from dashboards.auth import SignInRequired
 from dashboards.pages import router
 from dashboards.record import router as record_router
 from dashboards.rendering import make_templates, render
-from dashboards.security import LoginLimit, SecurityHeaders
+from dashboards.security import SecurityHeaders
 from service import Workspace
 
 __all__ = ["PLOTLY_JS", "create_app", "from_environment"]
@@ -37,7 +37,6 @@ def create_app(ws: Workspace, *, https_only: bool = False) -> FastAPI:
     app = FastAPI(title="trackrecord", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.workspace = ws
     app.state.templates = make_templates(ws.settings.zone)
-    app.state.login_limit = LoginLimit()
     app.include_router(router)
     app.include_router(record_router)
     app.mount("/api/v1", create_api(ws))

@@ -60,27 +60,18 @@ def login(
     next_path: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    ws, limit = workspace(request), request.app.state.login_limit
-    client = f"address:{client_address(request)}"
-    if limit.blocked(username, client):
-        _failed(request, username, "rate limited")
+    ws, address = workspace(request), client_address(request)
+    if service.sign_in_refused(ws, name=username, address=address):
+        service.failed_sign_in(ws, name=username, address=address, refused=True)
         return render(request, "login.html", status_code=429, error="Too many attempts. "
                       "Wait ten minutes, then try again.", username=username)
     user = service.authenticate(ws, username, password)
     if user is None:
-        limit.failed(username, client)
-        _failed(request, username, "wrong name or password")
+        service.failed_sign_in(ws, name=username, address=address)
         return render(request, "login.html", status_code=401, username=username,
                       error="That name and password do not match an account.")
-    limit.succeeded(username)
     sign_in(request, user)
     return RedirectResponse(_safe_next(next_path) or service.landing(ws, user), 303)
-
-
-def _failed(request: Request, username: str, why: str) -> None:
-    """The name attempted goes to the audit log, never the password."""
-    service.audit(workspace(request), actor=f"anonymous:{client_address(request)}",
-                  action="sign_in_failed", detail={"name": username[:255], "why": why})
 
 
 @router.post("/logout")

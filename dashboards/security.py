@@ -6,12 +6,9 @@ inline styles stay allowed because plotly.js sets them on the charts it draws.
 
 from __future__ import annotations
 
-import time
-from collections import deque
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["HEADERS", "LoginLimit", "SecurityHeaders"]
+__all__ = ["HEADERS", "SecurityHeaders"]
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -49,28 +46,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
-
-
-class LoginLimit:
-    """At most `attempts` failed sign-ins per name and per client address in `seconds`: enough
-    for a person who mistypes, too few to guess a password. In memory, per process."""
-
-    def __init__(self, attempts: int = 5, seconds: float = 600) -> None:
-        self.attempts, self.seconds = attempts, seconds
-        self.failures: dict[str, deque[float]] = {}
-
-    def _recent(self, who: str) -> deque[float]:
-        times = self.failures.setdefault(who, deque())
-        while times and times[0] < time.monotonic() - self.seconds:
-            times.popleft()
-        return times
-
-    def blocked(self, *who: str) -> bool:
-        return any(len(self._recent(w)) >= self.attempts for w in who)
-
-    def failed(self, *who: str) -> None:
-        for w in who:
-            self._recent(w).append(time.monotonic())
-
-    def succeeded(self, name: str) -> None:
-        self.failures.pop(name, None)

@@ -6,7 +6,15 @@ return; none of them builds streams, loads evidence or serializes an evaluation 
 
 from ingest.sources.csv import column_reference as csv_columns_reference
 from ingest.sync import RunSummary
-from service.audit import AuditCheck, AuditEntry, audit, audit_entries, verify_audit
+from service.audit import (
+    AuditCheck,
+    AuditEntry,
+    audit,
+    audit_entries,
+    failed_sign_in,
+    sign_in_refused,
+    verify_audit,
+)
 from service.casefile import OUTCOMES, Decision, PlanVersion, changes
 from service.evaluations import (
     EvidenceRow,
@@ -60,8 +68,8 @@ from service.workspace import Workspace, open_workspace
 
 __all__ = [  # noqa: RUF022 -- grouped: the record's use cases (issue 13) come first
     "CHECKPOINT_OUTCOMES", "AuditCheck", "AuditEntry", "acknowledge", "add_note", "audit",
-    "audit_entries", "issue_token", "may_record", "plan_evidence", "plans_in_scope",
-    "revoke_tokens", "token_user", "verify_audit",
+    "audit_entries", "failed_sign_in", "issue_token", "may_record", "plan_evidence",
+    "plans_in_scope", "revoke_tokens", "sign_in_refused", "token_user", "verify_audit",
     "OUTCOMES",
     "ROLES",
     "Assessment",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
@@ -36,7 +36,9 @@ __all__ = [
     "append",
     "audit",
     "audit_entries",
+    "failed_sign_in",
     "redact_audit",
+    "sign_in_refused",
     "verify_audit",
 ]
 
@@ -46,6 +48,12 @@ ACTIONS = (
     "token_revoke", "erasure",
 )
 ERASED = "erased"
+# Failed sign-ins allowed per name (since its last success) and per client address within the
+# window: enough for a person who mistypes, too few to guess a password.
+SIGN_IN_ATTEMPTS = 5
+SIGN_IN_WINDOW = timedelta(minutes=10)
+WRONG_PASSWORD = "wrong name or password"
+RATE_LIMITED = "rate limited"
 # pg_advisory_xact_lock key (see ingest.store): appends to the one chain take turns.
 AUDIT_LOCK = 0x74726B72_00000004
 
@@ -99,6 +107,34 @@ def audit(ws: Workspace, *, actor: str, action: str, plan: str | None = None,
     sign-in, an export)."""
     with ws.engine.begin() as conn:
         append(conn, actor=actor, action=action, plan=plan, person=person, detail=detail)
+
+
+def failed_sign_in(ws: Workspace, *, name: str, address: str, refused: bool = False) -> None:
+    """The name attempted is kept, never the password; `refused`: the limit turned it away
+    before the password was checked, so it is no further guess."""
+    audit(ws, actor=f"anonymous:{address}", action="sign_in_failed",
+          detail={"name": name[:255], "why": RATE_LIMITED if refused else WRONG_PASSWORD})
+
+
+def sign_in_refused(ws: Workspace, *, name: str, address: str) -> bool:
+    """Whether the name or the address has used up its guesses. Counted from the audit log,
+    which every web worker and a restarted one share: more workers grant no more guesses."""
+    since = datetime.now(UTC) - SIGN_IN_WINDOW
+    query = (select(audit_log.c.actor, audit_log.c.action, audit_log.c.payload)
+             .where(audit_log.c.action.in_(("sign_in", "sign_in_failed")),
+                    audit_log.c.at >= since)
+             .order_by(audit_log.c.seq))
+    by_name = by_address = 0
+    with ws.engine.connect() as conn:
+        for actor, action, payload in conn.execute(query):
+            if action == "sign_in":
+                by_name = 0 if actor == name else by_name
+                continue
+            detail = json.loads(payload)["detail"]
+            if detail.get("why") == WRONG_PASSWORD:
+                by_name += detail.get("name") == name[:255]
+                by_address += actor == f"anonymous:{address}"
+    return max(by_name, by_address) >= SIGN_IN_ATTEMPTS
 
 
 def audit_entries(ws: Workspace, *, plan: str | None = None, person: str | None = None,

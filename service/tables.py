@@ -5,7 +5,18 @@ They share the evidence store's metadata, so one Alembic stream creates and upgr
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from ingest.store import UTCDateTime, metadata
 
@@ -154,6 +165,8 @@ audit_log = Table(
     Column("hash", String(64), nullable=False),
     UniqueConstraint("seq", name="uq_audit_log_seq"),  # the chain never forks
 )
+# The sign-in limit reads the last minutes of sign-ins from the log on every attempt.
+Index("ix_audit_log_action_at", audit_log.c.action, audit_log.c.at)
 
 # API bearer tokens: only their sha256 is kept; the token is printed once.
 api_tokens = Table(

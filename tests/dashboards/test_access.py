@@ -9,6 +9,7 @@ import re
 from fastapi.testclient import TestClient
 
 import service
+from dashboards import create_app
 from dashboards.security import HEADERS
 from tests.dashboards.site import DEVELOPER_PLAN, PASSWORD, SUPPORT_PLAN, USERS, Site
 
@@ -107,6 +108,41 @@ def test_repeated_failures_lock_the_name_for_a_while(client: TestClient) -> None
     answer = client.post("/login", data={"username": "ada", "password": PASSWORD,
                                          "csrf_token": csrf(client)})
     assert answer.status_code == 429 and "Too many attempts" in answer.text
+
+
+def test_the_limit_holds_across_web_workers_and_restarts(site: Site) -> None:
+    """Several workers (or a restarted one) share the count: it is read from the audit log,
+    so three guesses at one worker and two at another use up the name's five."""
+    def guess(worker: TestClient, password: str = "wrong password") -> int:
+        return worker.post("/login", data={"username": "ada", "password": password,
+                                           "csrf_token": csrf(worker)}).status_code
+
+    first = TestClient(create_app(site.workspace), follow_redirects=False)
+    second = TestClient(create_app(site.workspace), follow_redirects=False,
+                        client=("10.9.9.9", 5000))  # another address: only the name counts
+    with first, second:
+        assert [guess(first) for _ in range(3)] + [guess(second) for _ in range(2)] == [401] * 5
+        assert guess(second, PASSWORD) == 429
+        with TestClient(create_app(site.workspace), follow_redirects=False,
+                        client=("10.8.8.8", 5000)) as restarted:
+            assert guess(restarted, PASSWORD) == 429
+
+
+def test_a_successful_sign_in_resets_the_name_count(site: Site) -> None:
+    with TestClient(create_app(site.workspace), follow_redirects=False) as worker:
+        def guess(password: str) -> int:
+            return worker.post("/login", data={"username": "ada", "password": password,
+                                               "csrf_token": csrf(worker)}).status_code
+
+        assert [guess("wrong password") for _ in range(4)] == [401] * 4
+        assert guess(PASSWORD) == 303
+        worker.cookies.clear()
+        with TestClient(create_app(site.workspace), follow_redirects=False,
+                        client=("10.7.7.7", 5000)) as elsewhere:
+            codes = [elsewhere.post("/login", data={"username": "ada", "password": "wrong",
+                                                     "csrf_token": csrf(elsewhere)}).status_code
+                     for _ in range(4)]
+        assert codes == [401] * 4  # counted afresh after the success, not 4 + 4
 
 
 def test_a_password_change_or_removal_ends_open_sessions(site: Site, client: TestClient
