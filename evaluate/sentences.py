@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from config.plans import Exclusion, Target
 from evaluate.compare import target_value
+from evaluate.history import MetricHistory
 from evaluate.metrics import Quantity, quantity
 from evaluate.outcome import GoalStatus
 from evaluate.results import GoalEvaluation
@@ -26,6 +27,7 @@ __all__ = [
     "day_range",
     "flag_words",
     "goal_sentence",
+    "history_sentence",
     "source_name",
     "status_word",
 ]
@@ -290,6 +292,25 @@ def _uncovered(goal: GoalEvaluation, synced_from: Mapping[str, date]) -> list[st
             out.append(f"{who} is not synced back to {_day(goal.baseline_span.start)}, so the "
                        "baseline may be incomplete.")
     return out
+
+
+def history_sentence(history: MetricHistory) -> str:
+    """A person's chart in words, its text alternative: "Median ticket resolution time over
+    the last 26 weeks: 41 tickets resolved. Latest measured week (9–15 Nov): 22.0 h
+    (5 tickets); the rest of the team 18.0 h." """
+    spec, weeks = history.spec, history.weekly
+    words = quantity(spec.name, spec.statistic)
+    head = f"{words.title} over the last {len(weeks)} weeks"
+    measured = [w for w in weeks if w.value is not None and w.enough]
+    if not measured:
+        return f"{head}: no week with enough {words.records} to show a value."
+    counted = "" if spec.point_in_time else f": {words.count(history.events)} {words.event}"
+    week = measured[-1]
+    team = "" if week.team_value is None else (
+        f"; the rest of the team {words.format(week.team_value)}")
+    n = "" if spec.point_in_time else f" ({words.count(week.n)})"
+    return (f"{head}{counted}. Latest measured week ({day_range(week.start, week.end)}): "
+            f"{words.format(week.value)}{n}{team}.")
 
 
 def _day(day: date) -> str:
