@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
+from evaluate.metrics import metric_spec, quantity
+
 __all__ = ["STATUS", "register"]
 
 # status → (word, icon, CSS class); the class picks an Okabe–Ito colour, the word carries meaning.
@@ -113,10 +115,19 @@ def _moment(zone: ZoneInfo) -> Any:
     return moment
 
 
+def metric_title(metric: str) -> str:
+    """The metric in words, as its charts title it: "Median ticket resolution time"."""
+    try:
+        return quantity(metric, metric_spec(metric).statistic).title
+    except KeyError:  # a metric the catalog no longer has
+        return metric
+
+
 def register(env: Environment, zone: ZoneInfo) -> None:
     env.filters.update(
         status_word=status_word, status_icon=status_icon, status_class=status_class,
         number=number, in_unit=in_unit, percent=percent, target_text=target_text,
         kind_words=kind_words, flag_words=flag_words, day=day, moment=_moment(zone),
+        metric_title=metric_title,
     )
     env.globals["zone"] = zone.key

@@ -301,16 +301,16 @@ def history_sentence(history: MetricHistory) -> str:
     spec, weeks = history.spec, history.weekly
     words = quantity(spec.name, spec.statistic)
     head = f"{words.title} over the last {len(weeks)} weeks"
-    measured = [w for w in weeks if w.value is not None and w.enough]
+    measured = [(w, w.value) for w in weeks if w.value is not None and w.enough]
     if not measured:
         return f"{head}: no week with enough {words.records} to show a value."
     counted = "" if spec.point_in_time else f": {words.count(history.events)} {words.event}"
-    week = measured[-1]
+    week, value = measured[-1]
     team = "" if week.team_value is None else (
         f"; the rest of the team {words.format(week.team_value)}")
     n = "" if spec.point_in_time else f" ({words.count(week.n)})"
     return (f"{head}{counted}. Latest measured week ({day_range(week.start, week.end)}): "
-            f"{words.format(week.value)}{n}{team}.")
+            f"{words.format(value)}{n}{team}.")
 
 
 def _day(day: date) -> str:
