@@ -92,10 +92,13 @@ def history_chart(history: MetricHistory, *, zone: str | None = None) -> Figure:
     words = quantity(spec.name, spec.statistic)
     y_range = _y_range([v for w in weeks for v in (w.value, w.team_value)])
     counted = "" if spec.point_in_time else f": {words.count(history.events)} {words.event}"
-    return {"data": [_team(weeks, words), _weekly(weeks, words)], "layout": _layout(
-        words, spec.better, y_range, title=words.title,
-        subtitle=f"Last {len(weeks)} weeks{counted}", zone=zone,
-        days=(weeks[0].start, weeks[-1].end + _DAY) if weeks else None)}
+    layout = _layout(words, spec.better, y_range, title=words.title,
+                     subtitle=f"Last {len(weeks)} weeks{counted}", zone=zone,
+                     days=(weeks[0].start, weeks[-1].end + _DAY) if weeks else None)
+    # Drawn smaller than a trend chart, side by side: the legend goes lower to clear the
+    # x axis's title.
+    layout["legend"]["y"], layout["margin"]["b"] = -0.4, 100
+    return {"data": [_team(weeks, words), _weekly(weeks, words)], "layout": layout}
 
 
 def _layout(words: Quantity, better: str | None, y_range: tuple[float, float], *, title: str,
