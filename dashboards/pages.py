@@ -3,6 +3,7 @@ the service's, and anything out of scope is the same 404 as something that does 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -18,6 +19,7 @@ from dashboards.auth import (
     workspace,
 )
 from dashboards.rendering import render
+from evaluate.suggest import BASIS_WORDS
 from service import User
 
 __all__ = ["router"]
@@ -101,11 +103,25 @@ def plan(request: Request, plan_id: str, user: SignedIn) -> Response:
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
-def person(request: Request, person_id: str, user: SignedIn) -> Response:
-    page = service.person_page(workspace(request), user, person_id)
+def person(request: Request, person_id: str, user: SignedIn, start: str = "") -> Response:
+    """`start`: the first day of the plan being prepared (YYYY-MM-DD); one that is not a date
+    is named on the page, and the default day is used."""
+    chosen = _iso_day(start)
+    ws = workspace(request)
+    page = service.person_page(ws, user, person_id, start=chosen)
     if page is None:
         raise _nothing_here()
-    return render(request, "person.html", page=page)
+    service.audit(ws, actor=user.name, action="view", person=person_id,
+                  detail={"page": "person"})
+    return render(request, "person.html", page=page, basis_words=BASIS_WORDS,
+                  start_problem=start if start and chosen is None else None)
+
+
+def _iso_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 @router.get("/sync", response_class=HTMLResponse)

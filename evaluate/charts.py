@@ -1,9 +1,9 @@
-"""Trend charts and sparklines (UI.md "The trend chart"): evaluation results in, a plotly
-figure out, as the plain JSON-ready dict plotly.js takes (`{"data": [...], "layout": {...}}`, what
-`go.Figure.to_plotly_json()` gave). Building plotly's graph objects validated every property and
-cost ~45 ms a goal; the service pre-renders every goal's charts when it stores an evaluation, so
-the figures are written as dicts and only the PDF export wraps them in `go.Figure`. Pure: no
-clock; the one file read is plotly's own template, once per process.
+"""Trend charts, sparklines and a person's metrics over time (UI.md "The trend chart"): results
+in, a plotly figure out, as the plain JSON-ready dict plotly.js takes (`{"data": [...],
+"layout": {...}}`, what `go.Figure.to_plotly_json()` gave). Building plotly's graph objects
+validated every property and cost ~45 ms a goal; the service pre-renders every goal's charts
+when it stores an evaluation, so the figures are written as dicts and only the PDF export wraps
+them in `go.Figure`. Pure: no clock; the one file read is plotly's own template, once per process.
 
 Every element reads without colour: the weekly values are filled circles joined by a line
 (hollow and labelled "too few" where a week rests on too little), the target is a dashed,
@@ -23,6 +23,7 @@ from typing import Any
 
 from config.plans import Exclusion, Plan
 from evaluate.compare import target_value
+from evaluate.history import MetricHistory
 from evaluate.metrics import Quantity, quantity
 from evaluate.outcome import GoalStatus
 from evaluate.results import GoalEvaluation, WeekPoint
@@ -37,6 +38,7 @@ __all__ = [
     "STATUS_SYMBOLS",
     "VERMILLION",
     "Figure",
+    "history_chart",
     "sparkline",
     "trend_chart",
 ]
@@ -74,17 +76,45 @@ def trend_chart(goal: GoalEvaluation, plan: Plan, *, zone: str | None = None,
             *_baseline(goal, words, plan, baseline_interval),
             *([] if target is None else [_target(target, words, plan.start, plan_end)]),
             _team(goal.weekly, words), _weekly(goal.weekly, words)]
-    yaxis = {"title": {"text": _axis_title(words, goal)}, "range": list(y_range),
-             "zeroline": False, **({"tickformat": ".0%"} if words.percent else {})}
     return {"data": data, "layout": {
-        "title": {"text": words.title, "subtitle": {"text": status_word(goal.status)}},
-        "xaxis": {"title": {"text": f"Week ({zone})" if zone else "Week"}, "type": "date",
-                  "range": [_iso(goal.baseline_span.start), _iso(plan_end)]},
-        "yaxis": yaxis, "shapes": _rules(plan), "annotations": _rule_labels(plan),
+        **_layout(words, goal.better, y_range, title=words.title,
+                  subtitle=status_word(goal.status), zone=zone,
+                  days=(goal.baseline_span.start, plan_end)),
+        "shapes": _rules(plan), "annotations": _rule_labels(plan),
+    }}
+
+
+def history_chart(history: MetricHistory, *, zone: str | None = None) -> Figure:
+    """A person's weekly values over recent weeks beside the rest of their team's, drawn as a
+    trend chart draws them (n in the hover, thin weeks hollow and labelled "too few"); no plan
+    yet, so no baseline, target or rules."""
+    spec, weeks = history.spec, history.weekly
+    words = quantity(spec.name, spec.statistic)
+    y_range = _y_range([v for w in weeks for v in (w.value, w.team_value)])
+    counted = "" if spec.point_in_time else f": {words.count(history.events)} {words.event}"
+    layout = _layout(words, spec.better, y_range, title=words.title,
+                     subtitle=f"Last {len(weeks)} weeks{counted}", zone=zone,
+                     days=(weeks[0].start, weeks[-1].end + _DAY) if weeks else None)
+    # Drawn smaller than a trend chart, side by side: the legend goes lower to clear the
+    # x axis's title.
+    layout["legend"]["y"], layout["margin"]["b"] = -0.4, 100
+    return {"data": [_team(weeks, words), _weekly(weeks, words)], "layout": layout}
+
+
+def _layout(words: Quantity, better: str | None, y_range: tuple[float, float], *, title: str,
+            subtitle: str, zone: str | None, days: tuple[date, date] | None) -> dict[str, Any]:
+    """What a trend chart and a person's history share: title, axes, template, legend."""
+    yaxis = {"title": {"text": _axis_title(words, better)}, "range": list(y_range),
+             "zeroline": False, **({"tickformat": ".0%"} if words.percent else {})}
+    xaxis = {"title": {"text": f"Week ({zone})" if zone else "Week"}, "type": "date",
+             **({"range": [_iso(day) for day in days]} if days else {})}
+    return {
+        "title": {"text": title, "subtitle": {"text": subtitle}},
+        "xaxis": xaxis, "yaxis": yaxis,
         "template": _template("simple_white"), "hovermode": "closest",
         "legend": {"orientation": "h", "y": -0.25},
         "margin": {"t": 70, "r": 20, "b": 90, "l": 60},
-    }}
+    }
 
 
 def sparkline(goal: GoalEvaluation) -> Figure:
@@ -159,8 +189,9 @@ def _y_range(values: Sequence[float | None]) -> tuple[float, float]:
     return low - (pad if low < 0 else 0.0), high + pad
 
 
-def _axis_title(words: Quantity, goal: GoalEvaluation) -> str:
-    return f"{words.unit} ({goal.better} is better)"
+def _axis_title(words: Quantity, better: str | None) -> str:
+    """The unit and the direction; a metric without one is context only (incidents owned)."""
+    return f"{words.unit} ({better} is better)" if better else f"{words.unit} (context only)"
 
 
 def _week_hover(week: WeekPoint, words: Quantity) -> str:

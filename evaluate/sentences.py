@@ -15,7 +15,8 @@ from typing import NamedTuple, cast
 
 from config.plans import Exclusion, Target
 from evaluate.compare import target_value
-from evaluate.metrics import Quantity, Statistic, quantity
+from evaluate.history import MetricHistory
+from evaluate.metrics import Quantity, Statistic, metric_spec, quantity
 from evaluate.outcome import GoalStatus, PlanOutcome
 from evaluate.results import GoalEvaluation
 
@@ -29,6 +30,7 @@ __all__ = [
     "flag_words",
     "goal_sentence",
     "goal_title",
+    "history_sentence",
     "outcome_word",
     "source_name",
     "status_word",
@@ -73,11 +75,12 @@ def outcome_word(outcome: str) -> str:
     return OUTCOME_WORDS.get(outcome, outcome.replace("_", " ").capitalize())
 
 
-def goal_title(metric: str, statistic: str) -> str:
-    """A goal as people name it ("Median ticket resolution time"): headings and tables use the
-    words, the metric id stays in the JSON. A metric the catalog no longer has keeps its id."""
+def goal_title(metric: str, statistic: str | None = None) -> str:
+    """A goal or metric as people name it ("Median ticket resolution time"), by default with
+    the metric's own statistic: headings and tables use the words, the metric id stays in the
+    JSON. A metric the catalog no longer has keeps its id."""
     try:
-        return quantity(metric, cast(Statistic, statistic)).title
+        return quantity(metric, cast(Statistic, statistic or metric_spec(metric).statistic)).title
     except KeyError:
         return metric
 
@@ -323,6 +326,25 @@ def _uncovered(goal: GoalEvaluation, synced_from: Mapping[str, date]) -> list[st
             out.append(f"{who} is not synced back to {_day(goal.baseline_span.start)}, so the "
                        "baseline may be incomplete.")
     return out
+
+
+def history_sentence(history: MetricHistory) -> str:
+    """A person's chart in words, its text alternative: "Median ticket resolution time over
+    the last 26 weeks: 41 tickets resolved. Latest measured week (9–15 Nov): 22.0 h
+    (5 tickets); the rest of the team 18.0 h." """
+    spec, weeks = history.spec, history.weekly
+    words = quantity(spec.name, spec.statistic)
+    head = f"{words.title} over the last {len(weeks)} weeks"
+    measured = [(w, w.value) for w in weeks if w.value is not None and w.enough]
+    if not measured:
+        return f"{head}: no week with enough {words.records} to show a value."
+    counted = "" if spec.point_in_time else f": {words.count(history.events)} {words.event}"
+    week, value = measured[-1]
+    team = "" if week.team_value is None else (
+        f"; the rest of the team {words.format(week.team_value)}")
+    n = "" if spec.point_in_time else f" ({words.count(week.n)})"
+    return (f"{head}{counted}. Latest measured week ({day_range(week.start, week.end)}): "
+            f"{words.format(value)}{n}{team}.")
 
 
 def _day(day: date) -> str:

@@ -37,6 +37,7 @@ from evaluate.windows import NO_EXCLUSIONS, Span, span
 
 __all__ = [
     "BASELINE_DAYS",
+    "BASIS_WORDS",
     "IMPROVEMENT",
     "Basis",
     "GoalSuggestion",
@@ -54,6 +55,13 @@ DEFAULT_MIN_SAMPLES: int = Goal.model_fields["min_samples"].default
 DEFAULT_MIN_WEEKS: int = Goal.model_fields["min_weeks"].default
 
 Basis = Literal["own_baseline", "team_level", "hold", "zero_baseline", "insufficient_data"]
+BASIS_WORDS: dict[Basis, str] = {
+    "own_baseline": "Own baseline",
+    "team_level": "Team level",
+    "hold": "Hold the baseline",
+    "zero_baseline": "No suggestion: a zero baseline",
+    "insufficient_data": "Not enough data",
+}
 
 
 def role_template(role: str) -> tuple[MetricSpec, ...]:
@@ -189,9 +197,10 @@ class Suggestions:
 def suggest_goals(person: str, *, evidence: Evidence, people: Sequence[Person], tz: ZoneInfo,
                   start: date, as_of: date, role: str | None = None,
                   min_samples: int = DEFAULT_MIN_SAMPLES, min_weeks: int = DEFAULT_MIN_WEEKS,
-                  ) -> Suggestions:
+                  catalog: EventCatalog | None = None) -> Suggestions:
     """Suggestions for each metric of `role` (default: the person's role in people.yaml),
     measured over `suggestion_window(start, as_of)` for the person and the rest of their team.
+    `catalog`: one already built from these very inputs, to share the events it derived.
     Raises LookupError for a person not in `people` or an unknown role."""
     found = {p.id: p for p in people}.get(person)
     if found is None:
@@ -206,7 +215,8 @@ def suggest_goals(person: str, *, evidence: Evidence, people: Sequence[Person], 
             f"{person} has {what} in people.yaml, so there is no role template of goals (only "
             f"{roles} have one): pass --role to choose one"
         )
-    catalog = EventCatalog(evidence, people=people, tz=tz)
+    if catalog is None or not catalog.matches(evidence, people, tz):
+        catalog = EventCatalog(evidence, people=people, tz=tz)
     window = span(*suggestion_window(start, as_of), tz)
     settings = {"min_samples": min_samples, "min_weeks": min_weeks}
     goals = tuple(

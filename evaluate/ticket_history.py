@@ -210,5 +210,5 @@ def _breakpoints(codes: np.ndarray, instants: list[np.ndarray], *changes: _Chang
     at = np.concatenate(instants + [c.at for c in changes])
     order = np.lexsort((at, code))
     code, at = code[order], at[order]
-    fresh = np.r_[True, (code[1:] != code[:-1]) | (at[1:] != at[:-1])]
+    fresh = np.r_[True, (code[1:] != code[:-1]) | (at[1:] != at[:-1])][:len(code)]  # none: none
     return code[fresh], at[fresh]

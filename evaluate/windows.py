@@ -35,6 +35,7 @@ __all__ = [
     "excluded_days",
     "measurement_instant",
     "plan_exclusions",
+    "recent_weeks",
     "seconds",
     "span",
     "sustain_weeks",
@@ -231,6 +232,11 @@ def chart_weeks(baseline: Span, current: Span, tz: ZoneInfo) -> Weeks:
 def _chart_weeks(base_start: date, base_end: date, start: date, end: date, tz: ZoneInfo
                  ) -> Weeks:
     return Weeks((*_weeks_back(base_start, base_end, tz), *_weeks_back(start, end, tz)))
+
+
+def recent_weeks(last: date, count: int, tz: ZoneInfo) -> Weeks:
+    """`count` weeks of seven days ending on `last`, as a trend chart's end on its as-of day."""
+    return Weeks(tuple(_weeks_back(last - timedelta(days=DAYS_PER_WEEK * count - 1), last, tz)))
 
 
 def _weeks_back(first: date, last: date, tz: ZoneInfo) -> list[Span]:

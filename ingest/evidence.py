@@ -8,11 +8,11 @@ Timestamps come out tz-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, Text, select, type_coerce
+from sqlalchemy import ColumnElement, Engine, Table, Text, func, or_, select, tuple_, type_coerce
 
 from config.people import Person
 from config.sources import DEFAULT_BOTS
@@ -120,15 +120,95 @@ def _people_for(
     return person.astype(object).where(person.notna(), None)
 
 
-def _read_kind(engine: Engine, kind: str) -> pd.DataFrame:
+def _folded(values: Iterable[str]) -> frozenset[str]:
+    """Each value as SQL's `lower` and Python's `casefold` give it: the account index folds
+    with casefold, and the database indexes hold `lower`."""
+    return frozenset(form for value in values for form in (value.lower(), value.casefold()))
+
+
+@dataclass(frozen=True)
+class PeopleScope:
+    """Whose records to read: some people (a person and their team), by the accounts and
+    e-mails people.yaml gives them, by id where a record names its person (ratings) or owner
+    (samples), and by team where a series belongs to a team.
+
+    The rows read are a superset of theirs, never a subset: every row the account mapping
+    could attribute to one of them, and every row their metrics join to (the changelog of a
+    ticket they ever held, the pull request they reviewed and its other reviews). Rows of
+    other people that come along count for no one here, as the core measures by person.
+    With a repository → service map, the deployments of mapped repositories and the incidents
+    of their services are read whole: any of them may decide whether a deployment failed.
+    SQLite's `lower` folds ASCII letters only: an account stored with non-ASCII capitals that
+    people.yaml lists in small letters is missed (tool accounts and ids are ASCII)."""
+
+    ids: frozenset[str]
+    teams: frozenset[str]
+    accounts: frozenset[str]  # folded (`_folded`)
+    emails: frozenset[str]  # folded
+    repos: frozenset[str] = frozenset()  # repositories mapped to an incident service
+    services: frozenset[str] = frozenset()  # their services, folded
+
+    @classmethod
+    def of(cls, persons: Sequence[Person], services: Mapping[str, str] | None = None
+           ) -> PeopleScope:
+        services = services or {}
+        return cls(
+            ids=frozenset(p.id for p in persons),
+            teams=frozenset(p.team for p in persons),
+            accounts=_folded(account for p in persons for account in p.accounts.values()),
+            emails=_folded(p.email for p in persons),
+            repos=frozenset(services),
+            services=_folded(services.values()),
+        )
+
+    def clause(self, kind: str) -> ColumnElement[bool]:
+        """The SQL condition choosing this scope's rows of one kind's table."""
+        tables = {name: RECORD_TABLES[KINDS[name].table] for name in KINDS}
+        tickets, changes, prs, reviews = (tables[k] for k in (
+            "ticket", "ticket_change", "pull_request", "review"))
+        held = self._named(tickets, "assignee_account", "assignee_email") | tuple_(
+            tickets.c.source, tickets.c.ticket_key).in_(
+            select(changes.c.source, changes.c.ticket_key).where(
+                changes.c.field == "assignee", self._named(changes, "from_value", "to_value")))
+        authored = self._named(prs, "author_account", "author_email")
+        reviewed = self._named(reviews, "reviewer_account")
+        pr_of = ("source", "repo", "number")
+        clauses: dict[str, ColumnElement[bool]] = {
+            "ticket": held,
+            "ticket_change": tuple_(changes.c.source, changes.c.ticket_key).in_(
+                select(tickets.c.source, tickets.c.ticket_key).where(held)),
+            "pull_request": authored | tuple_(*(prs.c[n] for n in pr_of)).in_(
+                select(*(reviews.c[n] for n in pr_of)).where(reviewed)),
+            "review": reviewed | tuple_(*(reviews.c[n] for n in pr_of)).in_(
+                select(*(prs.c[n] for n in pr_of)).where(authored)),
+            "review_request": self._named(tables["review_request"], "reviewer_account"),
+            "deployment": self._named(tables["deployment"], "creator_account")
+            | tables["deployment"].c.repo.in_(self.repos),
+            "incident": self._named(tables["incident"], "assignee_account")
+            | func.lower(tables["incident"].c.service).in_(self.services),
+            "sample": tables["sample"].c.owner.in_(
+                self.ids | {f"team:{team}" for team in self.teams}),
+            "rating": tables["rating"].c.person.in_(self.ids),
+        }
+        return clauses[kind]
+
+    def _named(self, table: Table, account: str, email: str | None = None
+               ) -> ColumnElement[bool]:
+        """Rows whose account (or e-mail) column names one of these people, in any case."""
+        found = func.lower(table.c[account]).in_(self.accounts)
+        return or_(found, func.lower(table.c[email]).in_(self.emails)) if email else found
+
+
+def _read_kind(engine: Engine, kind: str, scope: PeopleScope | None) -> pd.DataFrame:
     """Times are read as the driver gives them (SQLite's text, PostgreSQL's naive UTC) and
     converted a column at a time: turning each of 300,000 samples into an aware datetime
     row by row took seconds. Both are naive UTC, as `UTCDateTime` stores them."""
     table = RECORD_TABLES[KINDS[kind].table]
     times = [name for name, c in table.columns.items() if isinstance(c.type, UTCDateTime)]
     columns = [type_coerce(c, Text) if name in times else c for name, c in table.columns.items()]
+    query = select(*columns) if scope is None else select(*columns).where(scope.clause(kind))
     with engine.connect() as conn:
-        frame = pd.read_sql(select(*columns), conn)
+        frame = pd.read_sql(query, conn)
     for name in times:
         frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
     return frame
@@ -140,8 +220,9 @@ def _frame(
     index: AccountIndex,
     tools: Mapping[str, str],
     bots: Mapping[str, BotRule],
+    scope: PeopleScope | None,
 ) -> pd.DataFrame:
-    frame = _read_kind(engine, kind)
+    frame = _read_kind(engine, kind, scope)
     record = KINDS[kind]
     frame.insert(0, "key", record_keys(frame, record.natural_key[1:]) if len(frame) else [])
     if kind in LINKS:
@@ -169,15 +250,18 @@ def load_evidence(
     source_kinds: Mapping[str, str],
     kinds: Collection[str] | None = None,
     bots: Mapping[str, BotRule] | None = None,
+    scope: PeopleScope | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every stored record of the asked kinds (default all), with keys and people attached.
+    """Every stored record of the asked kinds (default all), with keys and people attached;
+    with `scope`, only the records of those people (see `PeopleScope`).
 
     `bots` maps a source name to its rule (a GitHub source's `is_bot`); sources without one use
     `default_is_bot`.
     """
     index = AccountIndex.build(persons)
     rules = dict(bots or {})
-    return {kind: _frame(engine, kind, index, source_kinds, rules) for kind in kinds or KINDS}
+    return {kind: _frame(engine, kind, index, source_kinds, rules, scope)
+            for kind in kinds or KINDS}
 
 
 @dataclass(frozen=True)
@@ -216,6 +300,7 @@ __all__ = [
     "BOT_ACCOUNTS",
     "LINKS",
     "PEOPLE_COLUMNS",
+    "PeopleScope",
     "UnmatchedAccount",
     "default_is_bot",
     "load_evidence",

@@ -109,6 +109,28 @@ RECORD_TABLES: dict[str, Table] = {kind.table: _record_table(kind) for kind in K
 # Finds the row a moved Jira issue left under its old key (`sources.jira_store`).
 Index("ix_tickets_issue_id", RECORD_TABLES["tickets"].c.source, RECORD_TABLES["tickets"].c.issue_id)
 
+# The columns naming the people behind records, by table: one person's and one team's records
+# are read through them (`ingest.evidence`, the person page), so a request never reads the whole
+# organisation. Accounts compare case-insensitively (`identities.AccountIndex`): the indexes hold
+# the lower-cased value.
+PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "tickets": ("assignee_account", "assignee_email"),
+    "ticket_changes": ("from_value", "to_value"),
+    "pull_requests": ("author_account", "author_email"),
+    "reviews": ("reviewer_account",),
+    "review_requests": ("reviewer_account",),
+    "deployments": ("creator_account",),
+    "incidents": ("assignee_account",),
+}
+for _table, _columns in PERSON_COLUMNS.items():
+    for _name in _columns:
+        Index(f"ix_{_table}_{_name}_lower", func.lower(RECORD_TABLES[_table].c[_name]))
+# The reviews of one pull request; samples and ratings name their person (or team) directly.
+Index("ix_reviews_pull_request", *(RECORD_TABLES["reviews"].c[name]
+                                   for name in ("source", "repo", "number")))
+Index("ix_samples_owner", RECORD_TABLES["samples"].c.owner)
+Index("ix_ratings_person", RECORD_TABLES["ratings"].c.person)
+
 # Enrichment columns a later read may lack although nothing changed: PagerDuty's acknowledge time
 # comes from log entries, which a re-read may not fetch; Jira Cloud hides an assignee's address
 # from some API users; GitHub gives a PR author's address only when it is public or on a commit.

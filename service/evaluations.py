@@ -42,6 +42,7 @@ __all__ = [
     "plan_history",
     "rate",
     "suggest",
+    "team_catalog",
     "today",
 ]
 
@@ -171,18 +172,34 @@ def _urls(frames: Evidence, keys: set[str]) -> dict[str, str]:
 
 
 def suggest(ws: Workspace, person: str, *, as_of: date, start: date | None = None,
-            role: str | None = None) -> Suggestions:
-    """Goals drawn from the person's own baseline (see `evaluate.suggest`); LookupError for an
-    unknown person or role."""
+            role: str | None = None, catalog: EventCatalog | None = None) -> Suggestions:
+    """Goals drawn from the person's own baseline (see `evaluate.suggest`), read from their
+    team's records only (`team_catalog`, or `catalog` when one is built already); LookupError
+    for an unknown person or role."""
+    if catalog is None:
+        catalog = team_catalog(ws, person)
     return suggest_goals(
         person,
-        evidence=ws.evidence(),
+        evidence=catalog.reader.evidence,
         people=ws.config.people.people,
         tz=ws.settings.zone,
         start=start or as_of,
         as_of=as_of,
         role=role,
+        catalog=catalog,
     )
+
+
+def team_catalog(ws: Workspace, person: str) -> EventCatalog:
+    """The events of the person's team (their own included), from its records alone: what
+    measuring the person and the rest of the team needs, without reading the organisation's.
+    LookupError for a person not in people.yaml."""
+    people = ws.config.people.people
+    found = next((p for p in people if p.id == person), None)
+    if found is None:
+        raise LookupError(f"{person!r} is not in people.yaml")
+    team = [p.id for p in people if p.team == found.team]
+    return EventCatalog(ws.evidence(people=team), people=people, tz=ws.settings.zone)
 
 
 def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str,

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from config.people import Person
 from config.plans import Plan
+from evaluate.catalog import EventCatalog
 from evaluate.metrics import metric_spec, quantity
 from evaluate.sentences import NOT_COVERED, DataQuality, data_quality_line
+from evaluate.suggest import Suggestions
 from service.casefile import PlanVersion, changes
-from service.evaluations import plan_history, today
+from service.evaluations import plan_history, suggest, team_catalog, today
+from service.person_history import MetricsOverTime, metrics_over_time
 from service.process import (
     Acknowledgement,
     Note,
@@ -48,10 +51,12 @@ __all__ = [
     "GoalView",
     "Overview",
     "PersonPage",
+    "PlanDraft",
     "PlanPage",
     "PlanRow",
     "VersionView",
     "landing",
+    "next_monday",
     "person_page",
     "plan_evidence",
     "plan_page",
@@ -316,14 +321,39 @@ def plan_evidence(ws: Workspace, user: User, plan_id: str) -> list[GoalView] | N
 
 
 @dataclass(frozen=True)
+class PlanDraft:
+    """Goals suggested for a plan starting on `start`, as `trackrecord plans suggest` gives
+    them; `problem` says why there are none (no role, a start too late for its baseline)."""
+
+    start: date
+    suggestions: Suggestions | None
+    problem: str | None = None
+
+    @property
+    def command(self) -> str:
+        person = self.suggestions.person if self.suggestions else "ID"
+        return f"trackrecord plans suggest {person} --start {self.start.isoformat()}"
+
+
+@dataclass(frozen=True)
 class PersonPage:
     person: Person
     manager: Person | None
     plans: list[PlanRow]
+    metrics: MetricsOverTime | None = None
+    draft: PlanDraft | None = None  # None: the person's own page, where no plan is prepared
 
 
-def person_page(ws: Workspace, user: User, person_id: str) -> PersonPage | None:
-    """A person and their plans; None when unknown or out of the user's scope."""
+def next_monday(day: date) -> date:
+    """The Monday after `day`: a plan's first day when the manager names none."""
+    return day + timedelta(days=7 - day.weekday())
+
+
+def person_page(ws: Workspace, user: User, person_id: str, *, start: date | None = None
+                ) -> PersonPage | None:
+    """A person, their plans and every metric over recent weeks; for anyone but the person
+    themself (a manager preparing a plan), the goals `plans suggest` would give for a plan
+    starting `start` (default: the Monday after today). None when unknown or out of scope."""
     people = _people(ws)
     person = people.get(person_id)
     if person is None or not scope_of(ws, user).sees_person(person_id):
@@ -331,7 +361,19 @@ def person_page(ws: Workspace, user: User, person_id: str) -> PersonPage | None:
     plans = [plan for plan in ws.config.plans.values() if plan.employee == person_id]
     stored = {plan.id: s for plan in plans if (s := stored_evaluation(ws, plan.id))}
     rows = sorted(_rows(ws, plans, stored), key=lambda r: r.plan.start, reverse=True)
-    return PersonPage(person, people.get(person.manager or ""), rows)
+    day, catalog = today(ws), team_catalog(ws, person_id)
+    draft = None if user.person == person_id else _draft(
+        ws, person_id, day, start or next_monday(day), catalog)
+    return PersonPage(person, people.get(person.manager or ""), rows,
+                      metrics_over_time(ws, person_id, as_of=day, catalog=catalog), draft)
+
+
+def _draft(ws: Workspace, person: str, day: date, start: date, catalog: EventCatalog
+           ) -> PlanDraft:
+    try:
+        return PlanDraft(start, suggest(ws, person, as_of=day, start=start, catalog=catalog))
+    except (LookupError, ValueError) as exc:  # no role template; a baseline not begun yet
+        return PlanDraft(start, None, str(exc))
 
 
 def landing(ws: Workspace, user: User) -> str:

@@ -26,7 +26,7 @@ from evaluate.evidence import Evidence
 from evaluate.failures import mark_change_failures
 from evaluate.frames import check_frames
 from evaluate.metrics import metric_rules, metric_spec
-from ingest.evidence import load_evidence
+from ingest.evidence import PeopleScope, load_evidence
 from ingest.identities import store_people
 from ingest.schema import migrate
 from ingest.store import make_engine
@@ -59,10 +59,16 @@ class Workspace:
             raise LookupError(f"no plan {plan_id!r}; plans: {names}")
         return plan
 
-    def evidence(self, kinds: Collection[str] | None = None) -> Evidence:
+    def evidence(self, kinds: Collection[str] | None = None, *,
+                 people: Collection[str] | None = None) -> Evidence:
         """The stored records of these kinds (default all), people attached, change failures
-        marked, every frame checked against the core's declared schema."""
+        marked, every frame checked against the core's declared schema. With `people` (ids),
+        only what measuring them needs (`PeopleScope`): a person's page reads their team's
+        records, not the whole organisation's."""
         wanted = set(kinds) if kinds is not None else None
+        chosen = None if people is None else PeopleScope.of(
+            [p for p in self.config.people.people if p.id in people],
+            self.config.sources.repo_services)
         loaded = set(wanted) | {"incident"} if wanted and "deployment" in wanted else wanted
         frames = load_evidence(
             self.engine,
@@ -71,6 +77,7 @@ class Workspace:
             source_kinds=self.source_kinds,
             bots={s.name: s.is_bot for s in self.config.sources.sources
                   if isinstance(s, GithubSource)},
+            scope=chosen,
         )
         check_frames(frames)
         if "deployment" in frames:

@@ -1,5 +1,6 @@
 """The web app in a real headless Chromium (Debian's, driven by Playwright): a manager signs in,
-opens a plan, sees one drawn chart per goal and follows the evidence to its source; an employee
+opens a plan, sees one drawn chart per goal and follows the evidence to its source, and prepares
+a plan on a person's page; an employee
 sees only their own plan; a manager of another team gets "Nothing here". Saves the screenshots
 the README shows under docs/screenshots/."""
 
@@ -14,8 +15,16 @@ from typing import Any
 import pytest
 import uvicorn
 
+import service.views
 from dashboards import create_app
-from tests.dashboards.site import DEVELOPER_PLAN, PASSWORD, SUPPORT_PLAN, Site, synced_site
+from tests.dashboards.site import (
+    AS_OF,
+    DEVELOPER_PLAN,
+    PASSWORD,
+    SUPPORT_PLAN,
+    Site,
+    synced_site,
+)
 from tests.e2e.conftest import free_port
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -92,6 +101,26 @@ def test_manager_follows_a_plan_to_its_evidence(page: Any, base_url: str, site: 
     key = link.inner_text()
     assert key.startswith("jira:OPS-")
     assert link.get_attribute("href") == f"{site.jira_url}/browse/{key.removeprefix('jira:')}"
+
+
+def test_manager_prepares_a_plan_on_the_person_page(page: Any, base_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service.views, "today", lambda ws: AS_OF)  # the fake Jira's last day
+    sign_in(page, base_url, "rania")
+    page.goto(f"{base_url}/people/tbrandt")
+    charts = page.locator(".metric-chart .chart")
+    assert charts.count() == 5
+    page.wait_for_function("document.querySelectorAll('.metric-chart .main-svg').length >= 5")
+    for chart in charts.all():
+        assert chart.locator("svg.main-svg").count() >= 1
+    assert page.locator("pre.yaml").inner_text().startswith("# Suggested for tbrandt")
+    page.screenshot(path=str(SCREENSHOTS / "person.png"), full_page=True)
+
+    page.fill("input[name=start]", "2026-10-01")
+    page.click("text=Suggest goals")
+    page.wait_for_load_state()
+    assert page.url == f"{base_url}/people/tbrandt?start=2026-10-01"
+    assert "baseline 2026-07-03 to 2026-09-30" in page.locator("pre.yaml").inner_text()
 
 
 def test_employee_sees_only_their_own_plan(page: Any, base_url: str) -> None:

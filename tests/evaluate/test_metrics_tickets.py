@@ -140,6 +140,12 @@ def test_aged_open_tickets_are_rebuilt_at_the_instant():
     assert open_at(older, "2026-01-25") == {}
 
 
+def test_no_tickets_hold_no_aged_spells():
+    """A team without tickets (a person's page reads only their team's) has no spells."""
+    assert metric_events("aged_open_tickets", {}).empty
+
+
+
 def test_missing_kinds_and_columns_give_no_events():
     assert metric_events("ticket_resolution_hours", {}).empty
     bare = {"ticket": frame([ticket("B-1", "ann", "2026-01-01", "2026-01-02")]).drop(

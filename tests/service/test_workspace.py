@@ -3,6 +3,7 @@ stored the deployments, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,9 @@ from config.people import PeopleFile, Person
 from config.plans import Plan
 from config.settings import Settings
 from config.sources import SourcesFile
+from evaluate.evidence import Evidence
 from evaluate.frames import FRAME_SCHEMAS, FrameContractError, check_frames, frame_problems
+from evaluate.metrics import METRICS, metric_events
 from ingest.evidence import load_evidence
 from ingest.records import (
     KINDS,
@@ -211,3 +214,99 @@ def test_a_window_before_a_sources_first_sync_is_flagged_and_first_syncs_reach_b
     [goal] = evaluate(ws, plan.id, datetime(2026, 10, 31).date()).to_json()["goals"]
 
     assert "window_not_covered:pd" in goal["flags"]
+
+
+# A person's team, and someone on another team whose records touch theirs.
+TEAM = [
+    Person(id="ann", name="Ann", email="Ann@Example.com", team="desk", role="developer",
+           accounts={"jira": "ann-j", "github": "ann-gh"}),
+    Person(id="bo", name="Bo", email="bo@example.com", team="desk", role="developer",
+           accounts={"jira": "bo-j", "github": "bo-gh"}),
+]
+OTHER = Person(id="cy", name="Cy", email="cy@example.com", team="ops", role="sre",
+               accounts={"jira": "cy-j", "github": "cy-gh", "pagerduty": "cy-pd"})
+
+
+def ticket(key: str, account: str | None, email: str | None = None, *, day: int = 0
+           ) -> Ticket:
+    return Ticket(source="jira", ticket_key=key, url="", project="OPS", issue_type="Task",
+                  summary="", status="Done", status_category="done", assignee_account=account,
+                  assignee_email=email, reporter_account=None, created=T0 + timedelta(days=day),
+                  updated=T0, resolved=T0 + timedelta(days=day + 2), due=None, priority=None)
+
+
+def handover(key: str, change_id: str, days: float, field: str, old: str, new: str
+             ) -> TicketChange:
+    return TicketChange(source="jira", ticket_key=key, change_id=change_id,
+                        at=T0 + timedelta(days=days), field=field, from_value=old, to_value=new,
+                        from_name=old, to_name=new, author_account=None)
+
+
+def pull(number: int, author: str) -> PullRequest:
+    return PullRequest(source="gh", repo="acme/api", number=number, url="", title="",
+                       author_account=author, author_email=None, created=T0, updated=T0,
+                       ready_for_review=T0, merged=T0 + timedelta(days=1), closed=None,
+                       additions=1, deletions=1, base_branch="main")
+
+
+def reviewed(ident: str, number: int, reviewer: str, state: str) -> Review:
+    return Review(source="gh", review_id=ident, repo="acme/api", number=number, url="",
+                  reviewer_account=reviewer, state=state, submitted=T0 + timedelta(hours=5))
+
+
+def mixed_records() -> list[Any]:
+    """Records of every kind whose owners cross the team's edge: a ticket Ann resolved that Cy
+    holds now, one matched by Ann's e-mail alone, Ann's pull request reviewed by Cy and Cy's
+    reviewed by Ann (her login in capitals), deployments by Ann and Cy on one service with
+    incidents after them (the first laid at Cy's door, the second at Ann's), samples of Ann,
+    of her team and of Cy, ratings of Ann and of Cy."""
+    deployed = [replace(stored_deployment(ident, "success", timedelta(hours=hours)),
+                        creator_account=who)
+                for ident, hours, who in (("d1", 0, "ann-gh"), ("d2", 1, "cy-gh"),
+                                             ("d3", 30, "ann-gh"))]
+    incidents = [replace(stored_incident(timedelta(hours=h)), incident_id=i,
+                         assignee_account="cy-pd") for i, h in (("Q1", 2), ("Q2", 31))]
+    samples = [Sample(source="prom", series=f"err{{{owner}}}", metric="error_rate", owner=owner,
+                      at=T0 + timedelta(hours=h), value=0.01 * h)
+               for owner in ("ann", "team:desk", "cy") for h in (1, 30)]
+    ratings = [Rating(source="app", rating_id=f"r-{who}", person=who, name="care", value=4,
+                      author="boss", at=T0, note="") for who in ("ann", "cy")]
+    return [
+        ticket("OPS-1", "cy-j"), handover("OPS-1", "1", 1, "status", "new", "indeterminate"),
+        handover("OPS-1", "2", 2, "status", "indeterminate", "done"),
+        handover("OPS-1", "3", 3, "assignee", "ann-j", "cy-j"),
+        ticket("OPS-2", None, "ann@example.COM"), ticket("OPS-3", "cy-j", day=1),
+        ticket("OPS-4", "BO-J", day=2),
+        pull(1, "ann-gh"), pull(2, "cy-gh"), pull(3, "cy-gh"),
+        reviewed("v1", 1, "cy-gh", "CHANGES_REQUESTED"), reviewed("v2", 1, "bo-gh", "APPROVED"),
+        reviewed("v3", 2, "ANN-GH", "APPROVED"), reviewed("v4", 3, "cy-gh", "APPROVED"),
+        ReviewRequest(source="gh", repo="acme/api", number=2, reviewer_account="ann-gh", at=T0),
+        *deployed, *incidents, *samples, *ratings,
+    ]
+
+
+def test_a_teams_evidence_measures_the_team_as_the_whole_organisations_does(
+    engine: sa.Engine,
+) -> None:
+    """Reading only a team's records (a person's page) gives every metric the same events for
+    its members as reading everything, and leaves out records that are none of theirs."""
+    with engine.begin() as conn:
+        upsert_records(conn, mixed_records())
+    sources = {"sources": [GITHUB, PAGERDUTY], "services": {"acme/api": "checkout"}}
+    ws = replace(workspace(engine, sources), config=Config(
+        sources=SourcesFile.model_validate(sources),
+        people=PeopleFile(people=[*TEAM, OTHER]), plans={}))
+
+    everything, team = ws.evidence(), ws.evidence(people=["ann", "bo"])
+
+    def owned(evidence: Evidence, metric: str) -> pd.DataFrame:
+        events = metric_events(metric, evidence)
+        mine = events["person"].isin({"ann", "bo"}) | events["team"].eq("desk")
+        return events[mine].sort_values("key").reset_index(drop=True)
+
+    for metric in (*METRICS, "rating:care"):
+        pd.testing.assert_frame_equal(owned(team, metric), owned(everything, metric))
+    assert "jira:OPS-3" not in set(team["ticket"]["key"])
+    assert len(team["rating"]) == 1 and len(team["sample"]) == 4
+    assert owned(team, "change_failure_rate")["value"].tolist() == [0.0, 1.0]  # Q2, not Q1
+    assert len(owned(team, "ticket_resolution_hours")) == 3  # OPS-1 at Ann's, OPS-2, OPS-4

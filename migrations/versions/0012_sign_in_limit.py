@@ -1,7 +1,7 @@
 """sign-in limit read from the audit log
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 08:00:00
 
 Failed sign-ins are counted from the audit log, which every web worker shares; this index keeps
@@ -10,8 +10,8 @@ that read to the last minutes of one action.
 
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
