@@ -16,7 +16,7 @@ digits in the lenient direction, so rounding never makes a target stricter than 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -31,7 +31,7 @@ from evaluate.catalog import EventCatalog
 from evaluate.compare import is_sufficient
 from evaluate.evidence import Evidence
 from evaluate.measure import Measurement, Request
-from evaluate.metrics import METRICS, MetricSpec
+from evaluate.metrics import METRICS, MetricSpec, quantity
 from evaluate.results import json_number
 from evaluate.windows import NO_EXCLUSIONS, Span, span
 
@@ -245,7 +245,7 @@ def _suggest(catalog: EventCatalog, person: Person, spec: MetricSpec, window: Sp
     value, basis = choose_target(own.value, team_value, better, rate=spec.statistic == "rate")
     target = None if value is None else _lenient(value, better)
     goal = None if target is None else probe.model_copy(update={"target": _target(target, better)})
-    why = _why(basis, own.value, team_value, team)
+    why = _why(basis, own.value, team_value, team, quantity(spec.name, spec.statistic).format)
     return GoalSuggestion(spec, own, team, team_ok, goal, basis, why)
 
 
@@ -258,22 +258,27 @@ def _too_little(own: Measurement, spec: MetricSpec, probe: Goal) -> str:
     return f"no suggestion: only {own.n} events (needs {probe.min_samples})"
 
 
-def _why(basis: Basis, baseline: float, team_value: float | None, team: Measurement) -> str:
+def _why(basis: Basis, baseline: float, team_value: float | None, team: Measurement,
+         shown: Callable[[float], str]) -> str:
+    """Values in the metric's unit ("9.7%", "16.5 h"), as the page and the plan show them."""
     percent = f"{IMPROVEMENT:.0%}"
     if basis == "zero_baseline":
         return f"no suggestion: the baseline is 0, and {percent} more is still 0"
     if basis == "hold" and team_value is None:
-        return f"hold: the baseline {baseline:.3g} is the best value there is"
+        return f"hold: the baseline {shown(baseline)} is the best value there is"
     if basis == "hold":
-        return f"hold: the baseline {baseline:.3g} is at or beyond the team's {team_value:.3g}"
+        return (f"hold: the baseline {shown(baseline)} is at or beyond the team's "
+                f"{shown(cast(float, team_value))}")
     if basis == "team_level":
-        return f"the team's level: {percent} better than {baseline:.3g} would pass it"
-    return f"{percent} better than the baseline {baseline:.3g}; {_team_note(team_value, team)}"
+        return f"the team's level: {percent} better than {shown(baseline)} would pass it"
+    return (f"{percent} better than the baseline {shown(baseline)}; "
+            f"{_team_note(team_value, team, shown)}")
 
 
-def _team_note(team_value: float | None, team: Measurement) -> str:
+def _team_note(team_value: float | None, team: Measurement, shown: Callable[[float], str]
+               ) -> str:
     if team_value is not None:
-        return f"the team is at {team_value:.3g}"
+        return f"the team is at {shown(team_value)}"
     if team.members == 0:
         return "no teammates to compare with"
     return f"too few team events to compare with ({team.n})"

@@ -109,7 +109,7 @@ def test_the_team_median_caps_a_lower_is_better_target(people):
     assert goal["baseline"] == {"value": 40.0, "n": 10, "active_weeks": 12.86}
     assert goal["team"] == {"value": 35.0, "n": 10, "members": 2, "sufficient": True}
     assert goal["target"] == {"at_most": 35.0} and goal["basis"] == "team_level"
-    assert goal["why"] == "the team's level: 20% better than 40 would pass it"
+    assert goal["why"] == "the team's level: 20% better than 40.0 h would pass it"
 
 
 def test_the_own_baseline_rule_when_the_team_is_further_ahead(people):
@@ -117,14 +117,14 @@ def test_the_own_baseline_rule_when_the_team_is_further_ahead(people):
     goal = by_metric(suggest(rows, people))["ticket_resolution_hours"]
     assert goal["baseline"]["value"] == 40.0
     assert goal["target"] == {"at_most": 32.0} and goal["basis"] == "own_baseline"
-    assert goal["why"] == "20% better than the baseline 40; the team is at 20"
+    assert goal["why"] == "20% better than the baseline 40.0 h; the team is at 20.0 h"
 
 
 def test_someone_already_beyond_the_team_is_asked_to_hold(people):
     rows = tickets("ann", [10] * 10) + tickets("bob", [30] * 10)
     goal = by_metric(suggest(rows, people))["ticket_resolution_hours"]
     assert goal["target"] == {"at_most": 10.0} and goal["basis"] == "hold"
-    assert goal["why"] == "hold: the baseline 10 is at or beyond the team's 30"
+    assert goal["why"] == "hold: the baseline 10.0 h is at or beyond the team's 30.0 h"
 
 
 def test_too_few_events_give_no_suggestion_never_an_invented_one(people):
