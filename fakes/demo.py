@@ -169,10 +169,6 @@ class DemoOrg:
     now: datetime  # the story day's first moment
 
 
-def _day(moment: datetime) -> date:
-    return moment.date()
-
-
 @dataclasses.dataclass(frozen=True)
 class Story:
     """How fast each person works, as a factor on their times (1: usual), and what slows the
@@ -189,36 +185,36 @@ class Story:
     def resolving(self, person: str, created: datetime) -> float:
         """Tickets: tbrandt, slow before his plan, fast during it."""
         if person == "tbrandt":
-            return 0.2 if _day(created) >= self.plans[person].start else 2.5
+            return 0.2 if created.date() >= self.plans[person].start else 2.5
         return self.pace(person)
 
     def authoring(self, person: str, created: datetime) -> float:
         """Pull requests: nharlow, slow before his plan, fast during it, slipping back in its
         last three weeks; pmarlow slower than most, throughout."""
         if person == "nharlow":
-            day = _day(created)
+            day = created.date()
             if day < self.plans[person].start:
                 return 2.5
             return 0.2 if day < self.day - timedelta(weeks=3) else 1.6
         return 1.3 if person == "pmarlow" else self.pace(person)
 
-    def reviewing(self, person: str, submitted: datetime) -> float:
+    def reviewing(self, person: str, at: datetime) -> float:
         """Reviews: nharlow answers faster during his plan (code-review office hours)."""
-        started = person == "nharlow" and _day(submitted) >= self.plans[person].start
+        started = person == "nharlow" and at.date() >= self.plans[person].start
         return 0.15 if started else 1.0
 
-    def failing(self, person: str, team: str | None, created: datetime) -> float:
+    def failing(self, person: str, created: datetime) -> float:
         """Deployments: the chance one fails on top of the usual. The platform team's new CI
         pipeline, from pmarlow's plan start, fails a third of every developer's deployments;
         ilund's own deployments fail more during her plan."""
-        day = _day(created)
-        if team == "platform" and day >= self.plans["pmarlow"].start:
+        day = created.date()
+        if self.teams.get(person) == "platform" and day >= self.plans["pmarlow"].start:
             return 0.35
         return 0.25 if person == "ilund" and day >= self.plans[person].start else 0.0
 
     def responding(self, person: str, created: datetime) -> float:
         """Incidents: ilund gets slower during her plan."""
-        slower = person == "ilund" and _day(created) >= self.plans[person].start
+        slower = person == "ilund" and created.date() >= self.plans[person].start
         return self.pace(person) * (1.6 if slower else 1.0)
 
     def pull_request(self, pr: FakePullRequest, person_of: Mapping[str, str]
@@ -337,7 +333,7 @@ def _failed(story: Story, owner: dict[str, str], deployment: dict[str, Any],
     """The statuses, newest first, the final one a failure when the story says so."""
     person = owner[deployment["creator"]["login"]]
     created = datetime.fromisoformat(deployment["created_at"])
-    chance = story.failing(person, story.teams.get(person), created)
+    chance = story.failing(person, created)
     if random.Random(f"deploy:{deployment['id']}").random() >= chance:
         return statuses
     final, *earlier = statuses
