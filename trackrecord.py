@@ -793,20 +793,24 @@ def demo(
     ] = True,
 ) -> None:
     """Generate a demo organisation behind local fake APIs (a fresh database each time), sync
-    it through the real connectors, evaluate and snapshot its plans, add a demo sign-in per role,
-    then serve the web app with the scheduler; Ctrl-C stops all of it."""
-    from fakes.demo import DEMO_PASSWORD, DEMO_USERS, demo_org
+    it through the real connectors, evaluate and snapshot its plans, add a demo sign-in per role
+    and per plan's employee, then serve the web app with the scheduler; Ctrl-C stops all of it."""
+    from fakes.demo import DEMO_PASSWORD, DEMO_USERS, UNACKNOWLEDGED, demo_org
 
     with demo_org(directory) as org:
         workspace = _open(org.config_dir, database_url=org.database_url)
         _sync(workspace)  # stores every plan's evaluation as of today
         taken = service.snapshot(workspace)
-        for user in DEMO_USERS:
-            service.add_user(workspace, user.name, role=user.role, person=user.person,
-                             password=DEMO_PASSWORD)
+        accounts = {user.person: service.add_user(workspace, user.name, role=user.role,
+                                                  person=user.person, password=DEMO_PASSWORD)
+                    for user in DEMO_USERS}
+        for plan in workspace.config.plans.values():
+            if plan.id != UNACKNOWLEDGED:  # one plan's employee has yet to acknowledge it
+                service.acknowledge(workspace, accounts[plan.employee], plan.id,
+                                    "Discussed with my manager at the kickoff.")
         for stored in service.stored_evaluations(workspace):
-            outcome = str(stored.payload["outcome"]).replace("_", " ")
-            out.print(f"{stored.plan_id}: recommended {outcome}")
+            out.print(_demo_story(stored.plan_id, stored.payload, UNACKNOWLEDGED),
+                      highlight=False, soft_wrap=True)
         out.print(f"{len(taken)} snapshots taken ({sum(s.kind == 'checkpoint' for s in taken)} "
                   f"for passed checkpoints)\nconfiguration: {org.config_dir}   database: "
                   f"{org.database_url}")
@@ -819,6 +823,23 @@ def demo(
             _serve_with_scheduler(workspace, host, port)
     if serve_app:
         out.print("demo stopped: web app, scheduler and fake APIs", highlight=False)
+
+
+def _demo_story(plan_id: str, payload: dict[str, Any], unacknowledged: str) -> str:
+    """One line per demo plan: its recommended outcome, what each goal came to, and whether its
+    employee still has to acknowledge it."""
+    words = {"met": "met", "not_met": "not met", "insufficient_data": "too little data"}
+
+    def goal(result: dict[str, Any]) -> str:
+        status = result["status"]
+        said = (words.get(status) or ("target met, not sustained" if result["target_met"]
+                                      else "improved, target not met"))
+        shift = ", the whole team moved alike" if "team_wide_shift" in result["flags"] else ""
+        return f"{result['metric']} {said}{shift}"
+
+    pending = "; not yet acknowledged" if plan_id == unacknowledged else ""
+    return (f"{plan_id}: recommended {str(payload['outcome']).replace('_', ' ')} ("
+            + "; ".join(goal(result) for result in payload["goals"]) + f"){pending}")
 
 
 def _serve_with_scheduler(workspace: Workspace, host: str, port: int) -> None:

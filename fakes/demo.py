@@ -1,15 +1,25 @@
-"""The demo organisation: the example people and plans, with generated history behind local fakes.
+"""The demo organisation: the example people and plans, more teammates and a fourth plan, with
+generated history behind local fakes.
 
 `demo_org` starts a fake Jira, GitHub, PagerDuty and Prometheus on 127.0.0.1, writes a
-configuration folder whose sources point at them (the example people and plans, unchanged), and
-sets the demo's secrets in the environment, so the real connectors sync it exactly as they would
-a production system. The people on plans start slower than their teammates before the plan and
-improve during it, by different amounts, so the example plans reach different verdicts.
+configuration folder whose sources point at them (the example people, with teammates added so
+that each team is ten or so strong, and the example plans plus the demo's own), and sets the
+demo's secrets in the environment, so the real connectors sync it exactly as they would a
+production system.
 
-The example plans are written for one day, `STORY_DAY`. The demo tells their story as of the
-latest day not after its anchor (today by default) that is a whole number of weeks from it, and
-moves the plans' dates and the generated history by the same weeks: the verdicts do not drift
-with the calendar.
+Three teams (a service desk, platform developers, SRE) and an HR partner, 30 people, 9 months of
+history: tickets, pull requests, deployments and incidents arrive more on weekdays and in office
+hours, little on public holidays and less in a summer lull, with busier and quieter weeks, and
+everyone works at a pace of their own. Four active plans tell four stories (`STORIES`):
+tbrandt improves and keeps it up; nharlow meets his lead-time target but slips back in the last
+weeks; ilund gets slower; and more of pmarlow's deployments fail, as do her whole team's when a
+new CI pipeline comes in: a team-wide shift.
+
+The plans are written for one day, `STORY_DAY`. The demo tells their story as of the latest day
+not after its anchor (today by default) that is a whole number of weeks from it, and moves the
+plans' dates, the holidays and the generated history by the same weeks: the verdicts do not
+drift with the calendar. The history runs on to the real clock (at most a week past the story
+day), each day drawn on its own, so an evaluation as of today reads the same story continued.
 """
 
 from __future__ import annotations
@@ -19,7 +29,8 @@ import os
 import random
 import re
 import shutil
-from collections.abc import Iterator
+import textwrap
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -29,8 +40,16 @@ import yaml
 
 from config import EXAMPLES_DIR
 from config.files import load_people, load_plans
+from config.people import Person
 from config.plans import Plan
-from fakes.github import FakeGithub, generate_deployments, generate_pull_requests
+from fakes.arrivals import AROUND_THE_CLOCK, Rhythm
+from fakes.github import (
+    FakeGithub,
+    FakePullRequest,
+    FakeReview,
+    generate_deployments,
+    generate_pull_requests,
+)
 from fakes.jira import FakeJira, generate_issues
 from fakes.pagerduty import PagerDutyFake, generate_incidents
 from fakes.prometheus import PrometheusFake, error_ratio, up
@@ -43,20 +62,83 @@ SECRETS = {
     "PAGERDUTY_TOKEN": "demo-pagerduty-token",
 }
 HISTORY_DAYS = 270
-STORY_DAY = date(2026, 11, 20)  # the as-of day the example plans' dates are written for
+STORY_DAY = date(2026, 11, 20)  # the as-of day the plans' dates are written for
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-# People on plans who get slower, not faster (a factor on their times): not every plan succeeds.
-DECLINING = {"ilund": 1.6}
+
+# The plans and what each should come to as of the story day (the tests hold the demo to it).
+STORIES = {
+    "tbrandt-2026q4": "successful_completion",  # met every goal and kept it up
+    "nharlow-2026q4": "partial_improvement",  # met lead time, then slipped back: not sustained
+    "ilund-2026q4": "insufficient_improvement",  # got slower
+    "pmarlow-2026q4": "insufficient_improvement",  # worse with the whole team: team-wide shift
+}
+UNACKNOWLEDGED = "pmarlow-2026q4"  # the one plan whose employee has not acknowledged it yet
+
+# The demo's own plan, beside the examples (dates in story time, moved like theirs).
+DEMO_PLANS = {
+    "pmarlow-2026q4": """\
+# A performance-improvement plan for a developer, added by the demo. More of her deployments
+# failed during the plan, but so did everyone's on the platform team: the new CI pipeline.
+
+id: pmarlow-2026q4
+employee: pmarlow
+manager: dferro
+hr_partner: lvoss
+start: 2026-09-21
+end: 2026-12-18
+checkpoints: [2026-10-30, 2026-12-04]
+
+goals:
+  - metric: deployment_success_rate   # deployments she started that succeeded
+    target: {at_least: "90%"}
+
+  - metric: pr_lead_time_hours        # merged − created, for pull requests she authored
+    target: {at_most: 48}
+
+support:
+  - Weekly pairing with a senior developer on the payments-api refactoring
+barriers:
+  - The platform team moved to a new CI pipeline on 2026-09-21; its deploy step is unreliable
+""",
+}
+
+# The story's calendar, in story dates (moved with the plans): public holidays with next to
+# nothing, and a summer lull when many are away.
+_HOLIDAYS = (date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 1), date(2026, 5, 25),
+             date(2026, 8, 31))
+_SUMMER_LULL = (date(2026, 7, 27), date(2026, 8, 14))
+
+# Teammates the demo adds to the example's people, by team: (their tools, their names). With
+# nine or ten in a team, team context (DESIGN §5.6) compares a person with a real team.
+TEAMMATES = {
+    "service-desk": (("jira",), ("Jonas Berg", "Maya Castillo", "Oskar Lindqvist",
+                                 "Priya Raman", "Sofia Marin", "Kwame Mensah", "Hana Sato")),
+    "platform": (("github",), ("Leo Fischer", "Aisha Khan", "Mateo Ruiz", "Freya Olsen",
+                               "Daniel Weber", "Yara Haddad", "Sam Okoro")),
+    "sre": (("github", "pagerduty"), ("Nadia Petrova", "Lucas Moreau", "Ingrid Dahl",
+                                      "Ravi Menon", "Chloe Martin", "Tariq Aziz")),
+}
+
+# Volumes, per day of weight 1 (a usual weekday): enough for every plan's windows and weeks.
+TICKETS_PER_DAY = 15.0
+PULL_REQUESTS_PER_DAY = 10.0
+DEPLOYMENTS_PER_DAY = 6.0
+INCIDENTS_PER_DAY = 2.2
+REPOS = ("acme/payments-api", "acme/storefront")
+# PagerDuty services: the first two run the repositories above (change failures count there).
+SERVICES = (("PK3ZQ7A", "checkout"), ("PW81XRT", "storefront"), ("PQ4N2LB", "identity"),
+            ("PZ6M1TC", "search"), ("PD9H3RV", "data-pipeline"), ("PM2B7KS", "messaging"),
+            ("PV5C8NW", "billing-batch"))
 # The example plans exclude records by key; the fakes hold them, so every exclusion matches a
 # stored record (one that matches none is reported as unmatched, DESIGN §5.11). Jira tickets are
-# in the SUP project, pull requests numbered from 1001, and one incident has a PagerDuty-like id.
+# in the SUP project, pull requests numbered from 1001, and the outage ilund's plan leaves out is
+# her first incident during the plan, with a PagerDuty-like id.
 JIRA_PROJECT = "SUP"
 FIRST_PULL_REQUEST = 1001
-NAMED_INCIDENTS = {1100: "Q1RZ7UXN4KD2PA"}
+OUTAGE_INCIDENT = "Q1RZ7UXN4KD2PA"
 
-
-# The demo's web sign-ins, one per role, all with one password the demo prints: it guards only
-# invented people on this machine.
+# The demo's web sign-ins, one per role and one per plan's employee, all with one password the
+# demo prints: it guards only invented people on this machine.
 DEMO_PASSWORD = "trackrecord-demo"
 
 
@@ -69,9 +151,13 @@ class DemoUser:
 
 
 DEMO_USERS = (
-    DemoUser("rania", "manager", "rnoor", "the plan of Tomas Brandt, who reports to her"),
+    DemoUser("dario", "manager", "dferro",
+             "the plans of Nico Harlow and Pia Marlow, who report to him"),
     DemoUser("lena", "hr", "lvoss", "every plan"),
     DemoUser("tomas", "employee", "tbrandt", "his own plan"),
+    DemoUser("nico", "employee", "nharlow", "his own plan"),
+    DemoUser("ines", "employee", "ilund", "her own plan"),
+    DemoUser("pia", "employee", "pmarlow", "her own plan, still to acknowledge"),
     DemoUser("admin", "admin", None, "every plan and the sync status"),
 )
 
@@ -80,111 +166,219 @@ DEMO_USERS = (
 class DemoOrg:
     config_dir: Path
     database_url: str
-    now: datetime
+    now: datetime  # the story day's first moment
 
 
-def _plans_by_employee(config_dir: Path) -> dict[str, Plan]:
-    return {plan.employee: plan for plan in load_plans(config_dir).values()}
+@dataclasses.dataclass(frozen=True)
+class Story:
+    """How fast each person works, as a factor on their times (1: usual), and what slows the
+    platform team: everyone has a pace of their own, and the plans' people change as their
+    stories say, from their plans' dates."""
+
+    plans: dict[str, Plan]
+    teams: dict[str, str]  # person id → team
+    day: date  # the story day
+
+    def pace(self, person: str) -> float:
+        return random.Random(f"pace:{person}").uniform(0.8, 1.25)
+
+    def resolving(self, person: str, created: datetime) -> float:
+        """Tickets: tbrandt, slow before his plan, fast during it."""
+        if person == "tbrandt":
+            return 0.2 if created.date() >= self.plans[person].start else 2.5
+        return self.pace(person)
+
+    def authoring(self, person: str, created: datetime) -> float:
+        """Pull requests: nharlow, slow before his plan, fast during it, slipping back in its
+        last three weeks; pmarlow slower than most, throughout."""
+        if person == "nharlow":
+            day = created.date()
+            if day < self.plans[person].start:
+                return 2.5
+            return 0.2 if day < self.day - timedelta(weeks=3) else 1.6
+        return 1.3 if person == "pmarlow" else self.pace(person)
+
+    def reviewing(self, person: str, at: datetime) -> float:
+        """Reviews: nharlow answers faster during his plan (code-review office hours)."""
+        started = person == "nharlow" and at.date() >= self.plans[person].start
+        return 0.15 if started else 1.0
+
+    def failing(self, person: str, created: datetime) -> float:
+        """Deployments: the chance one fails on top of the usual. The platform team's new CI
+        pipeline, from pmarlow's plan start, fails a third of every developer's deployments;
+        ilund's own deployments fail more during her plan."""
+        day = created.date()
+        if self.teams.get(person) == "platform" and day >= self.plans["pmarlow"].start:
+            return 0.35
+        return 0.25 if person == "ilund" and day >= self.plans[person].start else 0.0
+
+    def responding(self, person: str, created: datetime) -> float:
+        """Incidents: ilund gets slower during her plan."""
+        slower = person == "ilund" and created.date() >= self.plans[person].start
+        return self.pace(person) * (1.6 if slower else 1.0)
+
+    def pull_request(self, pr: FakePullRequest, person_of: Mapping[str, str]
+                     ) -> FakePullRequest:
+        """The author's pace stretches everything after creation but each reviewer's first
+        review, which comes after their own wait from the request (their pace): a slow author
+        draws out the rounds, not the reviewers' answers. The merge follows the last review."""
+        factor = self.authoring(person_of[pr.author or ""], pr.created)
+
+        def scale(moment: datetime) -> datetime:
+            return pr.created + (moment - pr.created) * factor
+
+        asked = dict(pr.review_requests)
+        requested = {who: scale(at) for who, at in asked.items()}
+        earliest: dict[str, datetime] = {}
+        for review in pr.reviews:
+            if review.author in asked and review.submitted is not None:
+                earliest[review.author] = min(review.submitted,
+                                              earliest.get(review.author, review.submitted))
+        first = {who: requested[who] + (at - asked[who])
+                 * self.reviewing(person_of.get(who, ""), requested[who])
+                 for who, at in earliest.items()}
+
+        def reviewed(review: FakeReview) -> FakeReview:
+            who, submitted = review.author, review.submitted
+            if who not in first or submitted is None:
+                at = None if submitted is None else scale(submitted)
+            else:
+                at = first[who] if submitted == earliest[who] else max(scale(submitted),
+                                                                       first[who])
+            return dataclasses.replace(review, submitted=at)
+
+        reviews = [reviewed(review) for review in pr.reviews]
+        last = max((r.submitted for r in reviews if r.submitted), default=pr.created)
+
+        def finish(moment: datetime | None) -> datetime | None:
+            return None if moment is None else max(scale(moment), last + timedelta(minutes=10))
+
+        merged, closed = finish(pr.merged), finish(pr.closed)
+        return dataclasses.replace(
+            pr,
+            merged=merged,
+            closed=closed,
+            updated=max(scale(pr.updated), last, closed or last),
+            reviews=reviews,
+            review_requests=list(requested.items()),
+            ready_for_review=[scale(at) for at in pr.ready_for_review],
+        )
 
 
-def _slowdown(plans: dict[str, Plan], improvement: dict[str, float]) -> Any:
-    """Time-to-finish multiplier per account and moment: slow before the plan, better during."""
-
-    def factor(person: str | None, moment: datetime) -> float:
-        plan = plans.get(person or "")
-        if plan is None:
-            return 1.0
-        started = moment.date() >= plan.start
-        return improvement.get(person or "", 0.8) if started else 2.5
-
-    return factor
+def _office(shift: timedelta) -> Rhythm:
+    """Office work: weekdays, office hours, the story's holidays and summer lull."""
+    quiet = {day + shift: 0.1 for day in _HOLIDAYS}
+    lull_start, lull_end = _SUMMER_LULL
+    for offset in range((lull_end - lull_start).days + 1):
+        quiet.setdefault(lull_start + timedelta(days=offset) + shift, 0.6)
+    return Rhythm(quiet=quiet)
 
 
-def _jira(people: Any, plans: dict[str, Plan], start: datetime, end: datetime) -> FakeJira:
-    owner = {p.accounts["jira"]: p.id for p in people if "jira" in p.accounts}
-    factor = _slowdown(plans, {"tbrandt": 0.35})
+def _round_the_clock(office: Rhythm) -> Rhythm:
+    """Incidents: any hour, weekends too, a little fewer when less changes (holidays)."""
+    return dataclasses.replace(office, weekdays=(1.0, 1.05, 1.05, 1.0, 0.95, 0.75, 0.7),
+                               hours=AROUND_THE_CLOCK,
+                               quiet={day: 0.6 for day in office.quiet})
+
+
+def _accounts(people: Sequence[Person], tool: str) -> dict[str, str]:
+    return {p.accounts[tool]: p.id for p in people if tool in p.accounts}
+
+
+def _jira(people: Sequence[Person], story: Story, office: Rhythm, start: datetime,
+          end: datetime) -> FakeJira:
+    owner = _accounts(people, "jira")
+    roles = {p.id: p.role for p in people}
+    times = office.arrivals(TICKETS_PER_DAY, start, end, seed=7)
     issues = generate_issues(
-        2400,
+        len(times),
         accounts=sorted(owner),
         start=start,
         end=end,
         seed=7,
-        resolution_factor=lambda account, created: factor(owner.get(account), created),
+        resolution_factor=lambda account, created: story.resolving(owner[account], created),
+        # The service desk takes the tickets; the developers listed in Jira, a few.
+        account_weights={a: 1.0 if roles[p] == "support" else 0.15 for a, p in owner.items()},
         project=JIRA_PROJECT,
+        created=times,
+        reopen_rate=0.1,
     )
     return FakeJira(issues=issues, deployment="cloud", base_url="https://acme.atlassian.net")
 
 
-def _github(people: Any, plans: dict[str, Plan], start: datetime, end: datetime) -> FakeGithub:
-    login_of = {p.accounts["github"]: p.id for p in people if "github" in p.accounts}
-    repos = ["acme/payments-api", "acme/storefront"]
+def _github(people: Sequence[Person], story: Story, office: Rhythm, start: datetime,
+            end: datetime) -> FakeGithub:
+    owner = _accounts(people, "github")
+    roles = {p.id: p.role for p in people}
+    developer = {login: roles[p] == "developer" for login, p in owner.items()}
     fake = FakeGithub(clock=lambda: end)
-    factor = _slowdown(plans, {"nharlow": 0.25})
+    times = office.arrivals(PULL_REQUESTS_PER_DAY, start, end, seed=11)
     prs = generate_pull_requests(
-        900, logins=sorted(login_of), repos=repos, start=start, end=end, seed=11,
-        first_number=FIRST_PULL_REQUEST,
+        len(times), logins=sorted(owner), repos=REPOS, start=start, end=end, seed=11,
+        first_number=FIRST_PULL_REQUEST, created=times,
+        weights={login: 1.0 if dev else 0.2 for login, dev in developer.items()},
     )
-    fake.add_pull_requests(
-        _scaled_pr(pr, factor(login_of.get(pr.author or ""), pr.created)) for pr in prs
-    )
+    fake.add_pull_requests(story.pull_request(pr, owner) for pr in prs)
+    times = office.arrivals(DEPLOYMENTS_PER_DAY, start, end, seed=13)
     for repo, deployment, statuses in generate_deployments(
-        200, logins=sorted(login_of), repos=repos, start=start, end=end, seed=13
+        len(times), logins=sorted(owner), repos=REPOS, start=start, end=end, seed=13,
+        created=times, weights={login: 0.8 if dev else 1.0 for login, dev in developer.items()},
     ):
-        fake.add_deployment(repo, deployment, statuses)
+        fake.add_deployment(repo, deployment, _failed(story, owner, deployment, statuses))
     return fake
 
 
-def _scaled_pr(pr: Any, factor: float) -> Any:
-    """Stretch or shrink everything after creation, as a slower or faster author would."""
+def _failed(story: Story, owner: dict[str, str], deployment: dict[str, Any],
+            statuses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The statuses, newest first, the final one a failure when the story says so."""
+    person = owner[deployment["creator"]["login"]]
+    created = datetime.fromisoformat(deployment["created_at"])
+    chance = story.failing(person, created)
+    if random.Random(f"deploy:{deployment['id']}").random() >= chance:
+        return statuses
+    final, *earlier = statuses
+    return [final | {"state": "failure"}, *earlier]
 
-    def scale(moment: datetime | None) -> datetime | None:
-        return None if moment is None else pr.created + (moment - pr.created) * factor
 
-    return dataclasses.replace(
-        pr,
-        merged=scale(pr.merged),
-        closed=scale(pr.closed),
-        updated=scale(pr.updated),
-        reviews=[dataclasses.replace(r, submitted=scale(r.submitted)) for r in pr.reviews],
-        review_requests=[(who, scale(at)) for who, at in pr.review_requests],
-        ready_for_review=[scale(at) for at in pr.ready_for_review],
+def _pagerduty(people: Sequence[Person], story: Story, rhythm: Rhythm, start: datetime,
+               end: datetime) -> PagerDutyFake:
+    owner = _accounts(people, "pagerduty")
+    times = rhythm.arrivals(INCIDENTS_PER_DAY, start, end, seed=17)
+
+    def incidents(ids: dict[int, str]) -> list[dict[str, Any]]:
+        return generate_incidents(
+            len(times), start=start, users=sorted(owner), seed=17, services=SERVICES,
+            slowdown=lambda user, created: story.responding(owner[user], created), ids=ids,
+            created=times,
+        )
+
+    generated = incidents({})
+    ilund = next(account for account, person in owner.items() if person == "ilund")
+    outage = next(
+        raw["incident_number"] for raw in generated
+        if raw["status"] == "resolved" and raw["log_entries"][-1]["agent"]["id"] == ilund
+        and raw["created_at"][:10] >= story.plans["ilund"].start.isoformat()
     )
+    return PagerDutyFake(incidents({outage: OUTAGE_INCIDENT}), token=SECRETS["PAGERDUTY_TOKEN"])
 
 
-def _pagerduty(
-    people: Any, plans: dict[str, Plan], start: datetime, end: datetime
-) -> PagerDutyFake:
-    owner = {p.accounts["pagerduty"]: p.id for p in people if "pagerduty" in p.accounts}
-    hours = (end - start).total_seconds() / 3600
-
-    def slowdown(user: str, created: datetime) -> float:
-        person = owner.get(user, "")
-        declining = person in DECLINING and created.date() >= plans[person].start
-        return DECLINING[person] if declining else 1.0
-
-    incidents = generate_incidents(
-        int(hours // 30),
-        start=start,
-        every=timedelta(hours=30),
-        users=sorted(owner),
-        seed=17,
-        services=(("PK3ZQ7A", "checkout"), ("PW81XRT", "storefront")),
-        slowdown=slowdown,
-        ids=NAMED_INCIDENTS,
-    )
-    return PagerDutyFake(incidents, token=SECRETS["PAGERDUTY_TOKEN"])
-
-
-def _prometheus(sources: dict[str, Any], plans: dict[str, Plan]) -> PrometheusFake:
+def _prometheus(sources: dict[str, Any], story: Story) -> PrometheusFake:
     prometheus = next(s for s in sources["sources"] if s["kind"] == "prometheus")
     error_query, up_query = (series["query"] for series in prometheus["series"])
-    # checkout, which ilund owns, gets worse during the plan.
-    worse_from = datetime.combine(plans["ilund"].start, datetime.min.time(), UTC).timestamp()
+    # checkout, which ilund owns, gets worse during her plan; errors run higher at weekends,
+    # when less traffic meets the same batch jobs.
+    worse_from = datetime.combine(story.plans["ilund"].start, time(), UTC).timestamp()
+
+    def rhythm(t: int, level: float) -> float:
+        weekend = datetime.fromtimestamp(t, UTC).weekday() >= 5
+        return level * (1.2 if weekend else 1.0)
+
     return PrometheusFake(
         {
             error_query: [
-                error_ratio("checkout", base=lambda t: 0.008 if t < worse_from else 0.013),
-                error_ratio("storefront", base=0.02),
+                error_ratio("checkout",
+                            base=lambda t: rhythm(t, 0.008 if t < worse_from else 0.013)),
+                error_ratio("storefront", base=lambda t: rhythm(t, 0.02)),
             ],
             up_query: [
                 up("payments-api-1:9100", job="payments-api", down_fraction=0.02),
@@ -200,11 +394,38 @@ def demo_day(anchor: date) -> date:
     return STORY_DAY + timedelta(weeks=(anchor - STORY_DAY).days // 7)
 
 
-def _copy_examples(root: Path, shift: timedelta) -> Path:
-    """The example configuration, every date in the plans moved by `shift` (comments too)."""
+def _teammates() -> list[dict[str, Any]]:
+    """The demo's teammates as people.yaml entries: ids, addresses and accounts from names."""
+    managers = {"service-desk": "rnoor", "platform": "dferro", "sre": "eholt"}
+    roles = {"service-desk": "support", "platform": "developer", "sre": "sre"}
+    entries: list[dict[str, Any]] = []
+    for team, (tools, names) in TEAMMATES.items():
+        for name in names:
+            first, last = name.lower().split()
+            person = first[0] + last
+            number = 310 + len(entries)
+            accounts = {"jira": f"63a1f0c2d4e5b60071a2c{number}", "github": person,
+                        "pagerduty": f"P{number}{last[:3].upper()}"}
+            entries.append({
+                "id": person, "name": name, "email": f"{first}.{last}@example.com",
+                "team": team, "role": roles[team], "manager": managers[team],
+                "accounts": {tool: accounts[tool] for tool in tools},
+            })
+    return entries
+
+
+def _write_config(root: Path, shift: timedelta) -> Path:
+    """The example configuration with the demo's teammates and plan added, every date in the
+    plans moved by `shift` (comments too)."""
     config_dir = root / "config"
     shutil.rmtree(config_dir, ignore_errors=True)
     shutil.copytree(EXAMPLES_DIR, config_dir)
+    people = config_dir / "people.yaml"
+    added = yaml.safe_dump(_teammates(), sort_keys=False, default_flow_style=None, width=100)
+    people.write_text(people.read_text() + "\n  # Added by the demo: the rest of each team\n"
+                      + textwrap.indent(added, "  "))
+    for plan_id, text in DEMO_PLANS.items():
+        (config_dir / "plans" / f"{plan_id}.yaml").write_text(text)
     for plan in (config_dir / "plans").glob("*.yaml"):
         moved = _DATE.sub(lambda m: (date.fromisoformat(m[0]) + shift).isoformat(),
                           plan.read_text())
@@ -234,7 +455,8 @@ def _write_sources(config_dir: Path, urls: dict[str, str], start: datetime) -> d
 def demo_org(root: Path, *, anchor: date | None = None) -> Iterator[DemoOrg]:
     """Fakes running, configuration written, secrets set; a fresh database file each time. The
     story is told as of `demo_day(anchor)` (`now`: that day's first moment, never ahead of the
-    real clock the connectors read)."""
+    real clock the connectors read); the history runs on to the real clock, for at most a
+    week after it."""
     root.mkdir(parents=True, exist_ok=True)
     database = root / "trackrecord.db"
     for stale in root.glob("trackrecord.db*"):
@@ -242,15 +464,17 @@ def demo_org(root: Path, *, anchor: date | None = None) -> Iterator[DemoOrg]:
     day = demo_day(anchor or datetime.now(UTC).date())
     now = datetime.combine(day, time(), UTC)
     start = now - timedelta(days=HISTORY_DAYS)
-    config_dir = _copy_examples(root, day - STORY_DAY)
+    end = min(datetime.now(UTC), now + timedelta(weeks=1)).replace(microsecond=0)
+    config_dir = _write_config(root, day - STORY_DAY)
     people = load_people(config_dir).people
-    plans = _plans_by_employee(config_dir)
-    random.seed(5)
+    story = Story({plan.employee: plan for plan in load_plans(config_dir).values()},
+                  {person.id: person.team for person in people}, day)
+    office = _office(day - STORY_DAY)
     with ExitStack() as stack:
         handlers: dict[str, Handler] = {
-            "jira": _jira(people, plans, start, now),
-            "github": _github(people, plans, start, now),
-            "pagerduty": _pagerduty(people, plans, start, now),
+            "jira": _jira(people, story, office, start, end),
+            "github": _github(people, story, office, start, end),
+            "pagerduty": _pagerduty(people, story, _round_the_clock(office), start, end),
         }
         servers = {kind: stack.enter_context(serving(h)) for kind, h in handlers.items()}
         urls = {kind: server.url for kind, server in servers.items()}
@@ -258,7 +482,7 @@ def demo_org(root: Path, *, anchor: date | None = None) -> Iterator[DemoOrg]:
         stack.callback(prometheus_server.stop)
         urls["prometheus"] = prometheus_server.url
         sources = _write_sources(config_dir, urls, start)
-        prometheus_server.handler = _prometheus(sources, plans)
+        prometheus_server.handler = _prometheus(sources, story)
         stack.enter_context(_environment(SECRETS))
         yield DemoOrg(config_dir=config_dir, database_url=f"sqlite:///{database}", now=now)
 
@@ -277,5 +501,5 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SECRETS", "STORY_DAY", "DemoOrg", "DemoUser", "demo_day",
-           "demo_org"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SECRETS", "STORIES", "STORY_DAY", "UNACKNOWLEDGED",
+           "DemoOrg", "DemoUser", "demo_day", "demo_org"]

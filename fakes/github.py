@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -512,18 +513,42 @@ def generate_pull_requests(
     end: datetime,
     seed: int = 0,
     first_number: int = 1,
+    created: Sequence[datetime] | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> list[FakePullRequest]:
     """`n` pull requests spread over `repos`, each with 0–12 reviews after review requests (a few
     by the author, as GitHub files replies); about 15% start as drafts, 70% are merged, 15% closed
-    unmerged. Each repository numbers its own from `first_number`. Deterministic for a seed."""
+    unmerged. Each repository numbers its own from `first_number`. Deterministic for a seed.
+
+    `created`: each one's creation time (`n` of them) instead of a uniform spread over
+    [start, end); `weights`: how many each login authors, relatively (default: alike)."""
     rng = random.Random(seed)
+    times = _creation_times(n, created)
+    pick = _picker(logins, weights)
     numbers = dict.fromkeys(repos, first_number - 1)
     prs = []
     for index in range(n):
         repo = repos[index % len(repos)]
         numbers[repo] += 1
-        prs.append(_pull_request(rng, repo, numbers[repo], logins, start, end))
+        author = pick(rng)
+        at = times[index] if times else _between(rng, start, end)
+        prs.append(_pull_request(rng, repo, numbers[repo], logins, author, at))
     return prs
+
+
+def _creation_times(n: int, created: Sequence[datetime] | None) -> Sequence[datetime]:
+    if created is not None and len(created) != n:
+        raise ValueError(f"{len(created)} creation times for {n} items")
+    return created or ()
+
+
+def _picker(logins: Sequence[str], weights: Mapping[str, float] | None
+            ) -> Callable[[random.Random], str]:
+    """Who makes the next item: uniformly, or in proportion to `weights` (default 1)."""
+    if weights is None:
+        return lambda rng: rng.choice(logins)
+    cumulative = list(itertools.accumulate(weights.get(login, 1.0) for login in logins))
+    return lambda rng: rng.choices(logins, cum_weights=cumulative)[0]
 
 
 def _pull_request(
@@ -531,11 +556,9 @@ def _pull_request(
     repo: str,
     number: int,
     logins: Sequence[str],
-    start: datetime,
-    end: datetime,
+    author: str,
+    created: datetime,
 ) -> FakePullRequest:
-    author = rng.choice(logins)
-    created = _between(rng, start, end)
     ready = [created + _hours(rng, 20)] if rng.random() < 0.15 else []
     open_at = ready[0] if ready else created
     others = [login for login in logins if login != author] or list(logins)
@@ -586,13 +609,19 @@ def generate_deployments(
     end: datetime,
     environment: str = "production",
     seed: int = 0,
+    created: Sequence[datetime] | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> list[tuple[str, Json, list[Json]]]:
-    """(repo, deployment, statuses newest first): 85% succeed, the rest fail or error."""
+    """(repo, deployment, statuses newest first): 85% succeed, the rest fail or error.
+    `created` and `weights` as for `generate_pull_requests`."""
     rng = random.Random(seed)
+    times = _creation_times(n, created)
+    pick = _picker(logins, weights)
     made = []
     for index in range(n):
-        repo, created = repos[index % len(repos)], _between(rng, start, end)
-        creator = user_json(rng.choice(logins))
+        repo = repos[index % len(repos)]
+        at = times[index] if times else _between(rng, start, end)
+        creator = user_json(pick(rng))
         deployment_id = 900_000 + index
         url = f"{API}/repos/{repo}/deployments/{deployment_id}"
         deployment = {
@@ -603,8 +632,8 @@ def generate_deployments(
             "task": "deploy",
             "environment": environment,
             "creator": creator,
-            "created_at": iso(created),
-            "updated_at": iso(created),
+            "created_at": iso(at),
+            "updated_at": iso(at),
             "statuses_url": f"{url}/statuses",
             "repository_url": f"{API}/repos/{repo}",
         }
@@ -613,7 +642,7 @@ def generate_deployments(
             _status(
                 deployment_id * 10 + step,
                 state,
-                created + timedelta(minutes=5 * step),
+                at + timedelta(minutes=5 * step),
                 creator,
                 environment,
             )

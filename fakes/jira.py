@@ -489,8 +489,8 @@ class Event(NamedTuple):
 
 @dataclass(frozen=True)
 class GeneratedIssues(Sequence[Issue]):
-    """`n` issues created evenly over [start, end), each computed from (seed, index) when read:
-    the same issue every time, and none held in memory."""
+    """`n` issues created evenly over [start, end) (or at the given `times`), each computed from
+    (seed, index) when read: the same issue every time, and none held in memory."""
 
     n: int
     accounts: tuple[str, ...]
@@ -505,6 +505,7 @@ class GeneratedIssues(Sequence[Issue]):
     reassign_rate: float = 0.10
     due_rate: float = 0.40
     long_changelog_rate: float = 0.0
+    times: tuple[datetime, ...] = ()  # each issue's creation, oldest first, when given
 
     def __len__(self) -> int:
         return self.n
@@ -553,6 +554,7 @@ def generate_issues(
     resolution_factor: ResolutionFactor | Mapping[str, float] | None = None,
     account_weights: Mapping[str, float] | None = None,
     emails: Mapping[str, str] | None = None,
+    created: Sequence[datetime] | None = None,
     **rates: Any,
 ) -> GeneratedIssues:
     """Realistic issues: To Do → In Progress → Done with some reopens and reassignments, due
@@ -562,13 +564,17 @@ def generate_issues(
     and creation time (a function), so a demo person can improve between a baseline and a
     current window; it also sets their share of new tickets and how often their work is
     reopened; `account_weights` sets who gets how many tickets; `emails` are shown where
-    given (Cloud hides the rest). Rates go by name: `reopen_rate`, `reassign_rate`, `due_rate`,
-    `long_changelog_rate` (changelogs over 100 entries).
+    given (Cloud hides the rest); `created` gives each issue's creation time, oldest first,
+    instead of spreading `n` evenly (`n` is then their number). Rates go by name:
+    `reopen_rate`, `reassign_rate`, `due_rate`, `long_changelog_rate` (changelogs over 100
+    entries).
     """
     factor = resolution_factor
     if isinstance(factor, Mapping):
         table = dict(factor)
         factor = lambda account, _created: table.get(account, 1.0)  # noqa: E731
+    if created is not None and len(created) != n:
+        raise ValueError(f"{len(created)} creation times for {n} issues")
     weights = None
     if account_weights is not None:
         weights = tuple(itertools.accumulate(account_weights.get(a, 1.0) for a in accounts))
@@ -581,6 +587,7 @@ def generate_issues(
         factor=factor or _never_slower,
         account_weights=weights,
         emails=dict(emails or {}),
+        times=tuple(moment.astimezone(UTC) for moment in created or ()),
         **rates,
     )
 
@@ -604,7 +611,8 @@ def _user(account: str, email: str | None) -> dict[str, Any]:
 
 def _generate(issues: GeneratedIssues, index: int) -> Issue:
     rng = random.Random(issues.seed * 1_000_003 + index)
-    created = issues.start + (issues.end - issues.start) * ((index + rng.random()) / issues.n)
+    spread = issues.start + (issues.end - issues.start) * ((index + rng.random()) / issues.n)
+    created = issues.times[index] if issues.times else spread
     assignee, reporter = issues.pick_assignee(rng, created), issues.pick(rng)
     initial = assignee if rng.random() >= UNASSIGNED_RATE else None
     events = [e for e in _timeline(issues, rng, created, assignee, initial) if e.at < issues.end]

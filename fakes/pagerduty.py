@@ -238,21 +238,25 @@ def generate_incidents(
     first_number: int = 1000,
     slowdown: Callable[[str, datetime], float] | None = None,
     ids: Mapping[int, str] | None = None,
+    created: Sequence[datetime] | None = None,
 ) -> list[Raw]:
-    """Incidents created `every` apart from `start`, with realistic status fields and logs.
+    """Incidents created `every` apart from `start` (or at the `count` times `created` gives),
+    with realistic status fields and logs.
 
     `statuses` weighs resolved / acknowledged / triggered (default 8 : 1 : 1); a triggered one
     here was never acknowledged. `slowdown(user, created)` multiplies the times to acknowledge
     and resolve, for a responder who gets slower or faster. `ids` gives chosen incident
     numbers the id a plan refers to (others get `Q` and the zero-padded number).
     """
+    if created is not None and len(created) != count:
+        raise ValueError(f"{len(created)} creation times for {count} incidents")
     rng = random.Random(seed)
     weights = statuses or {"resolved": 0.8, "acknowledged": 0.1, "triggered": 0.1}
     generated = []
     for index in range(count):
         number = first_number + index
-        raw = _incident(number, start + index * every, rng.choice(list(services)), rng,
-                        (ids or {}).get(number))
+        at = created[index] if created is not None else start + index * every
+        raw = _incident(number, at, rng.choice(list(services)), rng, (ids or {}).get(number))
         user_id = rng.choice(list(users))
         user = _reference("user", user_id, "Generated user")
         status = rng.choices(list(weights), weights=list(weights.values()))[0]

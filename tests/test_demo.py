@@ -1,6 +1,6 @@
 """The demo organisation end to end through the command line: every connector syncs its local
-fake, and the developer and SRE example plans evaluate from GitHub, PagerDuty and Prometheus
-evidence, on SQLite and PostgreSQL."""
+fake, the developer and SRE example plans evaluate from GitHub, PagerDuty and Prometheus
+evidence, on SQLite and PostgreSQL, and the four plans tell their four stories."""
 
 from __future__ import annotations
 
@@ -14,7 +14,17 @@ import pytest
 from typer.testing import CliRunner
 
 import service
-from fakes.demo import DEMO_PASSWORD, DEMO_USERS, SECRETS, STORY_DAY, demo_day, demo_org
+from fakes.demo import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    SECRETS,
+    STORIES,
+    STORY_DAY,
+    UNACKNOWLEDGED,
+    demo_day,
+    demo_org,
+)
+from service.process import unacknowledged
 from trackrecord import app
 
 runner = CliRunner()
@@ -84,18 +94,11 @@ def test_developer_and_sre_plans_evaluate_from_synced_sources(
 
 
 
-INTENDED = {
-    "tbrandt-2026q4": "successful_completion",
-    "nharlow-2026q4": "partial_improvement",
-    "ilund-2026q4": "insufficient_improvement",
-}
-
-
 def test_the_demo_tells_the_same_story_from_any_anchor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """History and plan dates come from one anchor: two anchors weeks and days apart give the
-    three intended verdicts, as of each one's story day."""
+    four intended verdicts, as of each one's story day."""
     today = datetime.now(UTC).date()
     for anchor in (today, today - timedelta(weeks=10, days=3)):
         root = tmp_path / anchor.isoformat()
@@ -111,28 +114,62 @@ def test_the_demo_tells_the_same_story_from_any_anchor(
         outcomes = {
             plan: json.loads(invoke("evaluate", plan, "--as-of", day.isoformat(), "--json")[1])
             ["outcome"]
-            for plan in INTENDED
+            for plan in STORIES
         }
-        assert outcomes == INTENDED, anchor
+        assert outcomes == STORIES, anchor
 
 
 def test_the_demo_command_sets_up_plans_snapshots_and_sign_ins(tmp_path: Path) -> None:
     """`trackrecord demo --no-serve`: everything `make demo` serves, stored in a fresh database,
-    twice in a row."""
+    twice in a row: four plans with their four stories as of today, each as the stored
+    evaluations the pages read."""
     for _ in range(2):
         code, output = invoke("demo", "--directory", str(tmp_path), "--no-serve")
         assert code == 0, output
     workspace = service.open_workspace(
         tmp_path / "config", database_url=f"sqlite:///{tmp_path / 'trackrecord.db'}")
-    stored = {s.plan_id: s.payload["outcome"] for s in service.stored_evaluations(workspace)}
-    assert stored == INTENDED
-    for plan in INTENDED:
+    people = workspace.config.people.people
+    assert len(people) == 30
+    assert {p.team for p in people} == {"service-desk", "platform", "sre", "people-ops"}
+    stored = {s.plan_id: s.payload for s in service.stored_evaluations(workspace)}
+    assert {plan: payload["outcome"] for plan, payload in stored.items()} == STORIES
+    for plan in STORIES:
+        assert f"{plan}: recommended {STORIES[plan].replace('_', ' ')}" in output
+
+    # Only the fourth plan's regression is the whole team's: its goal carries the flag.
+    shifted = {(plan, goal["metric"]) for plan, payload in stored.items()
+               for goal in payload["goals"] if "team_wide_shift" in goal["flags"]}
+    assert shifted == {("pmarlow-2026q4", "deployment_success_rate")}
+    regression = next(g for g in stored["pmarlow-2026q4"]["goals"]
+                      if g["metric"] == "deployment_success_rate")
+    assert regression["status"] == "not_met" and regression["change"]["absolute"] < 0
+    assert regression["team"]["team_wide_shift"] and regression["team"]["change_absolute"] < 0
+    assert "the whole team moved alike" in output
+
+    # The partial improvement: a target met but not sustained, no other kind of partial.
+    partial = [g for g in stored["nharlow-2026q4"]["goals"] if g["status"] == "partially_met"]
+    assert [g["metric"] for g in partial] == ["pr_lead_time_hours"]
+    assert partial[0]["target_met"] and not partial[0]["sustained"]["held"]
+    assert all(g["status"] == "met" for g in stored["tbrandt-2026q4"]["goals"])
+
+    # Leave: a plan excludes a week of it, and its evaluation says so.
+    support = workspace.plan("tbrandt-2026q4")
+    leave = [e for e in support.exclusions if e.from_ and "leave" in e.reason.lower()]
+    assert leave and support.start <= leave[0].from_ <= support.end
+    assert any("leave" in e.get("reason", "").lower()
+               for e in stored["tbrandt-2026q4"]["exclusions"])
+
+    for plan in STORIES:
         kinds = [s.kind for s in service.snapshots(workspace, plan)]
         assert kinds.count("manual") == 1, (plan, kinds)
-    support = "tbrandt-2026q4"
-    checkpoints = [s.as_of for s in service.snapshots(workspace, support) if s.kind == "checkpoint"]
-    assert checkpoints == list(workspace.plan(support).checkpoints)
+    checkpoints = [s.as_of for s in service.snapshots(workspace, support.id)
+                   if s.kind == "checkpoint"]
+    assert checkpoints == list(support.checkpoints)  # both passed, each with its snapshot
     assert service.verify_snapshots(workspace).broken is None
+
+    # Every employee acknowledged their plan but one, whom the overview shows as pending.
+    assert unacknowledged(workspace, list(STORIES)) == {UNACKNOWLEDGED}
+    assert f"{UNACKNOWLEDGED}: recommended" in output and "not yet acknowledged" in output
 
     assert f"password {DEMO_PASSWORD}" in output
     for user in DEMO_USERS:

@@ -23,7 +23,7 @@ ACCOUNTS = {"sdesk-1": "tbrandt", "sdesk-2": "aokafor", "sdesk-3": "rnoor"}
 AS_OF = date(2026, 11, 20)
 PASSWORD = "correct horse battery"
 SUPPORT_PLAN = "tbrandt-2026q4"  # service desk: tbrandt, managed by rnoor
-DEVELOPER_PLAN = "nharlow-2026q4"  # payments: nharlow, managed by dferro
+DEVELOPER_PLAN = "nharlow-2026q4"  # platform: nharlow, managed by dferro
 # sign-in name → (role, person)
 USERS: dict[str, tuple[str, str | None]] = {
     "ada": ("admin", None),

@@ -62,7 +62,7 @@ def test_the_served_demo_signs_in_with_a_printed_login(tmp_path: Path, browser: 
 
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        for role, rows in (("hr", 3), ("manager", 1)):
+        for role, rows in (("hr", 4), ("manager", 2)):
             page.goto(f"{base_url}/login")
             page.fill("#username", logins[role])
             page.fill("#password", password[1])
