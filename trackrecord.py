@@ -828,17 +828,18 @@ def demo(
 def _demo_story(plan_id: str, payload: dict[str, Any], unacknowledged: str) -> str:
     """One line per demo plan: its recommended outcome, what each goal came to, and whether its
     employee still has to acknowledge it."""
-    words = {"met": "met", "not_met": "not met", "insufficient_data": "too little data"}
+    from evaluate.sentences import goal_title, outcome_word
 
     def goal(result: dict[str, Any]) -> str:
         status = result["status"]
-        said = (words.get(status) or ("target met, not sustained" if result["target_met"]
-                                      else "improved, target not met"))
+        said = {"met": "met", "not_met": "not met", "insufficient_data": "too little data"}.get(
+            status) or ("target met, not sustained" if result["target_met"]
+                        else "improved, target not met")
         shift = ", the whole team moved alike" if "team_wide_shift" in result["flags"] else ""
-        return f"{result['metric']} {said}{shift}"
+        return f"{goal_title(result['metric'], result['statistic']).lower()} {said}{shift}"
 
     pending = "; not yet acknowledged" if plan_id == unacknowledged else ""
-    return (f"{plan_id}: recommended {str(payload['outcome']).replace('_', ' ')} ("
+    return (f"{plan_id}: recommended {outcome_word(str(payload['outcome'])).lower()} ("
             + "; ".join(goal(result) for result in payload["goals"]) + f"){pending}")
 
 
