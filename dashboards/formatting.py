@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment
 
 from evaluate.outcome import GoalStatus
-from evaluate.sentences import STATUS_WORDS, flag_words, goal_title, outcome_word
+from evaluate.sentences import MINUS, STATUS_WORDS, flag_words, goal_title, outcome_word
 
 __all__ = ["BADGES", "register", "status_word", "target_text"]
 
@@ -55,11 +55,12 @@ def status_class(status: str) -> str:
 
 
 def number(value: float | int | None) -> str:
+    """A typographic minus, as the sentences write it: "−8.2" reads as a number."""
     if value is None:
         return "—"
     if isinstance(value, int) or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+        return f"{value:,.0f}".replace("-", MINUS)
+    return f"{value:.3g}".replace("-", MINUS)
 
 
 def in_unit(value: float | None, unit: str) -> str:
@@ -67,7 +68,7 @@ def in_unit(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
     if unit.startswith("share") or unit == "error ratio":
-        return f"{value:.1%}".replace(".0%", "%")
+        return f"{value:.1%}".replace(".0%", "%").replace("-", MINUS)
     short = {"hours": "h", "minutes": "min"}.get(unit)
     return f"{number(value)} {short or unit}"
 
@@ -76,7 +77,7 @@ def percent(value: float | None, *, signed: bool = True) -> str:
     if value is None:
         return "—"
     shown = f"{value:+.0%}" if signed else f"{value:.0%}"
-    return shown.replace("-", "−")
+    return shown.replace("-", MINUS)
 
 
 def target_text(target: dict[str, Any], unit: str) -> str:

@@ -21,6 +21,7 @@ from evaluate.outcome import GoalStatus, PlanOutcome
 from evaluate.results import GoalEvaluation
 
 __all__ = [
+    "MINUS",
     "NOT_COVERED",
     "OUTCOME_WORDS",
     "STATUS_WORDS",
