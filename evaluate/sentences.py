@@ -22,6 +22,7 @@ from evaluate.results import GoalEvaluation
 __all__ = [
     "NOT_COVERED",
     "DataQuality",
+    "attention_reasons",
     "data_quality_line",
     "day_range",
     "flag_words",
@@ -315,7 +316,11 @@ def _and(items: Sequence[str]) -> str:
 class DataQuality(NamedTuple):
     """The line under a plan's header, and whether it is shown as a warning: only when
     something weakens a verdict (a stale or never-synced source, a goal short of data, an
-    uncovered window, an exclusion that matched nothing)."""
+    uncovered window, an exclusion that matched nothing). Unmatched accounts are named but do
+    not warn by themselves: nothing says whose records they hold (they are listed, never
+    guessed), most belong to people who left or to service accounts, and a warning every plan
+    carries for good would teach readers to ignore it. Where they cost this plan evidence, the
+    goal falls short of data or the person's change looks off, and those warn."""
 
     text: str
     warning: bool
@@ -351,6 +356,23 @@ def data_quality_line(*, now: datetime, synced: Mapping[str, datetime | None],
         parts.append(f"{_count(unmatched_exclusions, 'exclusion')} naming no stored record")
     warning = bool(stale or short_of_data or uncovered or unmatched_exclusions)
     return DataQuality(f"Data: {'; '.join(parts)}.", warning)
+
+
+def attention_reasons(*, short_of_data: int, uncovered: Sequence[str], unacknowledged: bool
+                      ) -> list[str]:
+    """Why the overview says a plan needs attention, in words ("not enough data for 1 goal",
+    "Jira not synced back to a window's start", "acknowledgement pending"); none: it does
+    not. A verdict that cannot be given yet comes first, then one that may rest on part of a
+    window, then a version the employee has not acknowledged."""
+    reasons = []
+    if short_of_data:
+        reasons.append(f"not enough data for {_count(short_of_data, 'goal')}")
+    if uncovered:
+        reasons.append(f"{_and([source_name(s) for s in uncovered])} not synced back to a "
+                       "window's start")
+    if unacknowledged:
+        reasons.append("acknowledgement pending")
+    return reasons
 
 
 def _synced(name: str, at: datetime | None, now: datetime, *, stale: bool, first: bool

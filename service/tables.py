@@ -11,7 +11,7 @@ from ingest.store import UTCDateTime, metadata
 
 __all__ = [
     "acknowledgements", "api_tokens", "audit_log", "decisions", "erasures", "evaluations",
-    "job_runs", "notes", "plan_versions", "snapshots", "users",
+    "job_runs", "notes", "plan_versions", "snapshots", "unmatched_accounts", "users",
 ]
 
 plan_versions = Table(
@@ -54,6 +54,26 @@ evaluations = Table(
     # Per goal, its trend chart and sparkline (plotly figure JSON), drawn when stored.
     Column("charts", JSON, nullable=True),
     Column("sparklines", JSON, nullable=True),
+    # What the overview sorts and filters every plan in scope by, so it reads no payload but
+    # the page's: the outcome so far, goals met, goals short of data, and the sources not
+    # synced back to a window's start (service.stored.Summary).
+    Column("outcome", String(64), nullable=True),
+    Column("goals_met", Integer, nullable=True),
+    Column("short_of_data", Integer, nullable=True),
+    Column("uncovered", JSON, nullable=True),
+)
+
+# Accounts on stored records that match nobody in people.yaml, per record kind: found while a
+# refresh of the stored evaluations has the evidence loaded (each refresh replaces the rows of
+# the kinds it loaded), so a plan page and the sync page list them without loading it again.
+unmatched_accounts = Table(
+    "unmatched_accounts",
+    metadata,
+    Column("kind", String(64), primary_key=True),
+    Column("source", String(255), primary_key=True),
+    Column("account", Text, primary_key=True),  # as the source wrote it: any length
+    Column("email", Text, nullable=True),
+    Column("records", Integer, nullable=False),
 )
 
 # Append-only: a row is never updated. Each plan's rows form a hash chain (evaluate.snapshots);
