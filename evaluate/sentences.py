@@ -335,16 +335,19 @@ def data_quality_line(*, now: datetime, synced: Mapping[str, datetime | None],
     """"Data: Jira synced 2 h ago, GitHub 3 h ago; 1 unmatched account (jdoe-old); 0
     quarantined records; all goals have enough data."
 
-    `synced`: each source's last successful sync (None: never); `stale_after`: per source,
-    the age past which it is stale (the overview uses twice its schedule); `short_of_data`:
-    the goals (in words) without enough data; `uncovered`: sources that do not reach back
-    to a window's start."""
+    `synced`: the last successful sync (None: never) of each source the goals draw on (none:
+    a plan reading only what is recorded in the app, or one no source serves); `stale_after`:
+    per source, the age past which it is stale (the overview uses twice its schedule);
+    `unmatched_accounts`: on records of the kinds the goals read; `short_of_data`: the goals
+    (in words) without enough data; `uncovered`: sources that do not reach back to a
+    window's start."""
     limits = stale_after or {}
     stale = [name for name, at in synced.items()
              if at is None or (name in limits and now - at > limits[name])]
     parts = [
         ", ".join(_synced(name, at, now, stale=name in stale, first=i == 0)
-                  for i, (name, at) in enumerate(synced.items())) or "no sources synced",
+                  for i, (name, at) in enumerate(synced.items()))
+        or "no synced source behind these goals",
         _accounts(unmatched_accounts),
         f"{_count(quarantined, 'quarantined record')}",
         _goals(short_of_data),
