@@ -23,7 +23,7 @@ from evaluate.sentences import NOT_COVERED
 from ingest.store import upsert
 from service.evaluations import evaluate_many, today
 from service.records import store_unmatched
-from service.tables import evaluations
+from service.tables import evaluation_summaries, evaluations
 from service.workspace import Workspace, plan_kinds
 
 __all__ = [
@@ -51,10 +51,6 @@ class StoredEvaluation:
     # draw, and the sparklines an overview draws (kept apart, so fifty rows read no trend chart).
     charts: list[dict[str, Any]] | None = None
     sparklines: list[dict[str, Any]] | None = None
-
-
-# The columns a StoredEvaluation is read from: the summary columns beside them are the overview's.
-_COLUMNS = [evaluations.c[f.name] for f in fields(StoredEvaluation)]
 
 
 @dataclass(frozen=True)
@@ -147,14 +143,16 @@ def _store(ws: Workspace, plans: Sequence[Plan], day: date, evidence: Evidence,
         for report in evaluate_many(ws, [p.id for p in plans], day, evidence=evidence)
     ]
     with ws.engine.begin() as conn:
-        upsert(conn, evaluations, [vars(s) | vars(summary(s.payload)) for s in stored])
+        upsert(conn, evaluations, [vars(s) for s in stored])
+        upsert(conn, evaluation_summaries,
+               [{"plan_id": s.plan_id, **vars(summary(s.payload))} for s in stored])
     return stored
 
 
 def stored_evaluation(ws: Workspace, plan_id: str) -> StoredEvaluation | None:
     """The plan's latest stored evaluation (one query), or None before the first refresh."""
     with ws.engine.connect() as conn:
-        row = conn.execute(select(*_COLUMNS).where(evaluations.c.plan_id == plan_id)).first()
+        row = conn.execute(select(evaluations).where(evaluations.c.plan_id == plan_id)).first()
     return None if row is None else StoredEvaluation(**row._asdict())
 
 
@@ -162,7 +160,7 @@ def stored_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None, *
                        trend_charts: bool = True) -> list[StoredEvaluation]:
     """Every stored evaluation (or those of these plans), by plan id, in one query; without
     `trend_charts` the rows leave them out (an overview draws sparklines only)."""
-    columns = [c for c in _COLUMNS if trend_charts or c.name != "charts"]
+    columns = [c for c in evaluations.c if trend_charts or c.name != "charts"]
     query = select(*columns).order_by(evaluations.c.plan_id)
     if plan_ids is not None:
         query = query.where(evaluations.c.plan_id.in_(list(plan_ids)))
@@ -171,8 +169,9 @@ def stored_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None, *
 
 
 def stored_summaries(ws: Workspace) -> dict[str, Summary]:
-    """Each stored plan's summary, from its light columns: no payload is read."""
-    columns = [evaluations.c[f.name] for f in fields(Summary)]
+    """Each stored plan's summary, read apart from the evaluations: no payload is read."""
+    table = evaluation_summaries
+    columns = [table.c[f.name] for f in fields(Summary)]
     with ws.engine.connect() as conn:
         return {row.plan_id: Summary(*row[1:])
-                for row in conn.execute(select(evaluations.c.plan_id, *columns))}
+                for row in conn.execute(select(table.c.plan_id, *columns))}

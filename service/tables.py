@@ -10,7 +10,8 @@ from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text
 from ingest.store import UTCDateTime, metadata
 
 __all__ = [
-    "acknowledgements", "api_tokens", "audit_log", "decisions", "erasures", "evaluations",
+    "acknowledgements", "api_tokens", "audit_log", "decisions", "erasures",
+    "evaluation_summaries", "evaluations",
     "job_runs", "notes", "plan_versions", "snapshots", "unmatched_accounts", "users",
 ]
 
@@ -54,13 +55,18 @@ evaluations = Table(
     # Per goal, its trend chart and sparkline (plotly figure JSON), drawn when stored.
     Column("charts", JSON, nullable=True),
     Column("sparklines", JSON, nullable=True),
-    # What the overview sorts and filters every plan in scope by, so it reads no payload but
-    # the page's: the outcome so far, goals met, goals short of data, and the sources not
-    # synced back to a window's start (service.stored.Summary).
-    Column("outcome", String(64), nullable=True),
-    Column("goals_met", Integer, nullable=True),
-    Column("short_of_data", Integer, nullable=True),
-    Column("uncovered", JSON, nullable=True),
+)
+
+# Beside each stored evaluation, what the overview sorts and filters every plan in scope by
+# (service.stored.Summary): a narrow table, so reading a thousand never steps over payloads.
+evaluation_summaries = Table(
+    "evaluation_summaries",
+    metadata,
+    Column("plan_id", String(255), primary_key=True),
+    Column("outcome", String(64), nullable=False),
+    Column("goals_met", Integer, nullable=False),
+    Column("short_of_data", Integer, nullable=False),  # goals with insufficient data
+    Column("uncovered", JSON, nullable=False),  # sources not synced back to a window's start
 )
 
 # Accounts on stored records that match nobody in people.yaml, per record kind: found while a

@@ -4,10 +4,10 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-12 09:00:00
 
-Each stored evaluation keeps beside its payload what the overview sorts and filters by (outcome
-so far, goals met, goals short of data, sources not synced back to a window's start), filled in
-here for the evaluations already stored; and the accounts matching nobody in people.yaml, per
-record kind, which the next refresh of the stored evaluations fills.
+Beside each stored evaluation, what the overview sorts and filters by (outcome so far, goals
+met, goals short of data, sources not synced back to a window's start), filled in here for the
+evaluations already stored; and the accounts matching nobody in people.yaml, per record kind,
+which the next refresh of the stored evaluations fills.
 """
 
 from typing import Any
@@ -24,20 +24,22 @@ UNCOVERED = "window_not_covered:"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("evaluations") as batch:
-        batch.add_column(sa.Column("outcome", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("goals_met", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("short_of_data", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("uncovered", sa.JSON(), nullable=True))
+    summaries = op.create_table(
+        "evaluation_summaries",
+        sa.Column("plan_id", sa.String(length=255), nullable=False),
+        sa.Column("outcome", sa.String(length=64), nullable=False),
+        sa.Column("goals_met", sa.Integer(), nullable=False),
+        sa.Column("short_of_data", sa.Integer(), nullable=False),
+        sa.Column("uncovered", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("plan_id"),
+    )
     evaluations = sa.table("evaluations", sa.column("plan_id", sa.String()),
-                           sa.column("payload", sa.JSON()), sa.column("outcome", sa.String()),
-                           sa.column("goals_met", sa.Integer()),
-                           sa.column("short_of_data", sa.Integer()),
-                           sa.column("uncovered", sa.JSON()))
+                           sa.column("payload", sa.JSON()))
     conn = op.get_bind()
-    for row in conn.execute(sa.select(evaluations.c.plan_id, evaluations.c.payload)).all():
-        conn.execute(sa.update(evaluations).where(evaluations.c.plan_id == row.plan_id)
-                     .values(_summary(row.payload)))
+    rows = conn.execute(sa.select(evaluations.c.plan_id, evaluations.c.payload)).all()
+    if rows:
+        conn.execute(sa.insert(summaries),
+                     [{"plan_id": row.plan_id, **_summary(row.payload)} for row in rows])
     op.create_table(
         "unmatched_accounts",
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -63,6 +65,4 @@ def _summary(payload: dict[str, Any]) -> dict[str, Any]:
 
 def downgrade() -> None:
     op.drop_table("unmatched_accounts")
-    with op.batch_alter_table("evaluations") as batch:
-        for column in ("uncovered", "short_of_data", "goals_met", "outcome"):
-            batch.drop_column(column)
+    op.drop_table("evaluation_summaries")

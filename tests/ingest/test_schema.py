@@ -116,8 +116,6 @@ def test_evaluations_stored_before_0011_get_their_overview_summary(
 
     migrate(blank_engine)
 
-    table = service.tables.evaluations
+    table = service.tables.evaluation_summaries
     with blank_engine.connect() as conn:
-        assert conn.execute(sa.select(table.c.outcome, table.c.goals_met, table.c.short_of_data,
-                                      table.c.uncovered)).one() == (
-            "undetermined", 2, 1, ["gh", "jira"])
+        assert conn.execute(sa.select(table)).one() == ("p1", "undetermined", 2, 1, ["gh", "jira"])
