@@ -55,8 +55,9 @@ class StoredEvaluation:
 
 @dataclass(frozen=True)
 class Summary:
-    """What the overview sorts and filters every plan in scope by, stored beside the payload so
-    a thousand plans are sorted without parsing a thousand evaluations."""
+    """What the overview sorts and filters every plan in scope by, stored with each evaluation
+    in a narrow table of its own, so a thousand plans are sorted without reading a thousand
+    payloads."""
 
     outcome: str
     goals_met: int
