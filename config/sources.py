@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -139,6 +139,9 @@ class _Source(BaseModel):
     """What every source has; each kind below adds its own fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # The record kinds the source's streams write: which sources a plan's metrics draw on.
+    # Empty for a source whose files decide (CSV): what it holds is what it provides.
+    record_kinds: ClassVar[frozenset[str]] = frozenset()
 
     name: str = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
@@ -167,6 +170,8 @@ class _Source(BaseModel):
 
 class JiraSource(_Source):
     """Jira Cloud or Data Center: tickets and their status transitions."""
+
+    record_kinds: ClassVar[frozenset[str]] = frozenset({"ticket", "ticket_change"})
 
     kind: Literal["jira"] = Field(description="Source kind.")
     url: HttpUrl = Field(description="Base URL, e.g. https://example.atlassian.net.")
@@ -206,6 +211,9 @@ class GithubDeployments(BaseModel):
 
 class GithubSource(_Source):
     """GitHub or GitHub Enterprise Server: pull requests, reviews, deployments."""
+
+    record_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"pull_request", "review_request", "review", "deployment"})
 
     kind: Literal["github"] = Field(description="Source kind.")
     url: HttpUrl = Field(
@@ -281,6 +289,8 @@ class PrometheusSeries(BaseModel):
 class PrometheusSource(_Source):
     """Prometheus: samples of configured series (error rates, availability)."""
 
+    record_kinds: ClassVar[frozenset[str]] = frozenset({"sample"})
+
     kind: Literal["prometheus"] = Field(description="Source kind.")
     url: HttpUrl = Field(description="Server URL, e.g. http://prometheus.internal:9090.")
     token_env: EnvName | None = Field(default=None, description="Variable with a bearer token.")
@@ -308,6 +318,8 @@ class PrometheusSource(_Source):
 
 class PagerDutySource(_Source):
     """PagerDuty: incidents, with acknowledge times from their log entries."""
+
+    record_kinds: ClassVar[frozenset[str]] = frozenset({"incident"})
 
     kind: Literal["pagerduty"] = Field(description="Source kind.")
     url: HttpUrl = Field(default="https://api.pagerduty.com", description="REST API base URL.")

@@ -3,8 +3,10 @@ the service's, and anything out of scope is the same 404 as something that does 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -85,11 +87,27 @@ def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respons
 
 @router.get("/plans", response_class=HTMLResponse)
 def plans(request: Request, user: SignedIn, team: str = "", manager: str = "",
-          outcome: str = "", page: int = 1) -> Response:
+          outcome: str = "", attention: str = "", sort: str = "", order: str = "",
+          page: int = 1) -> Response:
     view = service.plans_overview(workspace(request), user, team=team or None,
-                                  manager=manager or None, outcome=outcome or None, page=page)
-    chosen = {"team": team, "manager": manager, "outcome": outcome}
-    return render(request, "overview.html", view=view, chosen=chosen)
+                                  manager=manager or None, outcome=outcome or None,
+                                  attention=bool(attention), sort=sort or "person",
+                                  descending=order == "desc", page=page)
+    chosen = {"team": team, "manager": manager, "outcome": outcome,
+              "attention": "1" if attention else "", "sort": sort if sort == view.sort else "",
+              "order": "desc" if view.descending else ""}
+    return render(request, "overview.html", view=view, chosen=chosen,
+                  link=_overview_link(chosen))
+
+
+def _overview_link(chosen: dict[str, str]) -> Callable[..., str]:
+    """`link(page=2)`, `link(sort="outcome", order="desc")`: the overview with the filters and
+    the sort chosen, changed as told; empty values are left out of the address."""
+    def link(**changes: str | int) -> str:
+        query = {name: value for name, value in {**chosen, **changes}.items() if value}
+        return f"/plans?{urlencode(query)}" if query else "/plans"
+
+    return link
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
@@ -131,4 +149,4 @@ def sync_status(request: Request, user: SignedIn) -> Response:
     ws = workspace(request)
     last, failed = service.sync_runs(ws)
     return render(request, "sync.html", last=last, failed=failed,
-                  held=service.quarantined(ws), unmatched=service.unmatched(ws))
+                  held=service.quarantined(ws), unmatched=service.stored_unmatched(ws))

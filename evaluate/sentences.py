@@ -26,6 +26,7 @@ __all__ = [
     "OUTCOME_WORDS",
     "STATUS_WORDS",
     "DataQuality",
+    "attention_reasons",
     "data_quality_line",
     "day_range",
     "flag_words",
@@ -371,7 +372,11 @@ def _and(items: Sequence[str]) -> str:
 class DataQuality(NamedTuple):
     """The line under a plan's header, and whether it is shown as a warning: only when
     something weakens a verdict (a stale or never-synced source, a goal short of data, an
-    uncovered window, an exclusion that matched nothing)."""
+    uncovered window, an exclusion that matched nothing). Unmatched accounts are named but do
+    not warn by themselves: nothing says whose records they hold (they are listed, never
+    guessed), most belong to people who left or to service accounts, and a warning every plan
+    carries for good would teach readers to ignore it. Where they cost this plan evidence, the
+    goal falls short of data or the person's change looks off, and those warn."""
 
     text: str
     warning: bool
@@ -386,16 +391,19 @@ def data_quality_line(*, now: datetime, synced: Mapping[str, datetime | None],
     """"Data: Jira synced 2 h ago, GitHub 3 h ago; 1 unmatched account (jdoe-old); 0
     quarantined records; all goals have enough data."
 
-    `synced`: each source's last successful sync (None: never); `stale_after`: per source,
-    the age past which it is stale (the overview uses twice its schedule); `short_of_data`:
-    the goals (in words) without enough data; `uncovered`: sources that do not reach back
-    to a window's start."""
+    `synced`: the last successful sync (None: never) of each source the goals draw on (none:
+    a plan reading only what is recorded in the app, or one no source serves); `stale_after`:
+    per source, the age past which it is stale (the overview uses twice its schedule);
+    `unmatched_accounts`: on records of the kinds the goals read; `short_of_data`: the goals
+    (in words) without enough data; `uncovered`: sources that do not reach back to a
+    window's start."""
     limits = stale_after or {}
     stale = [name for name, at in synced.items()
              if at is None or (name in limits and now - at > limits[name])]
     parts = [
         ", ".join(_synced(name, at, now, stale=name in stale, first=i == 0)
-                  for i, (name, at) in enumerate(synced.items())) or "no sources synced",
+                  for i, (name, at) in enumerate(synced.items()))
+        or "no synced source behind these goals",
         _accounts(unmatched_accounts),
         f"{_count(quarantined, 'quarantined record')}",
         _goals(short_of_data),
@@ -407,6 +415,23 @@ def data_quality_line(*, now: datetime, synced: Mapping[str, datetime | None],
         parts.append(f"{_count(unmatched_exclusions, 'exclusion')} naming no stored record")
     warning = bool(stale or short_of_data or uncovered or unmatched_exclusions)
     return DataQuality(f"Data: {'; '.join(parts)}.", warning)
+
+
+def attention_reasons(*, short_of_data: int, uncovered: Sequence[str], unacknowledged: bool
+                      ) -> list[str]:
+    """Why the overview says a plan needs attention, in words ("not enough data for 1 goal",
+    "Jira not synced back to a window's start", "acknowledgement pending"); none: it does
+    not. A verdict that cannot be given yet comes first, then one that may rest on part of a
+    window, then a version the employee has not acknowledged."""
+    reasons = []
+    if short_of_data:
+        reasons.append(f"not enough data for {_count(short_of_data, 'goal')}")
+    if uncovered:
+        reasons.append(f"{_and([source_name(s) for s in uncovered])} not synced back to a "
+                       "window's start")
+    if unacknowledged:
+        reasons.append("acknowledgement pending")
+    return reasons
 
 
 def _synced(name: str, at: datetime | None, now: datetime, *, stale: bool, first: bool

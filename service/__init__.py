@@ -31,7 +31,14 @@ from service.evaluations import (
 from service.exports import Assessment, EvidenceItem, OrgRow, PlanExport, org_summary, plan_export
 from service.privacy import Erasure, forget, person_data
 from service.process import CHECKPOINT_OUTCOMES, acknowledge, add_note, may_record
-from service.records import RecordLink, evidence_records, has_evidence, records_by_key, unmatched
+from service.records import (
+    RecordLink,
+    evidence_records,
+    has_evidence,
+    records_by_key,
+    stored_unmatched,
+    unmatched,
+)
 from service.scheduler import SchedulerHandle, last_runs, start_background_scheduler
 from service.snapshots import ChainCheck, Snapshot, snapshot, snapshots, verify_snapshots
 from service.stored import (
@@ -56,6 +63,7 @@ from service.users import (
     set_password,
 )
 from service.views import (
+    SORTS,
     landing,
     person_page,
     plan_evidence,
@@ -72,6 +80,7 @@ __all__ = [  # noqa: RUF022 -- grouped: the record's use cases (issue 13) come f
     "plans_in_scope", "revoke_tokens", "sign_in_refused", "token_user", "verify_audit",
     "OUTCOMES",
     "ROLES",
+    "SORTS",
     "Assessment",
     "ChainCheck",
     "Decision",
@@ -128,6 +137,7 @@ __all__ = [  # noqa: RUF022 -- grouped: the record's use cases (issue 13) come f
     "start_background_scheduler",
     "stored_evaluation",
     "stored_evaluations",
+    "stored_unmatched",
     "streams",
     "suggest",
     "sync",

@@ -44,8 +44,8 @@ __all__ = ["Erasure", "forget", "person_data"]
 ERASED = "erased"
 # Case-file tables keyed by plan: a plan of the person goes from each of them whole. Add a
 # table here (e.g. "snapshots") and both `forget` and `export-person` cover it.
-PLAN_TABLES = ("plan_versions", "decisions", "evaluations", "snapshots", "acknowledgements",
-               "notes")
+PLAN_TABLES = ("plan_versions", "decisions", "evaluations", "evaluation_summaries", "snapshots",
+               "acknowledgements", "notes")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Reading the stored evidence back for people: records by kind, person or key; unmatched
-accounts."""
+accounts; which sources hold records of which kinds."""
 
 from __future__ import annotations
 
@@ -9,14 +9,19 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, literal, select
+from sqlalchemy import BigInteger, Connection, delete, insert, literal, select
 
+from evaluate.evidence import Evidence
 from ingest.evidence import UnmatchedAccount, unmatched_accounts
 from ingest.records import KINDS, key_part
 from ingest.store import RECORD_TABLES, UTCDateTime
+from service.tables import unmatched_accounts as unmatched_table
 from service.workspace import Workspace
 
-__all__ = ["RecordLink", "evidence_records", "has_evidence", "records_by_key", "unmatched"]
+__all__ = [
+    "RecordLink", "evidence_records", "has_evidence", "records_by_key", "sources_for",
+    "store_unmatched", "stored_unmatched", "unmatched",
+]
 
 
 def has_evidence(ws: Workspace) -> bool:
@@ -51,9 +56,60 @@ def _rows(frame: pd.DataFrame, person: str | None) -> list[dict[str, Any]]:
     return [{str(name): value for name, value in row.items()} for row in plain.to_dict("records")]
 
 
+def sources_for(ws: Workspace, kinds: Collection[str]) -> set[str]:
+    """The configured sources that provide records of these kinds: those whose streams write
+    one, and those whose files decide (CSV) that hold one, found by one indexed look-up per
+    table (a record table's key starts with its source), whatever the number of records."""
+    wanted = set(kinds)
+    tables = {RECORD_TABLES[KINDS[kind].table] for kind in wanted}
+    sources = ws.config.sources.sources
+    with ws.engine.connect() as conn:
+        return {s.name for s in sources if s.record_kinds & wanted} | {
+            s.name for s in sources
+            if not s.record_kinds and any(
+                conn.execute(select(literal(1)).select_from(table)
+                             .where(table.c.source == s.name).limit(1)).first()
+                for table in tables)
+        }
+
+
 def unmatched(ws: Workspace) -> list[UnmatchedAccount]:
-    """Tool accounts on stored records that match nobody in people.yaml."""
+    """Tool accounts on stored records that match nobody in people.yaml, read from every record
+    (what the command line lists; pages read `stored_unmatched`)."""
     return unmatched_accounts(ws.evidence())
+
+
+def store_unmatched(ws: Workspace, evidence: Evidence) -> None:
+    """Replace the stored unmatched accounts of the loaded kinds with those on their records:
+    each frame holds every record of its kind, so what it does not name is matched now."""
+    rows = [
+        {"kind": kind, **vars(account)}
+        for kind, frame in evidence.items()
+        for account in unmatched_accounts({kind: frame})
+    ]
+    with ws.engine.begin() as conn:
+        conn.execute(delete(unmatched_table).where(unmatched_table.c.kind.in_(list(evidence))))
+        if rows:
+            conn.execute(insert(unmatched_table), rows)
+
+
+def stored_unmatched(ws: Workspace, kinds: Collection[str] | None = None
+                     ) -> list[UnmatchedAccount]:
+    """The unmatched accounts the last refresh found on records of these kinds (default: any),
+    each once with its records summed over the kinds, as `unmatched` orders them. Only kinds
+    some plan reads are looked at: an account on records no plan counts weakens no verdict."""
+    table = unmatched_table
+    query = select(table.c.source, table.c.account, table.c.email, table.c.records)
+    if kinds is not None:
+        query = query.where(table.c.kind.in_(list(kinds)))
+    found: dict[tuple[str, str], UnmatchedAccount] = {}
+    with ws.engine.connect() as conn:
+        for row in conn.execute(query):
+            seen = found.get((row.source, row.account))
+            found[(row.source, row.account)] = UnmatchedAccount(
+                row.source, row.account, (seen.email if seen else None) or row.email,
+                (seen.records if seen else 0) + row.records)
+    return sorted(found.values(), key=lambda a: (a.source, -a.records, a.account))
 
 
 @dataclass(frozen=True)

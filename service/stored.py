@@ -9,7 +9,7 @@ and their teammates', and an idle sync recomputes nothing.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,19 +19,23 @@ from config.plans import Plan
 from evaluate.charts import sparkline, trend_chart
 from evaluate.digests import person_digests, plan_digest, team_owners
 from evaluate.evidence import Evidence
+from evaluate.sentences import NOT_COVERED
 from ingest.store import upsert
 from service.evaluations import evaluate_many, today
-from service.tables import evaluations
+from service.records import store_unmatched
+from service.tables import evaluation_summaries, evaluations
 from service.workspace import Workspace, plan_kinds
 
 __all__ = [
     "StoredEvaluation",
+    "Summary",
     "refresh_changed",
     "refresh_evaluations",
     "refresh_new_versions",
     "stored_evaluation",
     "stored_evaluations",
-    "stored_outcomes",
+    "stored_summaries",
+    "summary",
 ]
 
 
@@ -49,12 +53,35 @@ class StoredEvaluation:
     sparklines: list[dict[str, Any]] | None = None
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What the overview sorts and filters every plan in scope by, stored with each evaluation
+    in a narrow table of its own, so a thousand plans are sorted without reading a thousand
+    payloads."""
+
+    outcome: str
+    goals_met: int
+    short_of_data: int  # goals with insufficient data
+    uncovered: list[str]  # sources not synced back to the start of a goal's window
+
+
+def summary(payload: dict[str, Any]) -> Summary:
+    goals = payload["goals"]
+    flags = [flag for goal in goals for flag in goal.get("flags", [])]
+    return Summary(
+        outcome=str(payload["outcome"]),
+        goals_met=sum(goal["status"] == "met" for goal in goals),
+        short_of_data=sum(goal["status"] == "insufficient_data" for goal in goals),
+        uncovered=sorted({f.partition(":")[2] for f in flags if f.startswith(NOT_COVERED)}),
+    )
+
+
 def refresh_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None, *,
                         as_of: date | None = None) -> list[StoredEvaluation]:
     """Evaluate the plans (default: every plan) in one batch, as of today unless told, and
     store each result in place of the previous one."""
     plans = [ws.plan(p) for p in (ws.config.plans if plan_ids is None else plan_ids)]
-    evidence = _evidence(ws, plans)
+    evidence = _load(ws, plans)
     return _store(ws, plans, as_of or today(ws), evidence, _digests(ws, plans, evidence))
 
 
@@ -62,7 +89,7 @@ def refresh_changed(ws: Workspace) -> list[StoredEvaluation]:
     """Evaluate again only the plans whose evidence, version or day moved since their stored
     evaluation (or that have none): what a sync or a rating calls."""
     plans, day = list(ws.config.plans.values()), today(ws)
-    evidence = _evidence(ws, plans)
+    evidence = _load(ws, plans)
     digests = _digests(ws, plans, evidence)
     with ws.engine.connect() as conn:
         stored = {row.plan_id: row for row in conn.execute(
@@ -85,8 +112,12 @@ def refresh_new_versions(ws: Workspace) -> list[StoredEvaluation]:
     return refresh_evaluations(ws, changed) if changed else []
 
 
-def _evidence(ws: Workspace, plans: Sequence[Plan]) -> Evidence:
-    return ws.evidence(kinds={kind for plan in plans for kind in plan_kinds(plan)})
+def _load(ws: Workspace, plans: Sequence[Plan]) -> Evidence:
+    """The evidence the plans read; while it is loaded, the accounts on it that match nobody
+    are stored too, for pages that must not load it (service.records.stored_unmatched)."""
+    evidence = ws.evidence(kinds={kind for plan in plans for kind in plan_kinds(plan)})
+    store_unmatched(ws, evidence)
+    return evidence
 
 
 def _digests(ws: Workspace, plans: Sequence[Plan], evidence: Evidence) -> dict[str, str]:
@@ -114,6 +145,8 @@ def _store(ws: Workspace, plans: Sequence[Plan], day: date, evidence: Evidence,
     ]
     with ws.engine.begin() as conn:
         upsert(conn, evaluations, [vars(s) for s in stored])
+        upsert(conn, evaluation_summaries,
+               [{"plan_id": s.plan_id, **vars(summary(s.payload))} for s in stored])
     return stored
 
 
@@ -136,10 +169,10 @@ def stored_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None, *
         return [StoredEvaluation(**row._asdict()) for row in conn.execute(query)]
 
 
-def stored_outcomes(ws: Workspace) -> dict[str, str]:
-    """Each stored plan's outcome so far, read out of the payload by the database: filtering
-    a thousand plans should not parse a thousand evaluations."""
-    outcome = evaluations.c.payload["outcome"].as_string()
+def stored_summaries(ws: Workspace) -> dict[str, Summary]:
+    """Each stored plan's summary, read apart from the evaluations: no payload is read."""
+    table = evaluation_summaries
+    columns = [table.c[f.name] for f in fields(Summary)]
     with ws.engine.connect() as conn:
-        return {row.plan_id: row.outcome
-                for row in conn.execute(select(evaluations.c.plan_id, outcome.label("outcome")))}
+        return {row.plan_id: Summary(*row[1:])
+                for row in conn.execute(select(table.c.plan_id, *columns))}

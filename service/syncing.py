@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -159,8 +159,11 @@ def last_synced(ws: Workspace) -> dict[str, datetime | None]:
     return {source.name: finished.get(source.name) for source in ws.config.sources.sources}
 
 
-def quarantined_count(ws: Workspace) -> int:
-    """Records held in quarantine, each once however often a sync held it again."""
+def quarantined_count(ws: Workspace, sources: Collection[str] | None = None) -> int:
+    """Records held in quarantine (from these sources), each once however often a sync held it
+    again."""
     held = select(quarantine.c.source, quarantine.c.stream, quarantine.c.record_key).distinct()
+    if sources is not None:
+        held = held.where(quarantine.c.source.in_(list(sources)))
     with ws.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(held.subquery())).scalar_one())

@@ -21,8 +21,9 @@ from sqlalchemy import (
 from ingest.store import UTCDateTime, metadata
 
 __all__ = [
-    "acknowledgements", "api_tokens", "audit_log", "decisions", "erasures", "evaluations",
-    "job_runs", "notes", "plan_versions", "snapshots", "users",
+    "acknowledgements", "api_tokens", "audit_log", "decisions", "erasures",
+    "evaluation_summaries", "evaluations",
+    "job_runs", "notes", "plan_versions", "snapshots", "unmatched_accounts", "users",
 ]
 
 plan_versions = Table(
@@ -65,6 +66,31 @@ evaluations = Table(
     # Per goal, its trend chart and sparkline (plotly figure JSON), drawn when stored.
     Column("charts", JSON, nullable=True),
     Column("sparklines", JSON, nullable=True),
+)
+
+# Beside each stored evaluation, what the overview sorts and filters every plan in scope by
+# (service.stored.Summary): a narrow table, so reading a thousand never steps over payloads.
+evaluation_summaries = Table(
+    "evaluation_summaries",
+    metadata,
+    Column("plan_id", String(255), primary_key=True),
+    Column("outcome", String(64), nullable=False),
+    Column("goals_met", Integer, nullable=False),
+    Column("short_of_data", Integer, nullable=False),  # goals with insufficient data
+    Column("uncovered", JSON, nullable=False),  # sources not synced back to a window's start
+)
+
+# Accounts on stored records that match nobody in people.yaml, per record kind: found while a
+# refresh of the stored evaluations has the evidence loaded (each refresh replaces the rows of
+# the kinds it loaded), so a plan page and the sync page list them without loading it again.
+unmatched_accounts = Table(
+    "unmatched_accounts",
+    metadata,
+    Column("kind", String(64), primary_key=True),
+    Column("source", String(255), primary_key=True),
+    Column("account", Text, primary_key=True),  # as the source wrote it: any length
+    Column("email", Text, nullable=True),
+    Column("records", Integer, nullable=False),
 )
 
 # Append-only: a row is never updated. Each plan's rows form a hash chain (evaluate.snapshots);

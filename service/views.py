@@ -8,8 +8,8 @@ scope, exactly as for something that does not exist, so a page cannot tell the t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from config.people import Person
 from config.plans import Plan
 from evaluate.catalog import EventCatalog
 from evaluate.metrics import metric_spec, quantity
-from evaluate.sentences import NOT_COVERED, DataQuality, data_quality_line
+from evaluate.sentences import NOT_COVERED, DataQuality, attention_reasons, data_quality_line
 from evaluate.suggest import Suggestions
 from service.casefile import PlanVersion, changes
 from service.evaluations import plan_history, suggest, team_catalog, today
@@ -33,20 +33,22 @@ from service.process import (
     ratings_of,
     unacknowledged,
 )
-from service.records import RecordLink, records_by_key
+from service.records import RecordLink, records_by_key, sources_for, stored_unmatched
 from service.stored import (
     StoredEvaluation,
+    Summary,
     stored_evaluation,
     stored_evaluations,
-    stored_outcomes,
+    stored_summaries,
 )
 from service.syncing import last_synced, quarantined_count
 from service.users import User, scope_of
-from service.workspace import Workspace
+from service.workspace import Workspace, plan_kinds
 
 __all__ = [
     "EVIDENCE_SHOWN",
     "PAGE_SIZE",
+    "SORTS",
     "EvidenceItem",
     "GoalView",
     "Overview",
@@ -67,6 +69,10 @@ __all__ = [
 PAGE_SIZE = 50  # plans per overview page
 EVIDENCE_SHOWN = 200  # per window: the page lists these, the command line lists every one
 NOT_EVALUATED = "not_evaluated"
+# The overview's sortable columns; "outcome" sorts from the best outcome to the least known.
+SORTS = ("person", "manager", "period", "days_left", "next_checkpoint", "goals_met", "outcome")
+OUTCOME_ORDER = ("successful_completion", "partial_improvement", "insufficient_improvement",
+                 "undetermined")
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class PlanRow:
     today: date
     evaluation: StoredEvaluation | None
     pending_acknowledgement: bool = False  # the current version awaits the employee's
+    attention: tuple[str, ...] = ()  # why the plan needs attention, in words (the overview's)
 
     @property
     def days_total(self) -> int:
@@ -121,6 +128,8 @@ class Overview:
     matching: int  # plans the filters keep, over every page
     page: int
     pages: int
+    sort: str = "person"  # one of SORTS
+    descending: bool = False
 
 
 def _people(ws: Workspace) -> dict[str, Person]:
@@ -144,36 +153,90 @@ def _in_scope(ws: Workspace, user: User) -> list[Plan]:
 
 
 def plans_overview(ws: Workspace, user: User, *, team: str | None = None,
-                   manager: str | None = None, outcome: str | None = None, page: int = 1
-                   ) -> Overview:
-    """Plans in scope, by person, filtered by team, manager and outcome so far, a page at a
-    time: only the page's evaluations are read whole."""
+                   manager: str | None = None, outcome: str | None = None,
+                   attention: bool = False, sort: str = "person", descending: bool = False,
+                   page: int = 1) -> Overview:
+    """Plans in scope, filtered by team, manager, outcome so far and "needs attention", sorted
+    by a column (SORTS; by person otherwise) over every plan in scope, then a page at a time:
+    sorting and filtering read the stored summaries, only the page's evaluations are read
+    whole."""
     people = _people(ws)
     plans = sorted(_in_scope(ws, user),
                    key=lambda plan: (people[plan.employee].name, plan.start, plan.id))
-    outcomes = stored_outcomes(ws) if plans else {}
-    chosen = [
-        plan for plan in plans
-        if team in (None, people[plan.employee].team) and manager in (None, plan.manager)
-        and outcome in (None, outcomes.get(plan.id, NOT_EVALUATED))
-    ]
+    summaries = stored_summaries(ws) if plans else {}
+    rows = [replace(row, attention=_attention(summaries.get(row.plan.id),
+                                              row.pending_acknowledgement))
+            for row in _rows(ws, plans, {})]
+    outcomes = {plan.id: summaries[plan.id].outcome if plan.id in summaries else NOT_EVALUATED
+                for plan in plans}
+    sort = sort if sort in SORTS else "person"
+    chosen = _ordered([
+        row for row in rows
+        if team in (None, row.person.team) and manager in (None, row.plan.manager)
+        and outcome in (None, outcomes[row.plan.id]) and (row.attention or not attention)
+    ], _sort_key(sort, summaries), descending=descending)
     pages = max(1, -(-len(chosen) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     shown = chosen[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    stored = {s.plan_id: s for s in stored_evaluations(ws, [p.id for p in shown],
+    stored = {s.plan_id: s for s in stored_evaluations(ws, [r.plan.id for r in shown],
                                                        trend_charts=False)} if shown \
         else {}
     managers = {plan.manager for plan in plans} & people.keys()
     return Overview(
-        rows=_rows(ws, shown, stored),
+        rows=[replace(row, evaluation=stored.get(row.plan.id)) for row in shown],
         teams=sorted({people[plan.employee].team for plan in plans}),
         managers=sorted((people[m] for m in managers), key=lambda p: p.name),
-        outcomes=sorted({outcomes.get(plan.id, NOT_EVALUATED) for plan in plans}),
+        outcomes=sorted(set(outcomes.values())),
         total=len(plans),
         matching=len(chosen),
         page=page,
         pages=pages,
+        sort=sort,
+        descending=descending,
     )
+
+
+def _attention(summary: Summary | None, pending: bool) -> tuple[str, ...]:
+    return tuple(attention_reasons(
+        short_of_data=summary.short_of_data if summary else 0,
+        uncovered=summary.uncovered if summary else [],
+        unacknowledged=pending,
+    ))
+
+
+SortKey = Callable[[PlanRow], Any]
+
+
+def _sort_key(sort: str, summaries: dict[str, Summary]) -> SortKey:
+    """The column's value for a row; None for a row without one (not evaluated, no
+    checkpoint ahead), which sorts last either way."""
+    def goals_met(row: PlanRow) -> int | None:
+        known = summaries.get(row.plan.id)
+        return known.goals_met if known else None
+
+    def outcome(row: PlanRow) -> int | None:
+        known = summaries.get(row.plan.id)
+        return OUTCOME_ORDER.index(known.outcome) if known and known.outcome in OUTCOME_ORDER \
+            else None
+
+    keys: dict[str, SortKey] = {
+        "person": lambda row: row.person.name,
+        "manager": lambda row: row.manager.name if row.manager else row.plan.manager,
+        "period": lambda row: (row.plan.start, row.plan.end),
+        "days_left": lambda row: row.days_left,
+        "next_checkpoint": lambda row: row.next_checkpoint,
+        "goals_met": goals_met,
+        "outcome": outcome,
+    }
+    return keys[sort]
+
+
+def _ordered(rows: list[PlanRow], key: SortKey, *, descending: bool) -> list[PlanRow]:
+    """Sorted by the key, rows without a value last; ties keep their order (by person)."""
+    keyed = [(key(row), row) for row in rows]
+    known = sorted(((k, r) for k, r in keyed if k is not None), key=lambda kr: kr[0],
+                   reverse=descending)
+    return [row for _, row in known] + [row for k, row in keyed if k is None]
 
 
 @dataclass(frozen=True)
@@ -279,19 +342,24 @@ def plan_page(ws: Workspace, user: User, plan_id: str) -> PlanPage | None:
         ratings=ratings_of(ws, plan.employee),
         may_record=may_record(ws, user, plan),
         may_acknowledge=may_acknowledge(user, plan),
-        data_quality=_data_quality(ws, stored.payload) if stored else None,
+        data_quality=_data_quality(ws, plan, stored.payload) if stored else None,
     )
 
 
-def _data_quality(ws: Workspace, payload: dict[str, Any]) -> DataQuality:
-    """The line under the plan's header: how fresh each source is, what was held back, and
-    which goals lack data — read from the run log and the stored evaluation, never computed."""
+def _data_quality(ws: Workspace, plan: Plan, payload: dict[str, Any]) -> DataQuality:
+    """The line under the plan's header: how fresh each source the plan's metrics draw on is,
+    the accounts on their records that match nobody, what was held back, and which goals lack
+    data — read from the run log, the last refresh and the stored evaluation, never
+    computed."""
     goals = payload["goals"]
     flags = [flag for goal in goals for flag in goal.get("flags", [])]
+    kinds = plan_kinds(plan)
+    drawn_on = sources_for(ws, kinds)
     return data_quality_line(
         now=datetime.now(UTC),
-        synced=last_synced(ws),
-        quarantined=quarantined_count(ws),
+        synced={name: at for name, at in last_synced(ws).items() if name in drawn_on},
+        unmatched_accounts=[a.account for a in stored_unmatched(ws, kinds)],
+        quarantined=quarantined_count(ws, drawn_on),
         short_of_data=[quantity(g["metric"], g["statistic"]).title for g in goals
                        if g["status"] == "insufficient_data"],
         uncovered=sorted({f.partition(":")[2] for f in flags if f.startswith(NOT_COVERED)}),

@@ -154,3 +154,23 @@ def test_keyboard_and_tablet_width(page: Any, base_url: str) -> None:
     page.keyboard.press("Enter")
     assert page.locator("details.evidence").first.get_attribute("open") is not None
     assert page.evaluate("document.documentElement.scrollWidth") <= 800
+
+
+def test_the_overview_sorts_from_the_keyboard_and_filtering_keeps_the_sort(
+        page: Any, base_url: str) -> None:
+    sign_in(page, base_url, "ada")
+    page.goto(f"{base_url}/plans")
+    sorted_by = page.locator("table.plans th[aria-sort]")
+    assert sorted_by.inner_text().strip() == "Person ▲"
+    for expected in ("ascending", "descending"):  # Enter on the header's link; again: reversed
+        page.locator("table.plans thead a", has_text="Goals met").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        assert sorted_by.get_attribute("aria-sort") == expected
+        assert sorted_by.inner_text().startswith("Goals met")
+    page.check("input[name=attention]")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.endswith("/plans?team=&manager=&outcome=&attention=1&sort=goals_met&order=desc")
+    assert sorted_by.get_attribute("aria-sort") == "descending"
+    assert page.locator("table.plans tbody .attention").count() == 2  # neither acknowledged

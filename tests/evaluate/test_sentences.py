@@ -15,6 +15,7 @@ from evaluate.metrics import quantity
 from evaluate.outcome import GoalStatus
 from evaluate.results import GoalEvaluation
 from evaluate.sentences import (
+    attention_reasons,
     data_quality_line,
     flag_words,
     goal_sentence,
@@ -251,6 +252,26 @@ def test_the_data_quality_line_warns_when_a_verdict_is_weakened():
     fresh = data_quality_line(now=NOW, synced={"jira": NOW - timedelta(seconds=5)},
                               unmatched_accounts=["x"], quarantined=4)
     assert "Jira synced just now" in fresh.text and not fresh.warning
+
+
+def test_a_plan_no_synced_source_serves_says_so_without_a_warning_of_its_own():
+    # Ratings recorded in the app come from no synced source, and can be enough data.
+    line = data_quality_line(now=NOW, synced={})
+    assert line.text == ("Data: no synced source behind these goals; no unmatched accounts; 0 "
+                         "quarantined records; all goals have enough data.")
+    assert not line.warning
+
+
+def test_why_a_plan_needs_attention_in_words():
+    assert attention_reasons(short_of_data=0, uncovered=[], unacknowledged=False) == []
+    assert attention_reasons(short_of_data=1, uncovered=[], unacknowledged=False) == [
+        "not enough data for 1 goal"]
+    assert attention_reasons(short_of_data=3, uncovered=["jira", "github"],
+                             unacknowledged=True) == [
+        "not enough data for 3 goals", "Jira and GitHub not synced back to a window's start",
+        "acknowledgement pending"]
+    assert attention_reasons(short_of_data=0, uncovered=["files"], unacknowledged=False) == [
+        "files not synced back to a window's start"]
 
 
 def test_sentences_do_not_mutate_their_input():

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from config import EXAMPLES_DIR
+from config.files import load_sources
 from config.sources import CsvSource, SourceKind
 from evaluate import metrics
 from ingest.records import (
@@ -147,3 +149,14 @@ def test_one_set_of_deployment_states_for_the_sources_and_the_metrics() -> None:
     assert FINISHED_DEPLOYMENT_STATES == SUCCESSFUL_DEPLOYMENT_STATES | FAILED_DEPLOYMENT_STATES
     assert metrics.FAILED_DEPLOYMENT_STATES is FAILED_DEPLOYMENT_STATES
     assert metrics.FINISHED_DEPLOYMENT_STATES is FINISHED_DEPLOYMENT_STATES
+
+
+def test_each_source_declares_the_record_kinds_its_streams_write() -> None:
+    """What a plan page names as the sources behind a plan's goals (`record_kinds`) is what
+    the connectors write; a CSV source declares none: its files decide."""
+    sources = load_sources(EXAMPLES_DIR, known_metrics=metrics.metric_rules()).sources
+    assert {source.kind for source in sources} == set(typing.get_args(SourceKind))
+    for source in sources:
+        streams = streams_for(source, lookback=timedelta(hours=1), config_dir=EXAMPLES_DIR)
+        written = {kind for stream in streams for kind in stream.kinds}
+        assert written == source.record_kinds, source.name

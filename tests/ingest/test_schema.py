@@ -15,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-import service.tables  # noqa: F401  (the case-file tables share the metadata and the stream)
+import service.tables  # the case-file tables share the metadata and the stream
 from ingest.schema import _alembic_config, migrate
 from ingest.store import RECORD_TABLES, SCHEMA_LOCK, lock_exclusively, make_engine, metadata
 from tests.conftest import POSTGRES_URL, _postgres_engine, need
@@ -99,3 +99,26 @@ def test_migrate_waits_while_another_command_migrates(blank_engine: sa.Engine) -
         assert revision(blank_engine) is None
     worker.join(timeout=30)
     assert revision(blank_engine) == HEAD
+
+
+def test_evaluations_stored_before_0013_get_their_overview_summary(
+    blank_engine: sa.Engine,
+) -> None:
+    migrate(blank_engine, to="0012")
+    goals = [
+        {"status": "met", "flags": ["window_not_covered:jira"]},
+        {"status": "insufficient_data", "flags": ["team_wide_shift", "window_not_covered:gh"]},
+        {"status": "met", "flags": []},
+    ]
+    evaluations = sa.table("evaluations", *(sa.column(name) for name in (
+        "plan_id", "version", "as_of", "computed_at")), sa.column("payload", sa.JSON()))
+    with blank_engine.begin() as conn:
+        conn.execute(sa.insert(evaluations), {
+            "plan_id": "p1", "version": 1, "as_of": T0.date(), "computed_at": T0,
+            "payload": {"outcome": "undetermined", "goals": goals}})
+
+    migrate(blank_engine)
+
+    table = service.tables.evaluation_summaries
+    with blank_engine.connect() as conn:
+        assert conn.execute(sa.select(table)).one() == ("p1", "undetermined", 2, 1, ["gh", "jira"])
