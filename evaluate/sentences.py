@@ -26,6 +26,7 @@ __all__ = [
     "OUTCOME_WORDS",
     "STATUS_WORDS",
     "DataQuality",
+    "ago",
     "attention_reasons",
     "data_quality_line",
     "day_range",
@@ -439,11 +440,11 @@ def _synced(name: str, at: datetime | None, now: datetime, *, stale: bool, first
     """"Jira synced 2 h ago", then "GitHub 3 h ago": the verb is said once."""
     if at is None:
         return f"{source_name(name)} never synced"
-    text = f"{source_name(name)}{' synced' if first else ''} {_age(now - at)}"
+    text = f"{source_name(name)}{' synced' if first else ''} {ago(now - at)}"
     return f"{text} (stale)" if stale else text
 
 
-def _age(age: timedelta) -> str:
+def ago(age: timedelta) -> str:
     """"just now", "12 min ago", "2 h ago", "3 days ago"."""
     minutes = age.total_seconds() / 60
     if minutes < 1:

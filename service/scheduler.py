@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -87,6 +88,28 @@ def cron_trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
     minute, hour, day, month, weekday = expression.split()
     return CronTrigger(minute=minute, hour=hour, day=day, month=month,
                        day_of_week=_weekday_field(weekday), timezone=zone)
+
+
+def stale_after(ws: Workspace, now: datetime, *, runs: int = 48) -> dict[str, timedelta]:
+    """Per source with a `schedule`, the age past which its data is stale (UI.md): twice the
+    longest gap between its next `runs` runs, so a weekday-only schedule is not called stale
+    over a weekend. A source without a schedule syncs when someone runs it: never stale."""
+    limits = {}
+    for source in ws.config.sources.sources:
+        if source.schedule:
+            fires = _next_fires(cron_trigger(source.schedule, ws.settings.zone), now, runs)
+            if len(fires) > 1:
+                limits[source.name] = 2 * max(later - earlier for earlier, later in pairwise(fires))
+    return limits
+
+
+def _next_fires(trigger: CronTrigger, now: datetime, runs: int) -> list[datetime]:
+    fires: list[datetime] = []
+    at = trigger.get_next_fire_time(None, now)
+    while at is not None and len(fires) < runs:
+        fires.append(at)
+        at = trigger.get_next_fire_time(at, at + timedelta(seconds=1))
+    return fires
 
 
 def job_triggers(ws: Workspace) -> dict[str, CronTrigger]:

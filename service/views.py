@@ -17,7 +17,14 @@ from config.people import Person
 from config.plans import Plan
 from evaluate.catalog import EventCatalog
 from evaluate.metrics import metric_spec, quantity
-from evaluate.sentences import NOT_COVERED, DataQuality, attention_reasons, data_quality_line
+from evaluate.sentences import (
+    NOT_COVERED,
+    DataQuality,
+    ago,
+    attention_reasons,
+    data_quality_line,
+    source_name,
+)
 from evaluate.suggest import Suggestions
 from service.casefile import PlanVersion, changes
 from service.evaluations import plan_history, suggest, team_catalog, today
@@ -34,6 +41,7 @@ from service.process import (
     unacknowledged,
 )
 from service.records import RecordLink, records_by_key, sources_for, stored_unmatched
+from service.scheduler import stale_after
 from service.stored import (
     StoredEvaluation,
     Summary,
@@ -76,6 +84,15 @@ OUTCOME_ORDER = ("successful_completion", "partial_improvement", "insufficient_i
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """The plan's sources at a glance: the least recent last sync, and the sources that are
+    stale (past twice their schedule) or never synced, which weaken what the row shows."""
+
+    synced: str  # "2 h ago", "never", or "no source" for a plan resting on ratings alone
+    stale: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PlanRow:
     """One plan as the overview lists it."""
 
@@ -86,6 +103,7 @@ class PlanRow:
     evaluation: StoredEvaluation | None
     pending_acknowledgement: bool = False  # the current version awaits the employee's
     attention: tuple[str, ...] = ()  # why the plan needs attention, in words (the overview's)
+    freshness: Freshness | None = None  # how fresh the plan's sources are (the overview's)
 
     @property
     def days_total(self) -> int:
@@ -182,8 +200,10 @@ def plans_overview(ws: Workspace, user: User, *, team: str | None = None,
                                                        trend_charts=False)} if shown \
         else {}
     managers = {plan.manager for plan in plans} & people.keys()
+    fresh = _freshness(ws, [row.plan for row in shown])
     return Overview(
-        rows=[replace(row, evaluation=stored.get(row.plan.id)) for row in shown],
+        rows=[replace(row, evaluation=stored.get(row.plan.id), freshness=fresh[row.plan.id])
+              for row in shown],
         teams=sorted({people[plan.employee].team for plan in plans}),
         managers=sorted((people[m] for m in managers), key=lambda p: p.name),
         outcomes=sorted(set(outcomes.values())),
@@ -194,6 +214,24 @@ def plans_overview(ws: Workspace, user: User, *, team: str | None = None,
         sort=sort,
         descending=descending,
     )
+
+
+def _freshness(ws: Workspace, plans: list[Plan]) -> dict[str, Freshness]:
+    """Per plan of a page; plans reading the same kinds share one look-up of their sources."""
+    now, synced = datetime.now(UTC), last_synced(ws)
+    limits = stale_after(ws, now) if plans else {}
+    sources: dict[frozenset[str], set[str]] = {}
+    fresh = {}
+    for plan in plans:
+        kinds = frozenset(plan_kinds(plan))
+        names = sources.setdefault(kinds, sources_for(ws, kinds) if kinds else set())
+        times = {name: synced.get(name) for name in names}
+        stale = tuple(sorted(source_name(name) for name, at in times.items()
+                             if at is None or (name in limits and now - at > limits[name])))
+        known = [at for at in times.values() if at is not None]
+        words = "no source" if not times else "never" if not known else ago(now - min(known))
+        fresh[plan.id] = Freshness(words, stale)
+    return fresh
 
 
 def _attention(summary: Summary | None, pending: bool) -> tuple[str, ...]:
@@ -355,9 +393,11 @@ def _data_quality(ws: Workspace, plan: Plan, payload: dict[str, Any]) -> DataQua
     flags = [flag for goal in goals for flag in goal.get("flags", [])]
     kinds = plan_kinds(plan)
     drawn_on = sources_for(ws, kinds)
+    now = datetime.now(UTC)
     return data_quality_line(
-        now=datetime.now(UTC),
+        now=now,
         synced={name: at for name, at in last_synced(ws).items() if name in drawn_on},
+        stale_after=stale_after(ws, now),
         unmatched_accounts=[a.account for a in stored_unmatched(ws, kinds)],
         quarantined=quarantined_count(ws, drawn_on),
         short_of_data=[quantity(g["metric"], g["statistic"]).title for g in goals

@@ -9,19 +9,19 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 import service
 from config import EXAMPLES_DIR
 from dashboards import create_app
-from ingest.store import sync_coverage, upsert
+from ingest.store import sync_coverage, sync_runs, upsert
 from service import Workspace
 from service.tables import unmatched_accounts
 from service.views import PlanRow
@@ -258,3 +258,41 @@ def test_the_line_names_only_the_sources_and_accounts_the_plans_goals_draw_on(
                               "(stranger-9); 0 quarantined records;"), support
     assert developer.startswith("Data: GitHub never synced; no unmatched accounts; 0 "
                                 "quarantined records; 3 goals short of data"), developer
+
+
+def test_a_source_past_twice_its_schedule_is_stale_on_the_overview_and_the_plan_page(
+        site: Site, database_url: str) -> None:
+    """Jira runs every 30 minutes here; its last good sync three hours ago is past twice that,
+    so the overview row and the plan's data-quality line both say so (UI.md)."""
+    config = site.workspace.settings.config_dir
+    sources = yaml.safe_load((config / "sources.yaml").read_text())
+    sources["sources"][0]["schedule"] = "*/30 * * * *"
+    (config / "sources.yaml").write_text(yaml.safe_dump(sources))
+    ws = _reopen(site, database_url)
+    assert service.scheduler.stale_after(ws, datetime.now(UTC)) == {"jira": timedelta(hours=1)}
+
+    def plan_row(client: TestClient) -> str:
+        page = client.get("/plans").text
+        row = re.search(rf'<tr>\s*<th scope="row"><a href="/plans/{SUPPORT_PLAN}">.*?</tr>',
+                        page, flags=re.S)
+        assert row
+        return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(0))))
+
+    with TestClient(create_app(ws), follow_redirects=False) as client:
+        sign_in(client, "ada")
+        assert "just now" in plan_row(client) and "stale" not in plan_row(client)
+        with ws.engine.begin() as conn:
+            conn.execute(update(sync_runs).values(finished=datetime.now(UTC) - timedelta(hours=3)))
+        assert "3 h ago ⚠ stale: Jira" in plan_row(client)
+        assert "Jira synced 3 h ago (stale)" in _line(client, SUPPORT_PLAN)
+        assert 'class="data-quality warning' in client.get(f"/plans/{SUPPORT_PLAN}").text
+
+
+def test_a_weekday_schedule_is_not_stale_over_a_weekend(site: Site, database_url: str) -> None:
+    config = site.workspace.settings.config_dir
+    sources = yaml.safe_load((config / "sources.yaml").read_text())
+    sources["sources"][0]["schedule"] = "0 9 * * 1-5"
+    (config / "sources.yaml").write_text(yaml.safe_dump(sources))
+    ws = _reopen(site, database_url)
+    friday = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    assert service.scheduler.stale_after(ws, friday) == {"jira": timedelta(days=6)}
