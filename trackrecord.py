@@ -798,6 +798,7 @@ def demo(
     from fakes.demo import DEMO_PASSWORD, DEMO_USERS, UNACKNOWLEDGED, demo_org
 
     with demo_org(directory) as org:
+        out.print(f"monitoring: {org.prometheus}", highlight=False)
         workspace = _open(org.config_dir, database_url=org.database_url)
         _sync(workspace)  # stores every plan's evaluation as of today
         taken = service.snapshot(workspace)
