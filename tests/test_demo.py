@@ -1,6 +1,7 @@
 """The demo organisation end to end through the command line: every connector syncs its local
-fake, the developer and SRE example plans evaluate from GitHub, PagerDuty and Prometheus
-evidence, on SQLite and PostgreSQL, and the four plans tell their four stories."""
+server (a real Prometheus where installed, as in CI), the developer and SRE example plans
+evaluate from GitHub, PagerDuty and Prometheus evidence, on SQLite and PostgreSQL, and the four
+plans tell their four stories."""
 
 from __future__ import annotations
 
