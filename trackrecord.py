@@ -792,12 +792,14 @@ def demo(
                            "Ctrl-C), or stop there.")
     ] = True,
 ) -> None:
-    """Generate a demo organisation behind local fake APIs (a fresh database each time), sync
-    it through the real connectors, evaluate and snapshot its plans, add a demo sign-in per role
-    and per plan's employee, then serve the web app with the scheduler; Ctrl-C stops all of it."""
+    """Generate a demo organisation behind local look-alike APIs and a real Prometheus where
+    one is installed (a fresh database each time), sync it through the real connectors, evaluate
+    and snapshot its plans, add a demo sign-in per role and per plan's employee, then serve the
+    web app with the scheduler; Ctrl-C stops all of it."""
     from fakes.demo import DEMO_PASSWORD, DEMO_USERS, UNACKNOWLEDGED, demo_org
 
     with demo_org(directory) as org:
+        out.print(f"monitoring: {org.prometheus}", highlight=False)
         workspace = _open(org.config_dir, database_url=org.database_url)
         _sync(workspace)  # stores every plan's evaluation as of today
         taken = service.snapshot(workspace)

@@ -1,11 +1,12 @@
 """The demo organisation: the example people and plans, more teammates and a fourth plan, with
 generated history behind local fakes.
 
-`demo_org` starts a fake Jira, GitHub, PagerDuty and Prometheus on 127.0.0.1, writes a
-configuration folder whose sources point at them (the example people, with teammates added so
-that each team is ten or so strong, and the example plans plus the demo's own), and sets the
-demo's secrets in the environment, so the real connectors sync it exactly as they would a
-production system.
+`demo_org` starts a fake Jira, GitHub and PagerDuty on 127.0.0.1, and a real Prometheus
+backfilled with the demo's monitoring series where `prometheus` and `promtool` are installed
+(else the look-alike serving the same values), writes a configuration folder whose sources point
+at them (the example people, with teammates added so that each team is ten or so strong, and the
+example plans plus the demo's own), and sets the demo's secrets in the environment, so the real
+connectors sync it exactly as they would a production system.
 
 Three teams (a service desk, platform developers, SRE) and an HR partner, 30 people, 9 months of
 history: tickets, pull requests, deployments and incidents arrive more on weekdays and in office
@@ -42,6 +43,8 @@ from config import EXAMPLES_DIR
 from config.files import load_people, load_plans
 from config.people import Person
 from config.plans import Plan
+from config.sources import duration_seconds
+from fakes import prometheus_server
 from fakes.arrivals import AROUND_THE_CLOCK, Rhythm
 from fakes.github import (
     FakeGithub,
@@ -52,8 +55,8 @@ from fakes.github import (
 )
 from fakes.jira import FakeJira, generate_issues
 from fakes.pagerduty import PagerDutyFake, generate_incidents
-from fakes.prometheus import PrometheusFake, error_ratio, up
-from fakes.server import Handler, LocalServer, serving
+from fakes.prometheus import FakeSeries, PrometheusFake, error_ratio, up
+from fakes.server import Handler, serving
 
 SECRETS = {
     "JIRA_EMAIL": "demo@example.com",
@@ -73,6 +76,18 @@ STORIES = {
     "pmarlow-2026q4": "insufficient_improvement",  # worse with the whole team: team-wide shift
 }
 UNACKNOWLEDGED = "pmarlow-2026q4"  # the one plan whose employee has not acknowledged it yet
+
+# Monitoring. A real Prometheus evaluates PromQL, and the examples' error-rate query is a rate over
+# request counters; the demo has no counters but backfills the ratio as the recording rule for
+# that query would store it, and queries the rule's name. Hourly samples (the examples: 5 min)
+# give the same daily means for the hourly `up` and the same verdicts, at a twelfth of the data.
+RECORDING_RULE = "service:http_errors:ratio_rate5m"
+QUERIES = {"error_rate": RECORDING_RULE, "availability": 'up{job="payments-api"}'}
+PROMETHEUS_STEP = "1h"
+REAL_PROMETHEUS = ("a real Prometheus (prometheus and promtool are installed), backfilled with "
+                   "the demo's series")
+LOOK_ALIKE = ("the Prometheus look-alike in fakes/prometheus.py (install prometheus and promtool "
+              "for a real one)")
 
 # The demo's own plan, beside the examples (dates in story time, moved like theirs).
 DEMO_PLANS = {
@@ -167,6 +182,7 @@ class DemoOrg:
     config_dir: Path
     database_url: str
     now: datetime  # the story day's first moment
+    prometheus: str  # which Prometheus serves the monitoring series, in words
 
 
 @dataclasses.dataclass(frozen=True)
@@ -362,30 +378,48 @@ def _pagerduty(people: Sequence[Person], story: Story, rhythm: Rhythm, start: da
     return PagerDutyFake(incidents({outage: OUTAGE_INCIDENT}), token=SECRETS["PAGERDUTY_TOKEN"])
 
 
-def _prometheus(sources: dict[str, Any], story: Story) -> PrometheusFake:
-    prometheus = next(s for s in sources["sources"] if s["kind"] == "prometheus")
-    error_query, up_query = (series["query"] for series in prometheus["series"])
-    # checkout, which ilund owns, gets worse during her plan; errors run higher at weekends,
-    # when less traffic meets the same batch jobs.
+def _monitoring(story: Story) -> dict[str, list[FakeSeries]]:
+    """The demo's monitoring series by the query that reads them (`QUERIES`): checkout, which
+    ilund owns, gets worse during her plan; errors run higher at weekends, when less traffic
+    meets the same batch jobs."""
     worse_from = datetime.combine(story.plans["ilund"].start, time(), UTC).timestamp()
 
     def rhythm(t: int, level: float) -> float:
         weekend = datetime.fromtimestamp(t, UTC).weekday() >= 5
         return level * (1.2 if weekend else 1.0)
 
-    return PrometheusFake(
-        {
-            error_query: [
-                error_ratio("checkout",
-                            base=lambda t: rhythm(t, 0.008 if t < worse_from else 0.013)),
-                error_ratio("storefront", base=lambda t: rhythm(t, 0.02)),
-            ],
-            up_query: [
-                up("payments-api-1:9100", job="payments-api", down_fraction=0.02),
-                up("payments-api-2:9100", job="payments-api", down_fraction=0.05),
-            ],
-        }
-    )
+    return {
+        QUERIES["error_rate"]: [
+            error_ratio("checkout", name=RECORDING_RULE,
+                        base=lambda t: rhythm(t, 0.008 if t < worse_from else 0.013)),
+            error_ratio("storefront", name=RECORDING_RULE, base=lambda t: rhythm(t, 0.02)),
+        ],
+        QUERIES["availability"]: [
+            up("payments-api-1:9100", job="payments-api", down_fraction=0.02),
+            up("payments-api-2:9100", job="payments-api", down_fraction=0.05),
+        ],
+    }
+
+
+@contextmanager
+def _prometheus(workdir: Path, queries: dict[str, list[FakeSeries]], since: datetime,
+                until: datetime) -> Iterator[tuple[str, str]]:
+    """Its URL and which one it is: a real Prometheus in `workdir` (fresh each time) holding the
+    series' values at every step from `since` to `until`, where the binaries are installed; else
+    the look-alike, computing the same values as they are asked for."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    if not prometheus_server.installed():
+        with serving(PrometheusFake(queries)) as server:
+            yield server.url, LOOK_ALIKE
+        return
+    workdir.mkdir(parents=True)
+    step = duration_seconds(PROMETHEUS_STEP)
+    first = int(since.timestamp()) // step * step  # the connector's instants: multiples of it
+    instants = range(first, int(until.timestamp()) + 1, step)
+    series = [one for listed in queries.values() for one in listed]
+    with prometheus_server.running(prometheus_server.series_samples(series, instants),
+                                   workdir) as url:
+        yield url, REAL_PROMETHEUS
 
 
 def demo_day(anchor: date) -> date:
@@ -433,9 +467,9 @@ def _write_config(root: Path, shift: timedelta) -> Path:
     return config_dir
 
 
-def _write_sources(config_dir: Path, urls: dict[str, str], start: datetime) -> dict[str, Any]:
-    """sources.yaml pointing at the fakes; a first sync reads back (from the real clock, as the
-    connectors do) to the history's start."""
+def _write_sources(config_dir: Path, urls: dict[str, str], start: datetime) -> None:
+    """sources.yaml pointing at the local servers; a first sync reads back (from the real clock,
+    as the connectors do) to the history's start. Prometheus is asked for the demo's series."""
     backfill = (datetime.now(UTC) - start).days + 1
     path = config_dir / "sources.yaml"
     sources: dict[str, Any] = yaml.safe_load(path.read_text())
@@ -446,9 +480,16 @@ def _write_sources(config_dir: Path, urls: dict[str, str], start: datetime) -> d
             source["backfill_days"] = backfill
         if source["kind"] == "github":
             source["request_interval"] = 0  # a local fake: no need to pace the calls
+        if source["kind"] == "prometheus":
+            source["step"] = PROMETHEUS_STEP
+            for series in source["series"]:
+                series["query"] = QUERIES[series["metric"]]
         source.pop("services", None) if source["kind"] == "pagerduty" else None
-    path.write_text(yaml.safe_dump(sources, sort_keys=False))
-    return sources
+    header = (f"# Written by the demo: its sources, on this machine. Prometheus is asked hourly "
+              f"for\n# {RECORDING_RULE}, the recording rule a production server would have "
+              f"for the\n# examples' rate over request counters: the demo stores that ratio, "
+              f"not the counters.\n")
+    path.write_text(header + yaml.safe_dump(sources, sort_keys=False))
 
 
 @contextmanager
@@ -478,13 +519,15 @@ def demo_org(root: Path, *, anchor: date | None = None) -> Iterator[DemoOrg]:
         }
         servers = {kind: stack.enter_context(serving(h)) for kind, h in handlers.items()}
         urls = {kind: server.url for kind, server in servers.items()}
-        prometheus_server = LocalServer(lambda _r: None).start()
-        stack.callback(prometheus_server.stop)
-        urls["prometheus"] = prometheus_server.url
-        sources = _write_sources(config_dir, urls, start)
-        prometheus_server.handler = _prometheus(sources, story)
+        # From a day before the start (where the first sync's backfill may begin) to a day past
+        # the real clock, so a served demo's scheduled syncs still find new samples.
+        urls["prometheus"], prometheus = stack.enter_context(_prometheus(
+            root / "prometheus", _monitoring(story), start - timedelta(days=1),
+            datetime.now(UTC) + timedelta(days=1)))
+        _write_sources(config_dir, urls, start)
         stack.enter_context(_environment(SECRETS))
-        yield DemoOrg(config_dir=config_dir, database_url=f"sqlite:///{database}", now=now)
+        yield DemoOrg(config_dir=config_dir, database_url=f"sqlite:///{database}", now=now,
+                      prometheus=prometheus)
 
 
 @contextmanager

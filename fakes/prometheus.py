@@ -1,7 +1,8 @@
 """A fake Prometheus answering `/api/v1/query_range` with generated series, for the demo.
 
-The demo cannot assume a `prometheus` binary, so this serves the same JSON shape from functions of
-time. Queries are matched by their exact text (a query nobody configured goes unanswered, which
+Where no `prometheus` binary is installed the demo serves its series with this, in the same JSON
+shape, from functions of time (`fakes.prometheus_server` backfills the same values into a real
+one). Queries are matched by their exact text (a query nobody configured goes unanswered, which
 the tests count); values are deterministic per (seed, series, instant), so re-reads agree. The
 connector's own tests run against a real Prometheus; these fakes cover auth and odd values.
 """
@@ -39,12 +40,14 @@ def _noise(*parts: object) -> float:
 def error_ratio(
     service: str,
     *,
+    name: str = "error_ratio",
     base: float | Callable[[int], float] = 0.01,
     seed: int = 0,
     idle_hours: int = 0,
 ) -> FakeSeries:
     """An error ratio around `base` (a level, or one per Unix second, for a service that gets
-    worse or better); the first `idle_hours` of each day have no traffic (NaN)."""
+    worse or better), named `name` as a recording rule's output is; the first `idle_hours` of
+    each day have no traffic (NaN)."""
     level = base if callable(base) else lambda _t: base
 
     def value(t: int) -> float:
@@ -52,7 +55,7 @@ def error_ratio(
             return math.nan
         return round(level(t) * 2 * _noise(seed, service, t), 6)
 
-    return FakeSeries({"service": service}, value)
+    return FakeSeries({"__name__": name, "service": service}, value)
 
 
 def up(

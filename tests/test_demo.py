@@ -1,9 +1,11 @@
 """The demo organisation end to end through the command line: every connector syncs its local
-fake, the developer and SRE example plans evaluate from GitHub, PagerDuty and Prometheus
-evidence, on SQLite and PostgreSQL, and the four plans tell their four stories."""
+server (a real Prometheus where installed, as in CI), the developer and SRE example plans
+evaluate from GitHub, PagerDuty and Prometheus evidence, on SQLite and PostgreSQL, and the four
+plans tell their four stories."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -11,12 +13,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
+import yaml
 from typer.testing import CliRunner
 
 import service
+from fakes import prometheus_server
 from fakes.demo import (
     DEMO_PASSWORD,
     DEMO_USERS,
+    LOOK_ALIKE,
+    REAL_PROMETHEUS,
     SECRETS,
     STORIES,
     STORY_DAY,
@@ -25,6 +32,7 @@ from fakes.demo import (
     demo_org,
 )
 from service.process import unacknowledged
+from tests.conftest import need
 from trackrecord import app
 
 runner = CliRunner()
@@ -93,6 +101,43 @@ def test_developer_and_sre_plans_evaluate_from_synced_sources(
         assert "window_not_covered" not in output
 
 
+def _prometheus_url(config_dir: Path) -> str:
+    sources = yaml.safe_load((config_dir / "sources.yaml").read_text())["sources"]
+    return str(next(s["url"] for s in sources if s["kind"] == "prometheus"))
+
+
+def _processes_storing_in(folder: Path) -> list[str]:
+    """Process ids whose command line names `folder`: a Prometheus keeping its data there."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(folder).encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            continue  # ended while we looked
+    return found
+
+
+def test_the_demo_runs_a_real_prometheus_and_stops_it(tmp_path: Path) -> None:
+    """With the binaries installed (always in CI) the demo's Prometheus source is a real server:
+    it answers its own build-info endpoint, which the look-alike does not serve. Leaving the
+    demo, normally or by Ctrl-C, stops it; a second demo in the same folder starts afresh."""
+    need(prometheus_server.installed(), "prometheus/promtool not installed (apt-get install "
+         "prometheus)")
+    data = tmp_path / "prometheus"
+    for interrupted in (False, True):
+        with contextlib.suppress(KeyboardInterrupt), demo_org(tmp_path) as org:
+            url = _prometheus_url(org.config_dir)
+            assert org.prometheus == REAL_PROMETHEUS
+            info = requests.get(f"{url}/api/v1/status/buildinfo", timeout=5).json()
+            assert info["status"] == "success" and info["data"]["version"], info
+            assert len(_processes_storing_in(data)) == 1
+            if interrupted:
+                raise KeyboardInterrupt
+        assert _processes_storing_in(data) == []
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{url}/-/ready", timeout=5)
+
 
 def test_the_demo_tells_the_same_story_from_any_anchor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -135,6 +180,8 @@ def test_the_demo_command_sets_up_plans_snapshots_and_sign_ins(tmp_path: Path) -
     assert {plan: payload["outcome"] for plan, payload in stored.items()} == STORIES
     for plan in STORIES:
         assert f"{plan}: recommended {STORIES[plan].replace('_', ' ')}" in output
+    real = prometheus_server.installed()
+    assert f"monitoring: {REAL_PROMETHEUS if real else LOOK_ALIKE}\n" in output
 
     # Only the fourth plan's regression is the whole team's: its goal carries the flag.
     shifted = {(plan, goal["metric"]) for plan, payload in stored.items()

@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
-import socket
-import subprocess
-import time
 from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +23,8 @@ import sqlalchemy as sa
 from config.sources import PrometheusSource
 from evaluate.metrics import metric_events
 from fakes import prometheus as fake
+from fakes import prometheus_server
+from fakes.prometheus_server import Series
 from fakes.server import Response, serving
 from ingest.evidence import load_evidence
 from ingest.http import HttpSession
@@ -42,7 +39,6 @@ BACKFILL = timedelta(days=4)  # 17,281 instants at 20 s: two range queries per s
 GENERATED = (datetime(2019, 7, 29, tzinfo=UTC), datetime(2019, 7, 30, 10, tzinfo=UTC))
 TEST_CORE = "metrics-exporter-thoth-test-core.cloud.paas.psi.redhat.com:80"
 PROPHET_0 = "prometheus-anomaly-detector-prophet-0.cloud.paas.psi.redhat.com:80"
-Series = tuple[str, tuple[tuple[str, str], ...]]  # metric name, sorted labels
 
 
 def generated_value(service: str, index: int) -> float:
@@ -70,72 +66,6 @@ def recorded_samples(folder: Path) -> dict[Series, list[tuple[float, str]]]:
     return {series: sorted(values.items()) for series, values in samples.items()}
 
 
-def openmetrics_parts(samples: dict[Series, list[tuple[float, str]]]) -> dict[int, str]:
-    """OpenMetrics text per 6-hour slice: promtool re-reads its whole input for every 2 h block,
-    so small files built in parallel take a second where one big file takes many."""
-    parts: dict[int, dict[Series, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for (name, labels), values in samples.items():
-        label_text = ",".join(f'{k}="{v}"' for k, v in labels)
-        for t, value in values:
-            parts[int(t // 21_600)][(name, labels)].append(f"{name}{{{label_text}}} {value} {t}")
-    texts = {}
-    for index, by_series in parts.items():
-        lines: list[str] = []
-        for family in sorted({name for name, _ in by_series}):
-            lines.append(f"# TYPE {family} gauge")
-            lines += [
-                line for (name, _), ls in sorted(by_series.items()) if name == family for line in ls
-            ]
-        texts[index] = "\n".join([*lines, "# EOF", ""])
-    return texts
-
-
-def build_blocks(samples: dict[Series, list[tuple[float, str]]], workdir: Path) -> Path:
-    data = workdir / "data"
-    inputs = []
-    for index, text in openmetrics_parts(samples).items():
-        path = workdir / f"part-{index}.om"
-        path.write_text(text)
-        inputs.append(path)
-
-    def create(path: Path) -> subprocess.CompletedProcess[str]:
-        command = [
-            "promtool",
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            "-q",
-            str(path),
-            str(data),
-        ]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120)
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for done in pool.map(create, inputs):
-            assert done.returncode == 0, done.stderr
-    return data
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"prometheus exited: {log_path.read_text()[-2000:]}")
-        try:
-            if requests.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"prometheus not ready after 30 s: {log_path.read_text()[-2000:]}")
-
-
 @pytest.fixture(scope="module")
 def recorded() -> dict[Series, list[tuple[float, str]]]:
     return recorded_samples(fixtures_dir("prometheus", "recorded-up", "up"))
@@ -145,32 +75,11 @@ def recorded() -> dict[Series, list[tuple[float, str]]]:
 def prometheus_url(
     tmp_path_factory: pytest.TempPathFactory, recorded: dict[Series, list[tuple[float, str]]]
 ) -> Iterator[str]:
-    binaries = shutil.which("prometheus") and shutil.which("promtool")
-    need(bool(binaries), "prometheus/promtool not installed (apt-get install prometheus)")
-    workdir = tmp_path_factory.mktemp("prometheus")
-    data = build_blocks({**recorded, **generated_samples()}, workdir)
-    (workdir / "prometheus.yml").write_text("global:\n  scrape_interval: 1h\nscrape_configs: []\n")
-    port, log_path = free_port(), workdir / "prometheus.log"
-    command = [
-        "prometheus",
-        f"--config.file={workdir / 'prometheus.yml'}",
-        f"--storage.tsdb.path={data}",
-        "--storage.tsdb.retention.time=100y",
-        f"--web.listen-address=127.0.0.1:{port}",
-    ]
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, process, log_path)
+    need(prometheus_server.installed(), "prometheus/promtool not installed (apt-get install "
+         "prometheus)")
+    samples = {**recorded, **generated_samples()}
+    with prometheus_server.running(samples, tmp_path_factory.mktemp("prometheus")) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def source(url: str, **overrides: object) -> PrometheusSource:
