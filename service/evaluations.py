@@ -194,12 +194,9 @@ def team_catalog(ws: Workspace, person: str) -> EventCatalog:
     """The events of the person's team (their own included), from its records alone: what
     measuring the person and the rest of the team needs, without reading the organisation's.
     LookupError for a person not in people.yaml."""
-    people = ws.config.people.people
-    found = next((p for p in people if p.id == person), None)
-    if found is None:
-        raise LookupError(f"{person!r} is not in people.yaml")
-    team = [p.id for p in people if p.team == found.team]
-    return EventCatalog(ws.evidence(people=team), people=people, tz=ws.settings.zone)
+    people, team = ws.config.people.people, ws.person(person).team
+    return EventCatalog(ws.evidence(people=[p.id for p in people if p.team == team]),
+                        people=people, tz=ws.settings.zone)
 
 
 def decide(ws: Workspace, plan_id: str, *, outcome: str, by: str, reason: str,

@@ -41,8 +41,8 @@ def metrics_over_time(ws: Workspace, person: str, *, as_of: date,
                       ) -> MetricsOverTime:
     """Every metric that applies to the person, week by week up to `as_of`, beside the rest of
     their team; LookupError for a person not in people.yaml."""
+    found = ws.person(person)
     catalog = catalog or team_catalog(ws, person)
-    found = next(p for p in ws.config.people.people if p.id == person)
     histories = person_history(catalog, found, as_of=as_of, weeks=weeks)
     zone = ws.settings.timezone
     return MetricsOverTime(

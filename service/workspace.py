@@ -18,6 +18,7 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from config.files import Config, load_config
+from config.people import Person
 from config.plans import Plan
 from config.secrets import register_secret
 from config.settings import Settings, get_settings
@@ -47,6 +48,13 @@ class Workspace:
     @property
     def source_kinds(self) -> dict[str, str]:
         return {source.name: source.kind for source in self.config.sources.sources}
+
+    def person(self, person_id: str) -> Person:
+        """The person with this id; LookupError when people.yaml does not list them."""
+        found = next((p for p in self.config.people.people if p.id == person_id), None)
+        if found is None:
+            raise LookupError(f"{person_id!r} is not in people.yaml")
+        return found
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with this id; its file's ConfigError when that file did not validate (only
