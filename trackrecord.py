@@ -821,7 +821,6 @@ def demo(
         for user in DEMO_USERS:
             out.print(f"  {user.name:<6} {user.role:<8} sees {user.sees}", highlight=False)
         if serve_app:
-            out.print("Serving, with the scheduler; Ctrl-C stops the demo.", highlight=False)
             _serve_with_scheduler(workspace, host, port)
     if serve_app:
         out.print("demo stopped: web app, scheduler and fake APIs", highlight=False)
@@ -847,20 +846,24 @@ def _demo_story(plan_id: str, payload: dict[str, Any], unacknowledged: str) -> s
 
 def _serve_with_scheduler(workspace: Workspace, host: str, port: int) -> None:
     """uvicorn in this thread (it turns Ctrl-C and SIGTERM into a graceful stop), the scheduler
-    in background threads until then."""
+    in background threads until then. A Ctrl-C while either starts stops the demo just as
+    cleanly."""
     import uvicorn
 
     from dashboards import create_app
 
     server = uvicorn.Server(uvicorn.Config(create_app(workspace), host=host, port=port,
                                            log_level="warning", proxy_headers=False))
-    handle = service.start_background_scheduler(workspace)
+    handle = None
     try:
+        handle = service.start_background_scheduler(workspace)
+        out.print("Serving, with the scheduler; Ctrl-C stops the demo.", highlight=False)
         server.run()
     except KeyboardInterrupt:
         pass  # uvicorn stopped gracefully, then raised again the Ctrl-C it had held back
     finally:
-        handle.stop()
+        if handle is not None:
+            handle.stop()
 
 
 NEW_PASSWORD = "TRACKRECORD_NEW_PASSWORD"

@@ -82,6 +82,22 @@ def test_the_served_demo_signs_in_with_a_printed_login(tmp_path: Path, browser: 
         assert not _reachable(url), url
 
 
+def test_ctrl_c_as_soon_as_the_demo_says_it_serves_still_stops_it_cleanly(tmp_path: Path) -> None:
+    """A Ctrl-C that lands while the web app and the scheduler are still starting is the same
+    clean stop as a later one, not an "interrupted" exit."""
+    process = subprocess.Popen(
+        [str(TRACKRECORD), "demo", "--directory", str(tmp_path), "--port", str(free_port())],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        _read_until(process, "Ctrl-C stops the demo")
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 0 and "demo stopped" in rest, rest
+
+
 def _reachable(url: str) -> bool:
     """Anything listening, whatever it answers."""
     try:
