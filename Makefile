@@ -27,6 +27,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/evaluate.py
 	$(BIN)/python benchmarks/github.py
+	$(BIN)/python benchmarks/refresh.py
+	$(BIN)/python benchmarks/dashboard.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
