@@ -150,6 +150,11 @@ SERVICES = (("PK3ZQ7A", "checkout"), ("PW81XRT", "storefront"), ("PQ4N2LB", "ide
 # her first incident during the plan, with a PagerDuty-like id.
 JIRA_PROJECT = "SUP"
 FIRST_PULL_REQUEST = 1001
+# A contractor who left before the plans began: their GitHub login is in no one's accounts, so
+# the sync page and the developer plans' data-quality lines name it, as they would in a real
+# organisation (DESIGN §2: listed, never guessed). Their pull requests are their own, numbered
+# apart, and touch no one else's metrics.
+FORMER_CONTRACTOR = "jdoe-contractor"
 OUTAGE_INCIDENT = "Q1RZ7UXN4KD2PA"
 
 # The demo's web sign-ins, one per role and one per plan's employee, all with one password the
@@ -335,6 +340,9 @@ def _github(people: Sequence[Person], story: Story, office: Rhythm, start: datet
         weights={login: 1.0 if dev else 0.2 for login, dev in developer.items()},
     )
     fake.add_pull_requests(story.pull_request(pr, owner) for pr in prs)
+    fake.add_pull_requests(generate_pull_requests(
+        6, logins=[FORMER_CONTRACTOR], repos=REPOS, start=start, end=start + timedelta(days=45),
+        seed=19, first_number=FIRST_PULL_REQUEST + 8000))
     times = office.arrivals(DEPLOYMENTS_PER_DAY, start, end, seed=13)
     for repo, deployment, statuses in generate_deployments(
         len(times), logins=sorted(owner), repos=REPOS, start=start, end=end, seed=13,
@@ -544,5 +552,5 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SECRETS", "STORIES", "STORY_DAY", "UNACKNOWLEDGED",
-           "DemoOrg", "DemoUser", "demo_day", "demo_org"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "FORMER_CONTRACTOR", "SECRETS", "STORIES", "STORY_DAY",
+           "UNACKNOWLEDGED", "DemoOrg", "DemoUser", "demo_day", "demo_org"]

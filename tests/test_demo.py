@@ -22,6 +22,7 @@ from fakes import prometheus_server
 from fakes.demo import (
     DEMO_PASSWORD,
     DEMO_USERS,
+    FORMER_CONTRACTOR,
     LOOK_ALIKE,
     REAL_PROMETHEUS,
     SECRETS,
@@ -175,6 +176,10 @@ def test_the_demo_command_sets_up_plans_snapshots_and_sign_ins(tmp_path: Path) -
         tmp_path / "config", database_url=f"sqlite:///{tmp_path / 'trackrecord.db'}")
     people = workspace.config.people.people
     assert len(people) == 30
+    # The former contractor's login matches no one: named for the pull requests plans read.
+    assert [a.account for a in service.stored_unmatched(workspace, {"pull_request"})] == [
+        FORMER_CONTRACTOR]
+    assert service.stored_unmatched(workspace, {"ticket"}) == []
     assert {p.team for p in people} == {"service-desk", "platform", "sre", "people-ops"}
     stored = {s.plan_id: s.payload for s in service.stored_evaluations(workspace)}
     assert {plan: payload["outcome"] for plan, payload in stored.items()} == STORIES
