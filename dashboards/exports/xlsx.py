@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboards.exports.cells import neutralize
 from dashboards.formatting import status_word, target_text
-from evaluate.sentences import outcome_word
+from evaluate.sentences import goal_title, outcome_word
 from service.exports import OrgRow, PlanExport
 
 __all__ = ["number_format", "org_xlsx", "plan_xlsx"]
@@ -96,7 +96,7 @@ def _summary(sheet: Worksheet, export: PlanExport, sentence: Sentence) -> None:
     for row, (name, value) in enumerate(facts, start=1):
         _cell(sheet, row, 1, name).font = BOLD
         _cell(sheet, row, 2, value)
-    header = ("Goal", "Statistic", "Baseline", "Baseline n", "Current", "Current n",
+    header = ("Goal", "Metric", "Baseline", "Baseline n", "Current", "Current n",
               "Change", "Change (relative)", "Target", "Weeks met", "Team change", "Status",
               "Sentence")
     _table(sheet, len(facts) + 2, header, (_goal_row(goal, sentence) for goal in payload["goals"]))
@@ -110,7 +110,7 @@ def _goal_row(goal: Mapping[str, Any], sentence: Sentence) -> list[tuple[Any, st
     number = number_format(goal["unit"], goal["statistic"])
     sustained = goal["sustained"]
     return [
-        (goal["metric"], None), (goal["statistic"], None),
+        (goal_title(goal["metric"], goal["statistic"]), None), (goal["metric"], None),
         (goal["baseline"]["value"], number), (goal["baseline"]["n"], "0"),
         (goal["current"]["value"], number), (goal["current"]["n"], "0"),
         (goal["change"]["absolute"], number), (goal["change"]["relative"], "0%"),

@@ -118,6 +118,8 @@ def test_xlsx_sheets_formats_and_links(config_dir: Path, tmp_path: Path) -> None
     summary = book["Summary"]
     header_row = next(r for r in summary.iter_rows() if r[0].value == "Goal")[0].row
     assert summary.freeze_panes == f"A{header_row + 1}"
+    goal, metric = (summary.cell(row=header_row + 1, column=c).value for c in (1, 2))
+    assert (goal, metric) == ("Median ticket resolution time", "ticket_resolution_hours")
     resolution = summary.cell(row=header_row + 1, column=3)
     assert isinstance(resolution.value, float) and resolution.number_format == '0.0 "h"'
     reopen = summary.cell(row=header_row + 3, column=3)
