@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -48,16 +49,14 @@ SNAPSHOT_LOCK = 0x74726B72_00000003
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    id: int
-    plan_id: str
-    seq: int
-    taken_at: datetime
-    as_of: date
-    kind: str
-    previous_hash: str
-    hash: str
-    content: dict[str, Any]  # the payload: evaluation, plan version and content, definitions
+class Snapshot(SnapshotRow):
+    """A stored snapshot with its payload read: the evaluation, plan version and content, and
+    definitions it froze."""
+
+    @cached_property
+    def content(self) -> dict[str, Any]:
+        content: dict[str, Any] = json.loads(self.payload)
+        return content
 
     @property
     def evaluation(self) -> dict[str, Any]:
@@ -185,8 +184,7 @@ def _plan_contents(conn: Connection, ws: Workspace, plan_ids: Iterable[str]
 
 
 def _snapshot(row: SnapshotRow) -> Snapshot:
-    return Snapshot(row.id, row.plan_id, row.seq, row.taken_at, row.as_of, row.kind,
-                    row.previous_hash, row.hash, json.loads(row.payload))
+    return Snapshot(**vars(row))
 
 
 def _rows(ws: Workspace, plan_id: str | None = None) -> list[SnapshotRow]:
