@@ -248,11 +248,11 @@ def _level(label: str, value: float, interval: tuple[float, float] | None,
     }
     if interval is None:
         return _scatter(x=[first, last], y=[value, value], mode="lines",
-                          line={"color": ORANGE, "width": 3}, **common)
+                        line={"color": ORANGE, "width": 3}, **common)
     lower, upper = interval
     return _scatter(x=[first, last, last, first, first], y=[lower, lower, upper, upper, lower],
-                      mode="lines", fill="toself", fillcolor="rgba(230,159,0,0.3)",
-                      line={"color": ORANGE, "width": 1}, hoveron="fills+points", **common)
+                    mode="lines", fill="toself", fillcolor="rgba(230,159,0,0.3)",
+                    line={"color": ORANGE, "width": 1}, hoveron="fills+points", **common)
 
 
 def _target(value: float, words: Quantity, start: date, end: date) -> Trace:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple, cast
 
 from config.plans import Exclusion, Target
-from evaluate.compare import target_value
+from evaluate.compare import is_sufficient, target_value
 from evaluate.history import MetricHistory
 from evaluate.metrics import Quantity, Statistic, metric_spec, quantity
 from evaluate.outcome import GoalStatus, PlanOutcome
@@ -172,7 +172,7 @@ def _insufficient(goal: GoalEvaluation, words: Quantity) -> str:
         return "The plan period has not started yet: no verdict yet."
     short = [(name, m) for name, m in (("the baseline window", goal.baseline),
                                        ("the plan period so far", goal.current))
-             if not _enough(goal, m.n, m.active_weeks)]
+             if not is_sufficient(m, goal.statistic, goal.goal)]
     if not short:
         return "There is not enough data for a verdict yet."
     if goal.statistic in ("per_week", "count"):
@@ -194,14 +194,6 @@ _VERDICTS = {
     "not_met": _not_met,
     "insufficient_data": _insufficient,
 }
-
-
-def _enough(goal: GoalEvaluation, n: int, active_weeks: float) -> bool:
-    if goal.statistic == "per_week":
-        return active_weeks >= goal.goal.min_weeks
-    if goal.statistic == "count":
-        return active_weeks > 0
-    return n >= goal.goal.min_samples
 
 
 def _value(goal: GoalEvaluation, window: str, words: Quantity) -> str:

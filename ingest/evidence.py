@@ -10,9 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, cached_property
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, Table, Text, func, or_, select, tuple_, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    Text,
+    func,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 
 from config.people import Person
 from config.sources import DEFAULT_BOTS
@@ -65,17 +77,24 @@ BOT_ACCOUNTS: dict[str, str] = {
     "deployment": "creator_account",
 }
 BotRule = Callable[[str], bool]
+_DEFAULT_BOTS = frozenset(bot.casefold() for bot in DEFAULT_BOTS)
 
 
 def default_is_bot(account: str) -> bool:
     """For a source without its own list: GitHub App logins end in "[bot]", plus the usual."""
     folded = account.casefold()
-    return folded.endswith("[bot]") or folded in {bot.casefold() for bot in DEFAULT_BOTS}
+    return folded.endswith("[bot]") or folded in _DEFAULT_BOTS
 
 
 def _is_bot(frame: pd.DataFrame, account: str, bots: Mapping[str, BotRule]) -> pd.Series:
+    """Each rule is asked once per login: a source has few logins and many rows."""
+
+    @cache
+    def verdict(source: str, login: str) -> bool:
+        return bots.get(source, default_is_bot)(login)
+
     flags = [
-        isinstance(login, str) and bool(login) and bots.get(source, default_is_bot)(login)
+        isinstance(login, str) and bool(login) and verdict(source, login)
         for source, login in zip(frame["source"], frame[account], strict=True)
     ]
     return pd.Series(flags, index=frame.index, dtype=bool)
@@ -163,6 +182,11 @@ class PeopleScope:
 
     def clause(self, kind: str) -> ColumnElement[bool]:
         """The SQL condition choosing this scope's rows of one kind's table."""
+        return self._clauses[kind]
+
+    @cached_property
+    def _clauses(self) -> dict[str, ColumnElement[bool]]:
+        """Built once per scope, not once for each kind it reads."""
         tables = {name: RECORD_TABLES[KINDS[name].table] for name in KINDS}
         tickets, changes, prs, reviews = (tables[k] for k in (
             "ticket", "ticket_change", "pull_request", "review"))
@@ -173,7 +197,7 @@ class PeopleScope:
         authored = self._named(prs, "author_account", "author_email")
         reviewed = self._named(reviews, "reviewer_account")
         pr_of = ("source", "repo", "number")
-        clauses: dict[str, ColumnElement[bool]] = {
+        return {
             "ticket": held,
             "ticket_change": tuple_(changes.c.source, changes.c.ticket_key).in_(
                 select(tickets.c.source, tickets.c.ticket_key).where(held)),
@@ -190,7 +214,6 @@ class PeopleScope:
                 self.ids | {f"team:{team}" for team in self.teams}),
             "rating": tables["rating"].c.person.in_(self.ids),
         }
-        return clauses[kind]
 
     def _named(self, table: Table, account: str, email: str | None = None
                ) -> ColumnElement[bool]:
@@ -199,7 +222,7 @@ class PeopleScope:
         return or_(found, func.lower(table.c[email]).in_(self.emails)) if email else found
 
 
-def _read_kind(engine: Engine, kind: str, scope: PeopleScope | None) -> pd.DataFrame:
+def _read_kind(conn: Connection, kind: str, scope: PeopleScope | None) -> pd.DataFrame:
     """Times are read as the driver gives them (SQLite's text, PostgreSQL's naive UTC) and
     converted a column at a time: turning each of 300,000 samples into an aware datetime
     row by row took seconds. Both are naive UTC, as `UTCDateTime` stores them."""
@@ -207,22 +230,21 @@ def _read_kind(engine: Engine, kind: str, scope: PeopleScope | None) -> pd.DataF
     times = [name for name, c in table.columns.items() if isinstance(c.type, UTCDateTime)]
     columns = [type_coerce(c, Text) if name in times else c for name, c in table.columns.items()]
     query = select(*columns) if scope is None else select(*columns).where(scope.clause(kind))
-    with engine.connect() as conn:
-        frame = pd.read_sql(query, conn)
+    frame = pd.read_sql(query, conn)
     for name in times:
         frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
     return frame
 
 
 def _frame(
-    engine: Engine,
+    conn: Connection,
     kind: str,
     index: AccountIndex,
     tools: Mapping[str, str],
     bots: Mapping[str, BotRule],
     scope: PeopleScope | None,
 ) -> pd.DataFrame:
-    frame = _read_kind(engine, kind, scope)
+    frame = _read_kind(conn, kind, scope)
     record = KINDS[kind]
     frame.insert(0, "key", record_keys(frame, record.natural_key[1:]) if len(frame) else [])
     if kind in LINKS:
@@ -260,8 +282,9 @@ def load_evidence(
     """
     index = AccountIndex.build(persons)
     rules = dict(bots or {})
-    return {kind: _frame(engine, kind, index, source_kinds, rules, scope)
-            for kind in kinds or KINDS}
+    with engine.connect() as conn:  # one connection for every kind, not one each
+        return {kind: _frame(conn, kind, index, source_kinds, rules, scope)
+                for kind in kinds or KINDS}
 
 
 @dataclass(frozen=True)
