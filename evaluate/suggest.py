@@ -218,24 +218,23 @@ def suggest_goals(person: str, *, evidence: Evidence, people: Sequence[Person], 
     if catalog is None or not catalog.matches(evidence, people, tz):
         catalog = EventCatalog(evidence, people=people, tz=tz)
     window = span(*suggestion_window(start, as_of), tz)
-    settings = {"min_samples": min_samples, "min_weeks": min_weeks}
     goals = tuple(
-        _suggest(catalog, found, spec, window, settings)
+        _suggest(catalog, found, spec, window, min_samples=min_samples, min_weeks=min_weeks)
         for spec in role_template(chosen)
     )
     return Suggestions(person, chosen, found.team, start, as_of, window, goals)
 
 
-def _suggest(catalog: EventCatalog, person: Person, spec: MetricSpec, window: Span,
-             settings: dict[str, int]) -> GoalSuggestion:
+def _suggest(catalog: EventCatalog, person: Person, spec: MetricSpec, window: Span, *,
+             min_samples: int, min_weeks: int) -> GoalSuggestion:
     """Measure the person and the rest of the team exactly as an evaluation would."""
     requests = [Request(person.id, window, NO_EXCLUSIONS),
                 Request(person.id, window, NO_EXCLUSIONS, team=person.team)]
     own, team = catalog.index(spec.name).measure(requests, spec.statistic)
     # A goal with this metric's defaults: sufficiency is judged exactly as the plan would be.
     probe = Goal(metric=spec.name, statistic=spec.statistic,
-                 target=Target(improve_by=IMPROVEMENT), min_samples=settings["min_samples"],
-                 min_weeks=settings["min_weeks"])
+                 target=Target(improve_by=IMPROVEMENT), min_samples=min_samples,
+                 min_weeks=min_weeks)
     team_ok = is_sufficient(team, spec.statistic, probe)  # never for a team of one
     if not is_sufficient(own, spec.statistic, probe) or own.value is None:
         return GoalSuggestion(spec, own, team, team_ok, None, "insufficient_data",
