@@ -115,22 +115,28 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:
-        for part in filter(None, (p.strip() for p in value.split(","))):
-            try:
-                ip_network(part, strict=False)
-            except ValueError:
-                raise ValueError(f"{part!r} is not an address or a network") from None
+        _proxy_networks(value)
         return value
 
     @property
     def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
-        return tuple(ip_network(p.strip(), strict=False)
-                     for p in self.trusted_proxies.split(",") if p.strip())
+        return _proxy_networks(self.trusted_proxies)
 
     @property
     def zone(self) -> ZoneInfo:
         """The time zone as an object (ZoneInfo caches them, so this is cheap)."""
         return ZoneInfo(self.timezone)
+
+
+def _proxy_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """The networks of a comma-separated list; ValueError names the part that is none."""
+    networks = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{part!r} is not an address or a network") from None
+    return tuple(networks)
 
 
 def get_settings(**overrides: Any) -> Settings:
