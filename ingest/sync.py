@@ -262,8 +262,7 @@ def _store_one_by_one(
 
 def _refusal(exc: Exception) -> str:
     """The database's own message (without the statement and its parameters)."""
-    cause = getattr(exc, "orig", None) or exc
-    return f"{type(cause).__name__}: {cause}"
+    return describe(getattr(exc, "orig", None) or exc)
 
 
 def _payload(record: Record) -> dict[str, Any]:
