@@ -67,7 +67,7 @@ def in_unit(value: float | None, unit: str) -> str:
     """41.5 h, 12 min, 8.5%, 3.2 tickets per active week."""
     if value is None:
         return "—"
-    if unit.startswith("share") or unit == "error ratio":
+    if unit.startswith(("share", "error ratio")):  # the catalog's units of 0–1 values
         return f"{value:.1%}".replace(".0%", "%").replace("-", MINUS)
     short = {"hours": "h", "minutes": "min"}.get(unit)
     return f"{number(value)} {short or unit}"
