@@ -3,6 +3,7 @@ unit, dates and times in the configured zone. Registered as Jinja filters by `da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -97,7 +98,7 @@ def day(value: date | str | None) -> str:
     return f"{parsed.day} {parsed:%b %Y}"
 
 
-def _moment(zone: ZoneInfo) -> Any:
+def _moment(zone: ZoneInfo) -> Callable[[datetime | str | None], str]:
     def moment(value: datetime | str | None) -> str:
         if value is None:
             return "—"
