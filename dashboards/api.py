@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 import service
 from config.plans import Plan
+from dashboards.auth import workspace
 from service import User, Workspace
 
 __all__ = ["create_api"]
@@ -25,14 +26,9 @@ __all__ = ["create_api"]
 bearer = HTTPBearer(auto_error=False, description="A token from `trackrecord users token NAME`.")
 
 
-def _workspace(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.workspace
-    return ws
-
-
 def token_user(request: Request, credentials: Annotated[
         HTTPAuthorizationCredentials | None, Depends(bearer)]) -> User:
-    user = service.token_user(_workspace(request), credentials.credentials) \
+    user = service.token_user(workspace(request), credentials.credentials) \
         if credentials else None
     if user is None:
         raise HTTPException(401, "a valid bearer token is required",
@@ -110,20 +106,21 @@ def _plan(ws: Workspace, user: User, plan_id: str) -> Plan:
 
 def list_plans(request: Request, user: TokenUser) -> list[PlanSummary]:
     """Every plan the token's account may see, by id."""
+    ws = workspace(request)
     return [
         PlanSummary(id=row.plan.id, employee=row.plan.employee, manager=row.plan.manager,
                     hr_partner=row.plan.hr_partner, start=row.plan.start, end=row.plan.end,
-                    version=_workspace(request).versions[row.plan.id], outcome=row.outcome,
+                    version=ws.versions[row.plan.id], outcome=row.outcome,
                     as_of=row.evaluation.as_of if row.evaluation else None,
                     computed_at=row.evaluation.computed_at if row.evaluation else None,
                     acknowledgement_pending=row.pending_acknowledgement)
-        for row in service.plans_in_scope(_workspace(request), user)
+        for row in service.plans_in_scope(ws, user)
     ]
 
 
 def evaluation(request: Request, plan_id: str, user: TokenUser) -> Evaluation:
     """The plan's stored evaluation; 404 before the first one."""
-    ws = _workspace(request)
+    ws = workspace(request)
     stored = service.stored_evaluation(ws, _plan(ws, user, plan_id).id)
     if stored is None:
         raise HTTPException(404, "not evaluated yet")
@@ -132,14 +129,14 @@ def evaluation(request: Request, plan_id: str, user: TokenUser) -> Evaluation:
 
 def snapshots(request: Request, plan_id: str, user: TokenUser) -> list[SnapshotOut]:
     """The plan's hash-chained snapshots, oldest first."""
-    ws = _workspace(request)
+    ws = workspace(request)
     return [SnapshotOut.model_validate(shot.to_json())
             for shot in service.snapshots(ws, _plan(ws, user, plan_id).id)]
 
 
 def evidence(request: Request, plan_id: str, user: TokenUser) -> list[GoalEvidence]:
     """Per goal, every record behind its baseline and current values."""
-    ws = _workspace(request)
+    ws = workspace(request)
     goals = service.plan_evidence(ws, user, _plan(ws, user, plan_id).id) or []
     return [
         GoalEvidence(metric=str(goal.result["metric"]), status=str(goal.result["status"]),

@@ -22,7 +22,7 @@ import service
 from service import User, Workspace
 
 __all__ = ["SignInRequired", "check_csrf", "client_address", "csrf_token", "current_user",
-           "sign_in", "signed_in"]
+           "sign_in", "signed_in", "workspace"]
 
 
 class SignInRequired(Exception):

@@ -3,6 +3,7 @@ unit, dates and times in the configured zone. Registered as Jinja filters by `da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -67,7 +68,7 @@ def in_unit(value: float | None, unit: str) -> str:
     """41.5 h, 12 min, 8.5%, 3.2 tickets per active week."""
     if value is None:
         return "—"
-    if unit.startswith("share") or unit == "error ratio":
+    if unit.startswith(("share", "error ratio")):  # the catalog's units of 0–1 values
         return f"{value:.1%}".replace(".0%", "%").replace("-", MINUS)
     short = {"hours": "h", "minutes": "min"}.get(unit)
     return f"{number(value)} {short or unit}"
@@ -97,7 +98,7 @@ def day(value: date | str | None) -> str:
     return f"{parsed.day} {parsed:%b %Y}"
 
 
-def _moment(zone: ZoneInfo) -> Any:
+def _moment(zone: ZoneInfo) -> Callable[[datetime | str | None], str]:
     def moment(value: datetime | str | None) -> str:
         if value is None:
             return "—"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -22,7 +23,7 @@ def templates(request: Request) -> Jinja2Templates:
     return found
 
 
-def make_templates(zone: Any) -> Jinja2Templates:
+def make_templates(zone: ZoneInfo) -> Jinja2Templates:
     made = Jinja2Templates(directory=TEMPLATES)
     register(made.env, zone)
     return made

@@ -1,4 +1,4 @@
-"""Security headers on every response, and the login rate limit.
+"""Security headers on every response.
 
 The content security policy allows scripts from the app itself only (no inline script, no CDN);
 inline styles stay allowed because plotly.js sets them on the charts it draws.

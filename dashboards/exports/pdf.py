@@ -36,7 +36,7 @@ from reportlab.platypus import (
 )
 
 from dashboards.exports.images import ChartImages
-from dashboards.formatting import status_word, target_text
+from dashboards.formatting import number, percent, status_word, target_text
 from evaluate.sentences import flag_words, goal_title, outcome_word
 from service.exports import PlanExport
 
@@ -83,10 +83,6 @@ def _table(rows: Sequence[Sequence[str]], widths: Sequence[float]) -> Table:
     return table
 
 
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3g}"
-
-
 def _cover(export: PlanExport, width: float) -> Iterator[Flowable]:
     plan, payload, decision = export.plan, export.current.payload, export.decision
     employee = export.people.get(plan.employee)
@@ -119,16 +115,14 @@ def _goals_table(goals: Sequence[Mapping[str, Any]], width: float) -> Table:
     rows = [header]
     for g in goals:
         interval = g["change"].get("interval") or [None, None]
-        team = g["team"].get("change_relative")
         rows.append([
             f"{_title(g)} ({g['unit']})",
-            f"{_number(g['baseline']['value'])} ({g['baseline']['n']})",
-            f"{_number(g['current']['value'])} ({g['current']['n']})",
-            f"{_number(g['change']['absolute'])} [{_number(interval[0])}, "
-            f"{_number(interval[1])}]",
+            f"{number(g['baseline']['value'])} ({g['baseline']['n']})",
+            f"{number(g['current']['value'])} ({g['current']['n']})",
+            f"{number(g['change']['absolute'])} [{number(interval[0])}, {number(interval[1])}]",
             target_text(g["target"], g["unit"]),
             f"{g['sustained']['weeks_met']} of {g['sustained']['weeks']}",
-            "—" if team is None else f"{team:+.0%}",
+            percent(g["team"].get("change_relative")),
             status_word(g["status"]),
         ])
     shares = (0.2, 0.11, 0.11, 0.15, 0.13, 0.09, 0.08, 0.13)
@@ -162,8 +156,7 @@ def _context(export: PlanExport) -> Iterator[Flowable]:
     exclusions = [f"{e.from_} to {e.to}: {e.reason}" if e.record is None
                   else f"{e.record}: {e.reason}" for e in plan.exclusions]
     yield from _bullets("Exclusions", exclusions, "None.")
-    shifts = [f"{_title(g)}: the whole team moved the same way by a similar amount, so this "
-              "change may not be the person's own." for g in goals
+    shifts = [f"{_title(g)}: {flag_words('team_wide_shift')}" for g in goals
               if g["team"].get("team_wide_shift")]
     yield from _bullets("Team shifts", shifts, "None detected.")
     yield from _bullets("Barriers", plan.barriers, "None recorded.")

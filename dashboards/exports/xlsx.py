@@ -35,7 +35,7 @@ def number_format(unit: str, statistic: str) -> str:
     """An Excel format that shows the metric's unit while the cell stays a number."""
     if statistic == "rate" or unit.startswith("share of"):
         return PERCENT
-    if unit == "error ratio":
+    if unit.startswith("error ratio"):
         return "0.000%"
     return {"hours": '0.0 "h"', "minutes": '0 "min"', "open tickets": "0"}.get(unit, "0.00")
 
