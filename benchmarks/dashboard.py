@@ -21,11 +21,9 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse
-import importlib.util
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -36,6 +34,10 @@ import pandas as pd
 import yaml
 from sqlalchemy import BigInteger, Engine
 
+from benchmarks import evaluate as generator  # as a package module: `evaluate` is the core's
+from config.people import Person
+from config.plans import Plan
+from fakes.server import free_port
 from ingest.records import KINDS
 from ingest.schema import migrate
 from ingest.store import RECORD_TABLES, UTCDateTime, make_engine
@@ -44,16 +46,6 @@ PASSWORD = "benchmark password"
 PEOPLE = 2_000  # benchmarks/evaluate.py's u0 … u1999
 OVERVIEWS = {"overview": "/plans", "sorted": "/plans?sort=outcome&order=desc",
              "attention": "/plans?attention=1&sort=goals_met"}
-HERE = Path(__file__).resolve().parent
-
-
-def _generator() -> object:
-    """benchmarks/evaluate.py, loaded by path: its name is the evaluation package's too."""
-    spec = importlib.util.spec_from_file_location("evaluate_benchmark", HERE / "evaluate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _table_frame(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -100,21 +92,21 @@ def _store_records(engine: Engine, evidence: dict[str, pd.DataFrame]) -> int:
     return total
 
 
-def _write_config(folder: Path, people: list[object], plans: list[object]) -> None:
+def _write_config(folder: Path, people: list[Person], plans: list[Plan]) -> None:
     """people.yaml (one lead per team of eight, reporting to a director) and plan files."""
     (folder / "plans").mkdir(parents=True)
     (folder / "imports").mkdir()
     listed = [{"id": "director", "name": "Director", "email": "d@example.com", "team": "lead",
                "role": "developer"}]
     for person in people:
-        row = person.model_dump()  # type: ignore[attr-defined]
+        row = person.model_dump()
         lead = f"u{int(row['id'][1:]) // 8 * 8}"
         row["manager"] = "director" if lead == row["id"] else lead
         listed.append(row)
     (folder / "people.yaml").write_text(yaml.safe_dump({"people": listed}))
     managers = {row["id"]: row.get("manager", "director") for row in listed}
     for plan in plans:
-        content = plan.model_dump(mode="json", by_alias=True, exclude_none=True)  # type: ignore[attr-defined]
+        content = plan.model_dump(mode="json", by_alias=True, exclude_none=True)
         content["manager"] = managers[content["employee"]]
         (folder / "plans" / f"{content['id']}.yaml").write_text(yaml.safe_dump(content))
     sources = {"sources": [{"name": "files", "kind": "csv", "path": "imports/"}]}
@@ -123,10 +115,9 @@ def _write_config(folder: Path, people: list[object], plans: list[object]) -> No
 
 def build(folder: Path, seed: int) -> list[str]:
     """The database and configuration; returns the plan ids."""
-    generator = _generator()
-    people = generator._people()  # type: ignore[attr-defined]
-    evidence = generator.generate_evidence(seed)  # type: ignore[attr-defined]
-    plans = generator.generate_plans(people, seed)  # type: ignore[attr-defined]
+    people = generator._people()
+    evidence = generator.generate_evidence(seed)
+    plans = generator.generate_plans(people, seed)
     _write_config(folder / "config", people, plans)
     engine = make_engine(f"sqlite:///{folder / 'trackrecord.db'}")
     migrate(engine)
@@ -138,7 +129,7 @@ def build(folder: Path, seed: int) -> list[str]:
 
     ws = service.open_workspace(folder / "config", database_url=str(engine.url))
     started = time.perf_counter()  # the real path: evaluations with their sentences and charts
-    service.refresh_evaluations(ws, as_of=generator.AS_OF)  # type: ignore[attr-defined]
+    service.refresh_evaluations(ws, as_of=generator.AS_OF)
     print(f"stored {len(plans):,} evaluations with charts in {time.perf_counter() - started:.0f} s")
     service.add_user(ws, "bench", role="admin", password=PASSWORD)
     return [plan.id for plan in plans]
@@ -154,12 +145,6 @@ def serve(folder: Path, port: int) -> None:
     ws = service.open_workspace(folder / "config",
                                 database_url=f"sqlite:///{folder / 'trackrecord.db'}")
     uvicorn.run(create_app(ws), host="127.0.0.1", port=port, log_level="warning")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait(client: httpx.Client, process: subprocess.Popen[bytes]) -> None:
@@ -218,7 +203,7 @@ def main() -> None:
             folder.mkdir(parents=True, exist_ok=True)
             built.write_text("\n".join(build(folder, args.seed)))
         plan_ids = built.read_text().split()
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen([sys.executable, __file__, "--serve", str(folder), str(port)])
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:

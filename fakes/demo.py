@@ -309,7 +309,6 @@ def _accounts(people: Sequence[Person], tool: str) -> dict[str, str]:
 def _jira(people: Sequence[Person], story: Story, office: Rhythm, start: datetime,
           end: datetime) -> FakeJira:
     owner = _accounts(people, "jira")
-    roles = {p.id: p.role for p in people}
     times = office.arrivals(TICKETS_PER_DAY, start, end, seed=7)
     issues = generate_issues(
         len(times),
@@ -319,7 +318,8 @@ def _jira(people: Sequence[Person], story: Story, office: Rhythm, start: datetim
         seed=7,
         resolution_factor=lambda account, created: story.resolving(owner[account], created),
         # The service desk takes the tickets; the developers listed in Jira, a few.
-        account_weights={a: 1.0 if roles[p] == "support" else 0.15 for a, p in owner.items()},
+        account_weights={p.accounts["jira"]: 1.0 if p.role == "support" else 0.15
+                         for p in people if "jira" in p.accounts},
         project=JIRA_PROJECT,
         created=times,
         reopen_rate=0.1,
@@ -330,8 +330,8 @@ def _jira(people: Sequence[Person], story: Story, office: Rhythm, start: datetim
 def _github(people: Sequence[Person], story: Story, office: Rhythm, start: datetime,
             end: datetime) -> FakeGithub:
     owner = _accounts(people, "github")
-    roles = {p.id: p.role for p in people}
-    developer = {login: roles[p] == "developer" for login, p in owner.items()}
+    developer = {p.accounts["github"]: p.role == "developer" for p in people
+                 if "github" in p.accounts}
     fake = FakeGithub(clock=lambda: end)
     times = office.arrivals(PULL_REQUESTS_PER_DAY, start, end, seed=11)
     prs = generate_pull_requests(
@@ -492,7 +492,8 @@ def _write_sources(config_dir: Path, urls: dict[str, str], start: datetime) -> N
             source["step"] = PROMETHEUS_STEP
             for series in source["series"]:
                 series["query"] = QUERIES[series["metric"]]
-        source.pop("services", None) if source["kind"] == "pagerduty" else None
+        if source["kind"] == "pagerduty":
+            source.pop("services", None)
     header = (f"# Written by the demo: its sources, on this machine. Prometheus is asked hourly "
               f"for\n# {RECORDING_RULE}, the recording rule a production server would have "
               f"for the\n# examples' rate over request counters: the demo stores that ratio, "

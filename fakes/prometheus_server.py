@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -22,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from fakes.prometheus import FakeSeries, format_value
+from fakes.server import free_port
 
 Series = tuple[str, tuple[tuple[str, str], ...]]  # metric name, sorted labels
 Samples = Mapping[Series, Sequence[tuple[float, str]]]  # series → (Unix second, value) in order
@@ -82,12 +82,6 @@ def build_blocks(samples: Samples, workdir: Path) -> Path:
         raise PrometheusStartError(f"promtool failed: {done.stderr[-2000:]}")
     source.unlink()  # the blocks hold it all now
     return data
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _ready(url: str) -> bool:

@@ -9,6 +9,7 @@ failure modes.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -159,6 +160,14 @@ def _make_handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     return _Handler
 
 
+def free_port() -> int:
+    """A port nothing listens on now: for a server that cannot bind port 0 itself, or a
+    connection that must be refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextmanager
 def serving(handler: Handler) -> Iterator[LocalServer]:
     """A started server that, once the block has run cleanly, fails on surprises (STYLE §6): a
@@ -171,4 +180,4 @@ def serving(handler: Handler) -> Iterator[LocalServer]:
     server.check_no_surprises()
 
 
-__all__ = ["Fault", "Handler", "LocalServer", "Request", "Response", "serving"]
+__all__ = ["Fault", "Handler", "LocalServer", "Request", "Response", "free_port", "serving"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,29 +16,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
-from typer.testing import CliRunner
 
 from fakes.pagerduty import PagerDutyFake
-from fakes.server import LocalServer, Request, Response
+from fakes.server import LocalServer, Request, Response, free_port
 from ingest.sync import INTERRUPTED
 from service.errors import UserError
-from trackrecord import app
+from tests.test_cli import invoke
 
-runner = CliRunner()
 TOKEN = "tr-secret-9f8e7d6c5b4a"
 REPO = Path(__file__).resolve().parents[1]
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    """catch_exceptions=False: an exception escaping the command fails the test itself."""
-    result = runner.invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -77,7 +62,7 @@ COMMANDS = [
 def test_no_command_prints_a_traceback(
     config: Path, trouble: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = closed_port()
+    port = free_port()
     if trouble == "broken config":
         (config / "sources.yaml").write_text("sources: [\n  - name: jira\n    kind: [")
     elif trouble == "unreachable source":
@@ -116,7 +101,7 @@ def test_debug_shows_the_traceback(config: Path, monkeypatch: pytest.MonkeyPatch
 def test_database_urls_that_cannot_work_say_why(
     config: Path, monkeypatch: pytest.MonkeyPatch, url: str, said: str
 ) -> None:
-    monkeypatch.setenv("TRACKRECORD_DATABASE_URL", url.format(port=closed_port()))
+    monkeypatch.setenv("TRACKRECORD_DATABASE_URL", url.format(port=free_port()))
     code, output = invoke("people", "check")
     assert code != 0 and said in output and "pw-hidden" not in output, output
 
@@ -188,7 +173,7 @@ def test_unknown_source_names_the_others(config: Path) -> None:
 def test_unreachable_sources_fail_fast_each_named(
     config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = closed_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     for name in ("JIRA_EMAIL", "JIRA_TOKEN", "GITHUB_TOKEN", "PAGERDUTY_TOKEN"):
         monkeypatch.setenv(name, TOKEN)

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from typer.testing import CliRunner
 
 import service
 from fakes import prometheus_server
@@ -34,14 +33,7 @@ from fakes.demo import (
 )
 from service.process import unacknowledged
 from tests.conftest import need
-from trackrecord import app
-
-runner = CliRunner()
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
+from tests.test_cli import invoke
 
 
 def test_developer_and_sre_plans_evaluate_from_synced_sources(

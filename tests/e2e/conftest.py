@@ -1,8 +1,7 @@
-"""What every browser test shares: Debian's Chromium under Playwright, and a free port."""
+"""What every browser test shares: Debian's Chromium under Playwright."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 need(CHROMIUM.exists(), f"{CHROMIUM} missing: apt-get install chromium")
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

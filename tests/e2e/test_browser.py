@@ -17,6 +17,7 @@ import uvicorn
 
 import service.views
 from dashboards import create_app
+from fakes.server import free_port
 from tests.dashboards.site import (
     AS_OF,
     DEVELOPER_PLAN,
@@ -25,7 +26,6 @@ from tests.dashboards.site import (
     Site,
     synced_site,
 )
-from tests.e2e.conftest import free_port
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tests.e2e.conftest import free_port
+from fakes.server import free_port
 
 TRACKRECORD = Path(sys.executable).with_name("trackrecord")
 SIGN_IN = re.compile(r"^\s+(\S+)\s+(admin|hr|manager|employee)\s+sees ", re.MULTILINE)

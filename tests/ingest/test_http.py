@@ -3,7 +3,6 @@ a timeout on every request."""
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from fakes.server import Fault, LocalServer, Request, Response
+from fakes.server import Fault, LocalServer, Request, Response, free_port
 from ingest.http import HttpSession, NotJson, Unreachable, retry_after_seconds
 
 
@@ -29,9 +28,7 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
 
 
 def test_a_refused_connection_is_retried_counted_then_raised() -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     waits: list[float] = []
     session = HttpSession(max_retries=2, backoff=0.01, sleep=waits.append)
     with pytest.raises(requests.ConnectionError):
@@ -76,9 +73,7 @@ def test_a_503_with_retry_after_waits_as_told() -> None:
 
 def test_a_refused_connection_gives_up_in_seconds_naming_the_host() -> None:
     """Retrying a closed port for minutes only delays the same answer: two quick retries."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     waits: list[float] = []
     session = HttpSession(sleep=waits.append)  # the defaults: 5 retries for anything else
     with pytest.raises(Unreachable, match=f"cannot reach 127.0.0.1:{port}: connection refused"):

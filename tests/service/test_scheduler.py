@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 import service
-from fakes.server import LocalServer
+from fakes.server import LocalServer, free_port
 from ingest.store import sync_runs
 from service.scheduler import (
     JobContext,
@@ -78,10 +77,8 @@ class Inbox:
 @pytest.fixture
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     handler = Inbox()
-    with socket.socket() as probe:  # a free port (the controller's ready check cannot use 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    # A free port: the controller's ready check cannot use 0.
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     monkeypatch.setenv("TRACKRECORD_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
     monkeypatch.setenv("TRACKRECORD_SMTP_FROM", "pips@example.com")
