@@ -166,10 +166,11 @@ def _day(option: datetime | None, workspace: Workspace) -> date:
     return option.date() if option else service.today(workspace)
 
 
-def _fail(message: str) -> NoReturn:
-    """A user mistake: one clear line and a non-zero exit, never a traceback."""
+def _fail(message: str, *, code: int = 2) -> NoReturn:
+    """A user mistake (exit 2 unless told): one clear line and a non-zero exit, never a
+    traceback."""
     err.print(Text.assemble(("error: ", "red"), message))
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def _cell(value: object) -> Text:
@@ -337,9 +338,8 @@ def evaluate(
 
 
 def _nothing_synced() -> NoReturn:
-    err.print(Text.assemble(("error: ", "red"), "nothing synced yet: the database holds no "
-                            "records; run `trackrecord sync` first"))
-    raise typer.Exit(1)
+    _fail("nothing synced yet: the database holds no records; run `trackrecord sync` first",
+          code=1)
 
 
 def _fmt(value: float | int | None) -> str:
@@ -687,10 +687,16 @@ def snapshots_list(
 def snapshots_verify(config: ConfigDir = None) -> None:
     """Check every plan's hash chain; exit 1 naming the first broken link."""
     check = service.verify_snapshots(_open(config))
-    if check.broken is not None:
-        err.print(f"[red]broken:[/red] {check.broken.line()}", highlight=False)
+    _chain_verdict(check.broken.line() if check.broken else None,
+                   f"{check.snapshots} snapshots of {check.plans} plans: every chain holds")
+
+
+def _chain_verdict(broken: str | None, holds: str) -> None:
+    """A hash chain checked: the first broken link and exit 1, else that the chain holds."""
+    if broken is not None:
+        err.print(f"[red]broken:[/red] {broken}", highlight=False)
         raise typer.Exit(1)
-    out.print(f"{check.snapshots} snapshots of {check.plans} plans: every chain holds")
+    out.print(holds)
 
 
 @app.command()
@@ -954,10 +960,7 @@ def users_token(
 def audit_verify(config: ConfigDir = None) -> None:
     """Check the audit log's hash chain; exit 1 naming the first broken entry."""
     check = service.verify_audit(_open(config))
-    if check.broken is not None:
-        err.print(f"[red]broken:[/red] {check.broken}", highlight=False)
-        raise typer.Exit(1)
-    out.print(f"{check.entries} audit entries: the chain holds")
+    _chain_verdict(check.broken, f"{check.entries} audit entries: the chain holds")
 
 
 @audit_app.command("list")

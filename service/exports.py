@@ -6,22 +6,24 @@ download), so a file made today says exactly what the app showed; the renderers 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, select
-
 from config.people import Person
 from config.plans import Plan
 from evaluate.definitions import MetricDefinition, metric_definition
-from ingest.records import KINDS, key_part
-from ingest.store import RECORD_TABLES
 from service.casefile import FINAL_OUTCOMES, Decision, latest_decision, plan_decisions
 from service.evaluations import today
+from service.records import records_by_key
 from service.snapshots import snapshots
-from service.stored import StoredEvaluation, refresh_evaluations, stored_evaluation
+from service.stored import (
+    StoredEvaluation,
+    refresh_evaluations,
+    stored_evaluation,
+    stored_evaluations,
+)
 from service.workspace import Workspace, plan_kinds
 
 __all__ = [
@@ -33,8 +35,9 @@ __all__ = [
     "plan_export",
 ]
 
-# The column a person reads as a record's title, per record table (others have none).
-_TITLES = {"tickets": "summary", "pull_requests": "title", "incidents": "title"}
+# The kinds whose records have a title a person reads as one (a ticket's summary, a pull
+# request's or an incident's title); the others' are left without.
+_TITLED = {"ticket", "pull_request", "incident"}
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,6 @@ def plan_export(ws: Workspace, plan_id: str) -> PlanExport:
     stored = stored_evaluation(ws, plan_id) or refresh_evaluations(ws, [plan_id])[0]
     with ws.engine.connect() as conn:
         decisions = tuple(plan_decisions(conn, plan_id))
-        evidence = tuple(_evidence_items(conn, stored.payload, plan_kinds(plan)))
     return PlanExport(
         plan=plan,
         version=stored.version,
@@ -114,43 +116,27 @@ def plan_export(ws: Workspace, plan_id: str) -> PlanExport:
             for s in snapshots(ws, plan_id)
         ),
         decisions=decisions,
-        evidence=evidence,
+        evidence=_evidence_items(ws, stored.payload, plan_kinds(plan)),
         definitions=tuple(dict.fromkeys(metric_definition(g.metric) for g in plan.goals)),
         timezone=ws.settings.timezone,
         charts=tuple(stored.charts or ()),
     )
 
 
-def _evidence_items(conn: Connection, payload: Mapping[str, Any], kinds: Collection[str]
-                    ) -> Iterator[EvidenceItem]:
-    wanted = {
-        key for goal in payload["goals"] for window in ("baseline", "current")
-        for key in goal[window].get("evidence", [])
-    }
-    found = dict(_records(conn, kinds, wanted))
-    for goal in payload["goals"]:
-        for window in ("baseline", "current"):
-            for key in goal[window].get("evidence", []):
-                title, url = found.get(key, (None, None))
-                yield EvidenceItem(goal["metric"], window, key, title, url)
-
-
-def _records(conn: Connection, kinds: Collection[str], keys: set[str]
-             ) -> Iterator[tuple[str, tuple[str | None, str | None]]]:
-    """(key, (title, url)) of the stored records among `keys`, read off the record tables."""
-    for kind in kinds:
-        record = KINDS[kind]
-        table = RECORD_TABLES[record.table]
-        extra = [table.c[name] for name in (_TITLES.get(record.table), "url")
-                 if name is not None and name in table.c]
-        for row in conn.execute(select(*(table.c[k] for k in record.natural_key), *extra)):
-            values = row._mapping
-            key = f"{values['source']}:" + "/".join(
-                key_part(values[k]) for k in record.natural_key[1:]
-            )
-            if key in keys:
-                title = _TITLES.get(record.table)
-                yield key, (values[title] if title else None, values.get("url"))
+def _evidence_items(ws: Workspace, payload: Mapping[str, Any], kinds: Collection[str]
+                    ) -> tuple[EvidenceItem, ...]:
+    """Each goal's records, looked up by key as the plan page does (`records_by_key`)."""
+    listed = [
+        (goal["metric"], window, key) for goal in payload["goals"]
+        for window in ("baseline", "current") for key in goal[window].get("evidence", [])
+    ]
+    found = records_by_key(ws, {key for _, _, key in listed}, kinds)
+    items = []
+    for metric, window, key in listed:
+        link = found.get(key)
+        title = link.title if link and link.kind in _TITLED else None
+        items.append(EvidenceItem(metric, window, key, title, link.url if link else None))
+    return tuple(items)
 
 
 @dataclass(frozen=True)
@@ -179,13 +165,17 @@ def org_summary(ws: Workspace) -> list[OrgRow]:
     """Every active plan: one that no person has closed with a final decision (a decision to
     extend keeps it open), ordered by person."""
     people = {p.id: p for p in ws.config.people.people}
-    day = today(ws)
-    rows = []
     with ws.engine.connect() as conn:
-        for plan in ws.config.plans.values():
-            decision = latest_decision(conn, plan.id)
-            if decision is None or decision.outcome not in FINAL_OUTCOMES:
-                rows.append(_org_row(plan, stored_evaluation(ws, plan.id), decision, people, day))
+        active = [
+            (plan, decision) for plan in ws.config.plans.values()
+            if (decision := latest_decision(conn, plan.id)) is None
+            or decision.outcome not in FINAL_OUTCOMES
+        ]
+    stored = {s.plan_id: s for s in stored_evaluations(
+        ws, [plan.id for plan, _ in active], trend_charts=False)}
+    day = today(ws)
+    rows = [_org_row(plan, stored.get(plan.id), decision, people, day)
+            for plan, decision in active]
     return sorted(rows, key=lambda row: (row.person_name, row.plan))
 
 

@@ -159,8 +159,11 @@ def stored_evaluation(ws: Workspace, plan_id: str) -> StoredEvaluation | None:
 
 def stored_evaluations(ws: Workspace, plan_ids: Collection[str] | None = None, *,
                        trend_charts: bool = True) -> list[StoredEvaluation]:
-    """Every stored evaluation (or those of these plans), by plan id, in one query; without
-    `trend_charts` the rows leave them out (an overview draws sparklines only)."""
+    """Every stored evaluation (or those of these plans, none asked: no query), by plan id, in
+    one query; without `trend_charts` the rows leave them out (an overview draws sparklines
+    only)."""
+    if plan_ids is not None and not plan_ids:
+        return []
     columns = [c for c in evaluations.c if trend_charts or c.name != "charts"]
     query = select(*columns).order_by(evaluations.c.plan_id)
     if plan_ids is not None:

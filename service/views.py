@@ -18,7 +18,6 @@ from config.plans import Plan
 from evaluate.catalog import EventCatalog
 from evaluate.metrics import metric_spec, quantity
 from evaluate.sentences import (
-    NOT_COVERED,
     DataQuality,
     ago,
     attention_reasons,
@@ -48,6 +47,7 @@ from service.stored import (
     stored_evaluation,
     stored_evaluations,
     stored_summaries,
+    summary,
 )
 from service.syncing import last_synced, quarantined_count
 from service.users import User, scope_of
@@ -165,6 +165,10 @@ def _rows(ws: Workspace, plans: Iterable[Plan], evaluations: dict[str, StoredEva
     ]
 
 
+def _by_plan(stored: list[StoredEvaluation]) -> dict[str, StoredEvaluation]:
+    return {s.plan_id: s for s in stored}
+
+
 def _in_scope(ws: Workspace, user: User) -> list[Plan]:
     scope = scope_of(ws, user)
     return [plan for plan in ws.config.plans.values() if scope.sees_plan(plan)]
@@ -196,9 +200,7 @@ def plans_overview(ws: Workspace, user: User, *, team: str | None = None,
     pages = max(1, -(-len(chosen) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     shown = chosen[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    stored = {s.plan_id: s for s in stored_evaluations(ws, [r.plan.id for r in shown],
-                                                       trend_charts=False)} if shown \
-        else {}
+    stored = _by_plan(stored_evaluations(ws, [r.plan.id for r in shown], trend_charts=False))
     managers = {plan.manager for plan in plans} & people.keys()
     fresh = _freshness(ws, [row.plan for row in shown])
     return Overview(
@@ -234,10 +236,10 @@ def _freshness(ws: Workspace, plans: list[Plan]) -> dict[str, Freshness]:
     return fresh
 
 
-def _attention(summary: Summary | None, pending: bool) -> tuple[str, ...]:
+def _attention(known: Summary | None, pending: bool) -> tuple[str, ...]:
     return tuple(attention_reasons(
-        short_of_data=summary.short_of_data if summary else 0,
-        uncovered=summary.uncovered if summary else [],
+        short_of_data=known.short_of_data if known else 0,
+        uncovered=known.uncovered if known else [],
         unacknowledged=pending,
     ))
 
@@ -390,7 +392,6 @@ def _data_quality(ws: Workspace, plan: Plan, payload: dict[str, Any]) -> DataQua
     data — read from the run log, the last refresh and the stored evaluation, never
     computed."""
     goals = payload["goals"]
-    flags = [flag for goal in goals for flag in goal.get("flags", [])]
     kinds = plan_kinds(plan)
     drawn_on = sources_for(ws, kinds)
     now = datetime.now(UTC)
@@ -402,7 +403,7 @@ def _data_quality(ws: Workspace, plan: Plan, payload: dict[str, Any]) -> DataQua
         quarantined=quarantined_count(ws, drawn_on),
         short_of_data=[quantity(g["metric"], g["statistic"]).title for g in goals
                        if g["status"] == "insufficient_data"],
-        uncovered=sorted({f.partition(":")[2] for f in flags if f.startswith(NOT_COVERED)}),
+        uncovered=summary(payload).uncovered,
         unmatched_exclusions=len(payload.get("unmatched_exclusions", [])),
     )
 
@@ -415,9 +416,7 @@ def _plan_in_scope(ws: Workspace, user: User, plan_id: str) -> Plan | None:
 def plans_in_scope(ws: Workspace, user: User) -> list[PlanRow]:
     """Every plan the user may see with its stored evaluation, by plan id (the API's list)."""
     plans = sorted(_in_scope(ws, user), key=lambda plan: plan.id)
-    stored = {s.plan_id: s for s in stored_evaluations(ws, [p.id for p in plans])} if plans \
-        else {}
-    return _rows(ws, plans, stored)
+    return _rows(ws, plans, _by_plan(stored_evaluations(ws, [p.id for p in plans])))
 
 
 def plan_evidence(ws: Workspace, user: User, plan_id: str) -> list[GoalView] | None:
@@ -467,8 +466,8 @@ def person_page(ws: Workspace, user: User, person_id: str, *, start: date | None
     if person is None or not scope_of(ws, user).sees_person(person_id):
         return None
     plans = [plan for plan in ws.config.plans.values() if plan.employee == person_id]
-    stored = {plan.id: s for plan in plans if (s := stored_evaluation(ws, plan.id))}
-    rows = sorted(_rows(ws, plans, stored), key=lambda r: r.plan.start, reverse=True)
+    stored = stored_evaluations(ws, [plan.id for plan in plans], trend_charts=False)
+    rows = sorted(_rows(ws, plans, _by_plan(stored)), key=lambda r: r.plan.start, reverse=True)
     day, catalog = today(ws), team_catalog(ws, person_id)
     draft = None if user.person == person_id else _draft(
         ws, person_id, day, start or next_monday(day), catalog)

@@ -47,30 +47,28 @@ def config_dir(
 ) -> Path:
     """The example people and the support plan; one Jira source pointing at the fake."""
     folder = tmp_path / "config"
+    write_config(folder, jira_server.url, plans=[PLAN])
+    monkeypatch.setenv("JIRA_EMAIL", "sync@example.com")
+    monkeypatch.setenv("JIRA_TOKEN", "token")
+    monkeypatch.setenv("TRACKRECORD_DATABASE_URL", database_url)
+    monkeypatch.setenv("TRACKRECORD_CONFIG_DIR", str(folder))
+    return folder
+
+
+def write_config(folder: Path, jira_url: str, *, plans: list[str]) -> None:
+    """The example people with ACCOUNTS as their Jira logins, these example plans, and one Jira
+    source at `jira_url`."""
     (folder / "plans").mkdir(parents=True)
     people = yaml.safe_load((EXAMPLES_DIR / "people.yaml").read_text())
     for person in people["people"]:
         account = next((a for a, p in ACCOUNTS.items() if p == person["id"]), None)
         person["accounts"] = {"jira": account} if account else {}
     (folder / "people.yaml").write_text(yaml.safe_dump(people))
-    shutil.copy(EXAMPLES_DIR / "plans" / f"{PLAN}.yaml", folder / "plans")
-    sources = {
-        "sources": [
-            {
-                "name": "jira",
-                "kind": "jira",
-                "url": jira_server.url,
-                "email_env": "JIRA_EMAIL",
-                "token_env": "JIRA_TOKEN",
-            }
-        ]
-    }
-    (folder / "sources.yaml").write_text(yaml.safe_dump(sources))
-    monkeypatch.setenv("JIRA_EMAIL", "sync@example.com")
-    monkeypatch.setenv("JIRA_TOKEN", "token")
-    monkeypatch.setenv("TRACKRECORD_DATABASE_URL", database_url)
-    monkeypatch.setenv("TRACKRECORD_CONFIG_DIR", str(folder))
-    return folder
+    for plan in plans:
+        shutil.copy(EXAMPLES_DIR / "plans" / f"{plan}.yaml", folder / "plans")
+    source = {"name": "jira", "kind": "jira", "url": jira_url, "email_env": "JIRA_EMAIL",
+              "token_env": "JIRA_TOKEN"}
+    (folder / "sources.yaml").write_text(yaml.safe_dump({"sources": [source]}))
 
 
 def invoke(*args: str) -> tuple[int, str]:

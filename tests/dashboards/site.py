@@ -3,7 +3,6 @@ database, with one account per role: what the route and browser tests serve."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,15 +10,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 
 import service
-from config import EXAMPLES_DIR
 from fakes.jira import FakeJira, generate_issues
 from fakes.server import LocalServer
 from service import Workspace
+from tests.test_cli import ACCOUNTS, write_config
 
-ACCOUNTS = {"sdesk-1": "tbrandt", "sdesk-2": "aokafor", "sdesk-3": "rnoor"}
 AS_OF = date(2026, 11, 20)
 PASSWORD = "correct horse battery"
 SUPPORT_PLAN = "tbrandt-2026q4"  # service desk: tbrandt, managed by rnoor
@@ -41,20 +38,6 @@ class Site:
     jira_url: str
 
 
-def _write_config(folder: Path, jira_url: str) -> None:
-    (folder / "plans").mkdir(parents=True)
-    people = yaml.safe_load((EXAMPLES_DIR / "people.yaml").read_text())
-    for person in people["people"]:
-        account = next((a for a, p in ACCOUNTS.items() if p == person["id"]), None)
-        person["accounts"] = {"jira": account} if account else {}
-    (folder / "people.yaml").write_text(yaml.safe_dump(people))
-    for plan in (SUPPORT_PLAN, DEVELOPER_PLAN):
-        shutil.copy(EXAMPLES_DIR / "plans" / f"{plan}.yaml", folder / "plans")
-    source = {"name": "jira", "kind": "jira", "url": jira_url, "email_env": "JIRA_EMAIL",
-              "token_env": "JIRA_TOKEN"}
-    (folder / "sources.yaml").write_text(yaml.safe_dump({"sources": [source]}))
-
-
 @contextmanager
 def synced_site(folder: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
                 ) -> Iterator[Site]:
@@ -68,7 +51,7 @@ def synced_site(folder: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
     )
     server = LocalServer(FakeJira(issues=issues)).start()
     try:
-        _write_config(folder, server.url)
+        write_config(folder, server.url, plans=[SUPPORT_PLAN, DEVELOPER_PLAN])
         monkeypatch.setenv("JIRA_EMAIL", "sync@example.com")
         monkeypatch.setenv("JIRA_TOKEN", "token")
         monkeypatch.setenv("TRACKRECORD_SECRET_KEY", "test-secret-key-for-signing-sessions")
