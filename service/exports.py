@@ -16,6 +16,7 @@ from config.plans import Plan
 from evaluate.definitions import MetricDefinition, metric_definition
 from service.casefile import FINAL_OUTCOMES, Decision, latest_decision, plan_decisions
 from service.evaluations import today
+from service.process import Acknowledgement, acknowledgements_of, last_acknowledged
 from service.records import records_by_key
 from service.snapshots import snapshots
 from service.stored import (
@@ -72,6 +73,7 @@ class PlanExport:
     current: Assessment
     snapshots: tuple[Assessment, ...]  # oldest first
     decisions: tuple[Decision, ...]  # oldest first
+    acknowledgements: tuple[Acknowledgement, ...]  # oldest version first
     evidence: tuple[EvidenceItem, ...]
     definitions: tuple[MetricDefinition, ...]
     timezone: str
@@ -116,6 +118,7 @@ def plan_export(ws: Workspace, plan_id: str) -> PlanExport:
             for s in snapshots(ws, plan_id)
         ),
         decisions=decisions,
+        acknowledgements=tuple(acknowledgements_of(ws, plan_id)),
         evidence=_evidence_items(ws, stored.payload, plan_kinds(plan)),
         definitions=tuple(dict.fromkeys(metric_definition(g.metric) for g in plan.goals)),
         timezone=ws.settings.timezone,
@@ -157,7 +160,7 @@ class OrgRow:
     goals_met: int | None
     goals: int
     next_checkpoint: date | None  # the next checkpoint, else the plan's end; None once ended
-    last_acknowledgement: datetime | None  # acknowledgements arrive with a later release
+    last_acknowledgement: datetime | None  # of any version; None: never acknowledged
     decision: str | None
 
 
@@ -173,14 +176,14 @@ def org_summary(ws: Workspace) -> list[OrgRow]:
         ]
     stored = {s.plan_id: s for s in stored_evaluations(
         ws, [plan.id for plan, _ in active], trend_charts=False)}
-    day = today(ws)
-    rows = [_org_row(plan, stored.get(plan.id), decision, people, day)
+    day, acknowledged = today(ws), last_acknowledged(ws, [plan.id for plan, _ in active])
+    rows = [_org_row(plan, stored.get(plan.id), decision, people, day, acknowledged.get(plan.id))
             for plan, decision in active]
     return sorted(rows, key=lambda row: (row.person_name, row.plan))
 
 
 def _org_row(plan: Plan, stored: StoredEvaluation | None, decision: Decision | None,
-             people: Mapping[str, Person], day: date) -> OrgRow:
+             people: Mapping[str, Person], day: date, acknowledged: datetime | None) -> OrgRow:
     goals = stored.payload["goals"] if stored else []
     ahead = [d for d in (*plan.checkpoints, plan.end) if d >= day]
     employee = people.get(plan.employee)
@@ -199,6 +202,6 @@ def _org_row(plan: Plan, stored: StoredEvaluation | None, decision: Decision | N
         goals_met=sum(g["status"] == "met" for g in goals) if stored else None,
         goals=len(plan.goals),
         next_checkpoint=min(ahead, default=None),
-        last_acknowledgement=None,
+        last_acknowledgement=acknowledged,
         decision=decision.outcome if decision else None,
     )

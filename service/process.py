@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from config.plans import Plan
@@ -87,6 +87,16 @@ def acknowledgements_of(ws: Workspace, plan_id: str) -> list[Acknowledgement]:
                             .order_by(acknowledgements.c.version))
         return [Acknowledgement(r.plan_id, r.version, r.user_name, r.person_id, r.at, r.comment)
                 for r in rows]
+
+
+def last_acknowledged(ws: Workspace, plan_ids: Collection[str]) -> dict[str, datetime]:
+    """When each plan's employee last acknowledged a version of it, in one query (the org
+    summary's column); plans never acknowledged are left out."""
+    query = (select(acknowledgements.c.plan_id, func.max(acknowledgements.c.at).label("at"))
+             .where(acknowledgements.c.plan_id.in_(list(plan_ids)))
+             .group_by(acknowledgements.c.plan_id))
+    with ws.engine.connect() as conn:
+        return {row.plan_id: row.at for row in conn.execute(query)}
 
 
 def unacknowledged(ws: Workspace, plan_ids: Collection[str]) -> set[str]:

@@ -166,7 +166,12 @@ def _context(export: PlanExport) -> Iterator[Flowable]:
 
 def _decisions(export: PlanExport) -> Iterator[Flowable]:
     yield _p("Acknowledgements and decisions", "h1")
-    yield from _bullets("Acknowledgements", [], "None recorded.")
+    yield from _bullets("Acknowledgements", [
+        f"{a.at:%Y-%m-%d}: plan version {a.version} acknowledged by "
+        f"{export.name(a.person_id or a.user_name)}" + (f". Comment: {a.comment}" if a.comment
+                                                          else "")
+        for a in export.acknowledgements
+    ], "None recorded.")
     yield from _bullets("Decisions", [
         f"{d.at:%Y-%m-%d}: {outcome_word(d.outcome)} by {export.name(d.by)} on plan version "
         f"{d.version} (recommended then: {outcome_word(d.recommended)}). Reason: {d.reason}"

@@ -34,6 +34,7 @@ from evaluate.sentences import goal_title
 from fakes.jira import FakeJira, generate_issues
 from fakes.server import LocalServer
 from ingest.store import metadata
+from service.process import Acknowledgement
 from tests.conftest import need
 from tests.test_cli import ACCOUNTS, PLAN, config_dir, invoke  # noqa: F401 (fixture)
 
@@ -63,6 +64,13 @@ def _synced(config_dir: Path) -> service.Workspace:  # noqa: F811
     ws = service.open_workspace(config_dir)
     service.refresh_evaluations(ws, as_of=date(2026, 11, 20))
     return ws
+
+
+def _acknowledge(ws: service.Workspace, comment: str = "") -> Acknowledgement:
+    """The employee acknowledges the plan's current version, as from the plan page."""
+    employee = service.add_user(ws, "tomas", role="employee", person="tbrandt",
+                                password="a long enough password")
+    return service.acknowledge(ws, employee, PLAN, comment)
 
 
 def _tool(name: str) -> str:
@@ -149,6 +157,7 @@ def test_pdf_renders_every_sentence_and_chart(config_dir: Path, tmp_path: Path, 
                                               paper: str) -> None:
     ws = _synced(config_dir)
     need(find_chromium() is not None, "Chromium (Debian chromium) is not installed")
+    _acknowledge(ws, "Discussed with Rania")
     download = plan_download(ws, PLAN, "pdf", paper=paper,
                              providers=Providers(PROVIDERS.sentence, chart=_trend))
     assert download.media_type == "application/pdf"
@@ -166,6 +175,7 @@ def test_pdf_renders_every_sentence_and_chart(config_dir: Path, tmp_path: Path, 
         assert heading in text and heading != f"{goal['metric']} — ", heading
         assert f"{goal['metric']} — " not in text
     assert "Tomas Brandt" in text and "recommended; a person decides" in text
+    assert "plan version 1 acknowledged by Tomas Brandt. Comment: Discussed with Rania" in text
     assert "no snapshot of this plan exists yet" in text
 
     images = subprocess.run([_tool("pdfimages"), "-list", str(target)], check=True,
@@ -215,6 +225,11 @@ def test_org_summary_lists_active_plans(config_dir: Path, tmp_path: Path) -> Non
     assert code == 0 and load_workbook(book).sheetnames == ["Active plans"]
     assert invoke("export", "--org", "--format", "pdf")[0] == 2
     assert invoke("export", PLAN, "--org")[0] == 2
+
+    acknowledged = _acknowledge(service.open_workspace(config_dir))
+    code, output = invoke("export", "--org", "--format", "csv", "--output", str(target))
+    [row] = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert row["last_acknowledgement"] == acknowledged.at.isoformat()
 
     assert invoke("decide", PLAN, "--outcome", "partial_improvement", "--by", "rnoor",
                   "--reason", "Agreed in review")[0] == 0
