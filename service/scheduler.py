@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -90,26 +91,28 @@ def cron_trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
                        day_of_week=_weekday_field(weekday), timezone=zone)
 
 
-def stale_after(ws: Workspace, now: datetime, *, runs: int = 48) -> dict[str, timedelta]:
+def stale_after(ws: Workspace) -> dict[str, timedelta]:
     """Per source with a `schedule`, the age past which its data is stale (UI.md): twice the
-    longest gap between its next `runs` runs, so a weekday-only schedule is not called stale
-    over a weekend. A source without a schedule syncs when someone runs it: never stale."""
-    limits = {}
-    for source in ws.config.sources.sources:
-        if source.schedule:
-            fires = _next_fires(cron_trigger(source.schedule, ws.settings.zone), now, runs)
-            if len(fires) > 1:
-                limits[source.name] = 2 * max(later - earlier for earlier, later in pairwise(fires))
-    return limits
+    longest wait between two of its runs. A source without a schedule syncs when someone runs
+    it: never stale."""
+    zone = ws.settings.zone
+    limits = {source.name: _longest_wait(source.schedule, zone)
+              for source in ws.config.sources.sources if source.schedule}
+    return {name: 2 * wait for name, wait in limits.items() if wait is not None}
 
 
-def _next_fires(trigger: CronTrigger, now: datetime, runs: int) -> list[datetime]:
+@lru_cache(maxsize=64)
+def _longest_wait(schedule: str, zone: ZoneInfo) -> timedelta | None:
+    """The longest wait between runs over a whole week of them from a fixed Monday (so a
+    weekday-only schedule waits over the weekend), or between the first two for a rarer one:
+    the same answer whenever a page asks, worked out once per schedule."""
+    trigger, start = cron_trigger(schedule, zone), datetime(2024, 1, 1, tzinfo=zone)
     fires: list[datetime] = []
-    at = trigger.get_next_fire_time(None, now)
-    while at is not None and len(fires) < runs:
+    at = trigger.get_next_fire_time(None, start)
+    while at is not None and (len(fires) < 2 or at - start <= timedelta(days=8)):
         fires.append(at)
         at = trigger.get_next_fire_time(at, at + timedelta(seconds=1))
-    return fires
+    return max((later - earlier for earlier, later in pairwise(fires)), default=None)
 
 
 def job_triggers(ws: Workspace) -> dict[str, CronTrigger]:

@@ -221,7 +221,7 @@ def plans_overview(ws: Workspace, user: User, *, team: str | None = None,
 def _freshness(ws: Workspace, plans: list[Plan]) -> dict[str, Freshness]:
     """Per plan of a page; plans reading the same kinds share one look-up of their sources."""
     now, synced = datetime.now(UTC), last_synced(ws)
-    limits = stale_after(ws, now) if plans else {}
+    limits = stale_after(ws) if plans else {}
     sources: dict[frozenset[str], set[str]] = {}
     fresh = {}
     for plan in plans:
@@ -394,11 +394,10 @@ def _data_quality(ws: Workspace, plan: Plan, payload: dict[str, Any]) -> DataQua
     goals = payload["goals"]
     kinds = plan_kinds(plan)
     drawn_on = sources_for(ws, kinds)
-    now = datetime.now(UTC)
     return data_quality_line(
-        now=now,
+        now=datetime.now(UTC),
         synced={name: at for name, at in last_synced(ws).items() if name in drawn_on},
-        stale_after=stale_after(ws, now),
+        stale_after=stale_after(ws),
         unmatched_accounts=[a.account for a in stored_unmatched(ws, kinds)],
         quarantined=quarantined_count(ws, drawn_on),
         short_of_data=[quantity(g["metric"], g["statistic"]).title for g in goals
