@@ -96,8 +96,8 @@ class GoalEvidence(BaseModel):
 
 
 def _plan(ws: Workspace, user: User, plan_id: str) -> Plan:
-    plan = ws.config.plans.get(plan_id)
-    if plan is None or not service.scope_of(ws, user).sees_plan(plan):
+    plan = service.plan_in_scope(ws, user, plan_id)
+    if plan is None:
         raise HTTPException(404, "no such plan")
     service.audit(ws, actor=user.name, action="view", plan=plan.id, person=plan.employee,
                   detail={"api": True})

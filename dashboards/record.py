@@ -30,8 +30,8 @@ Field = Annotated[str, Form()]
 
 
 def _plan(request: Request, user: User, plan_id: str) -> Plan:
-    plan = workspace(request).config.plans.get(plan_id)
-    if plan is None or not service.scope_of(workspace(request), user).sees_plan(plan):
+    plan = service.plan_in_scope(workspace(request), user, plan_id)
+    if plan is None:
         raise HTTPException(404)
     return plan
 
@@ -68,7 +68,10 @@ def acknowledge(request: Request, plan_id: str, user: SignedIn, csrf_token: Fiel
 def note(request: Request, plan_id: str, user: SignedIn, csrf_token: Field = "",
          text: Field = "", checkpoint: Field = "", outcome: Field = "") -> Response:
     def add(plan: Plan) -> object:
-        day = date.fromisoformat(checkpoint) if checkpoint else None
+        try:
+            day = date.fromisoformat(checkpoint) if checkpoint else None
+        except ValueError:
+            raise ValueError(f"{checkpoint!r} is not a date (YYYY-MM-DD)") from None
         return service.add_note(workspace(request), user, plan.id, text, checkpoint=day,
                                 outcome=outcome or None)
 

@@ -67,6 +67,7 @@ from service.views import (
     landing,
     person_page,
     plan_evidence,
+    plan_in_scope,
     plan_page,
     plans_in_scope,
     plans_overview,
@@ -77,7 +78,8 @@ from service.workspace import Workspace, open_workspace
 __all__ = [  # noqa: RUF022 -- grouped: the record's use cases (issue 13) come first
     "CHECKPOINT_OUTCOMES", "AuditCheck", "AuditEntry", "acknowledge", "add_note", "audit",
     "audit_entries", "failed_sign_in", "issue_token", "may_record", "plan_evidence",
-    "plans_in_scope", "revoke_tokens", "sign_in_refused", "token_user", "verify_audit",
+    "plan_in_scope", "plans_in_scope", "revoke_tokens", "sign_in_refused", "token_user",
+    "verify_audit",
     "OUTCOMES",
     "ROLES",
     "SORTS",

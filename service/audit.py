@@ -210,8 +210,9 @@ def redact_audit(conn: Connection, words: Collection[str]) -> int:
         redacted += payload != entry.payload
         changed = changed or payload != entry.payload
         if changed:
+            sealed = chain_hash(previous, payload)
             conn.execute(update(audit_log).where(audit_log.c.id == entry.id).values(
                 actor=actor, plan_id=plan, person_id=person, payload=payload,
-                previous_hash=previous, hash=chain_hash(previous, payload)))
-        previous = chain_hash(previous, payload) if changed else entry.hash
+                previous_hash=previous, hash=sealed))
+        previous = sealed if changed else entry.hash
     return redacted

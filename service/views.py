@@ -69,6 +69,7 @@ __all__ = [
     "next_monday",
     "person_page",
     "plan_evidence",
+    "plan_in_scope",
     "plan_page",
     "plans_in_scope",
     "plans_overview",
@@ -367,7 +368,7 @@ def _versions(ws: Workspace, plan_id: str) -> list[VersionView]:
 def plan_page(ws: Workspace, user: User, plan_id: str) -> PlanPage | None:
     """The plan with its stored evaluation, the records behind each goal and its versions;
     None when there is no such plan or it is out of the user's scope."""
-    plan = _plan_in_scope(ws, user, plan_id)
+    plan = plan_in_scope(ws, user, plan_id)
     if plan is None:
         return None
     stored = stored_evaluation(ws, plan_id)
@@ -407,7 +408,8 @@ def _data_quality(ws: Workspace, plan: Plan, payload: dict[str, Any]) -> DataQua
     )
 
 
-def _plan_in_scope(ws: Workspace, user: User, plan_id: str) -> Plan | None:
+def plan_in_scope(ws: Workspace, user: User, plan_id: str) -> Plan | None:
+    """The plan, or None when there is none or the user may not see it: one answer for both."""
     plan = ws.config.plans.get(plan_id)
     return plan if plan is not None and scope_of(ws, user).sees_plan(plan) else None
 
@@ -421,7 +423,7 @@ def plans_in_scope(ws: Workspace, user: User) -> list[PlanRow]:
 def plan_evidence(ws: Workspace, user: User, plan_id: str) -> list[GoalView] | None:
     """Every record behind each goal of the stored evaluation, none left out; None when out of
     scope or unknown."""
-    if _plan_in_scope(ws, user, plan_id) is None:
+    if plan_in_scope(ws, user, plan_id) is None:
         return None
     return _goal_views(ws, stored_evaluation(ws, plan_id), shown=None)
 
