@@ -37,6 +37,11 @@ KIND_WORDS = {
     "incident": "incidents", "sample": "samples", "rating": "ratings",
 }
 
+# An audit entry's detail in words: a flag that is set says what it marks, a value is named.
+DETAIL_FLAGS = {"api": "through the API", "comment": "with a comment", "org": "org summary"}
+DETAIL_NAMES = {"sha256": "content hash", "why": "reason", "key": "record", "user": "account",
+                "address": "from address", "by": "rated by", "rows": "rows"}
+
 TARGET_WORDS = {"at_most": "at most", "at_least": "at least", "improve_by": "improve by"}
 
 
@@ -87,6 +92,14 @@ def target_text(target: dict[str, Any], unit: str) -> str:
     return f"{TARGET_WORDS.get(name, name)} {shown}"
 
 
+def detail_words(detail: dict[str, Any]) -> str:
+    """{"format": "csv", "api": True} → "format csv; through the API"."""
+    parts = [DETAIL_FLAGS.get(name, name.replace("_", " ")) if value is True
+             else f"{DETAIL_NAMES.get(name, name.replace('_', ' '))} {value}"
+             for name, value in detail.items() if value is not None and value is not False]
+    return "; ".join(parts)
+
+
 def kind_words(kind: str) -> str:
     return KIND_WORDS.get(kind, "records")
 
@@ -113,7 +126,8 @@ def register(env: Environment, zone: ZoneInfo) -> None:
     env.filters.update(
         status_word=status_word, status_icon=status_icon, status_class=status_class,
         number=number, in_unit=in_unit, percent=percent, target_text=target_text,
-        kind_words=kind_words, flag_words=flag_words, goal_title=goal_title, day=day,
+        kind_words=kind_words, flag_words=flag_words, detail_words=detail_words,
+        goal_title=goal_title, day=day,
         moment=_moment(zone),
     )
     env.globals["zone"] = zone.key

@@ -127,6 +127,7 @@ def test_manager_records_notes_ratings_and_a_decision_on_the_evaluation_seen(
     assert post(client, f"/plans/{SUPPORT_PLAN}/notes", text="   ") == 400
     assert post(client, f"/plans/{SUPPORT_PLAN}/ratings", name="communication", value="4",
                 note="Clear hand-overs") == 303
+    assert "Communication 4 of 5: Clear hand-overs" in client.get(f"/plans/{SUPPORT_PLAN}").text
     seen = service.stored_evaluation(site.workspace, SUPPORT_PLAN)  # refreshed by the rating
     assert seen is not None
     assert post(client, f"/plans/{SUPPORT_PLAN}/decision", outcome="extended",
@@ -161,6 +162,7 @@ def test_audit_page_filters_and_the_chain_detects_tampering(site: Site,
     page = client.get("/audit", params={"plan": SUPPORT_PLAN}).text
     assert "All" in page and "the hash chain holds" in page
     assert "export" in page and DEVELOPER_PLAN not in page.split("<tbody>")[1]
+    assert "format csv" in page and "format: csv" not in page  # the detail in words
     failed = [e for e in service.audit_entries(site.workspace) if e.action == "sign_in_failed"]
     assert [e.detail["name"] for e in failed] == ["lena"]
     assert "not it" not in str([e.payload for e in service.audit_entries(site.workspace)])
