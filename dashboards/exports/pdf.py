@@ -58,6 +58,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     named = {"title": "Title", "h1": "Heading1", "h2": "Heading2", "body": "BodyText"}
     styles = {key: ParagraphStyle(key, parent=base[name], fontName="Vera-Bold"
                                   if key != "body" else "Vera") for key, name in named.items()}
+    styles["h1"].spaceBefore = 18  # a section stands apart from the last one's bullets
     styles["sentence"] = ParagraphStyle("sentence", parent=styles["body"], fontSize=12,
                                         leading=16, spaceAfter=6)
     styles["small"] = ParagraphStyle("small", parent=styles["body"], fontSize=8, leading=10)
